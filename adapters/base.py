@@ -1,0 +1,105 @@
+"""What every HIS adapter shares: loading its census SQL, binding its parameters, checking its columns.
+
+A vendor module is a small subclass that names its query and, if it needs any, its parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import BindParameter, TextClause
+
+from connector.census import FIELDS
+from connector.database import Fetched, fetch
+from connector.errors import SourceError
+from connector.settings import SourceSettings
+
+_COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
+_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+def strip_comments(sql: str) -> str:
+    """The SQL without comments and trailing semicolons (drivers refuse both in odd ways)."""
+    kept = _COMMENT_OR_STRING.sub(lambda m: m.group(0) if m.group(0).startswith("'") else " ", sql)
+    return kept.strip().rstrip(";").strip()
+
+
+class Adapter:
+    """Base of the vendor adapters: the census query and what to bind to it."""
+
+    name: ClassVar[str]
+    query_resource: ClassVar[str | None] = None  # "<vendor>/census.sql" inside the `queries` package
+    default_schema: ClassVar[str | None] = None
+
+    def __init__(self, source: SourceSettings) -> None:
+        self.source = source
+
+    @property
+    def schema(self) -> str | None:
+        return self.source.db_schema if self.source.db_schema is not None else self.default_schema
+
+    def problems(self) -> list[str]:
+        """Configuration problems only this vendor knows of (one operator line each)."""
+        return []
+
+    def raw_sql(self) -> str:
+        """The census SQL as written: the hospital's file if configured, else the vendor's own."""
+        if self.source.query_file is not None:
+            return Path(self.source.query_file).read_text(encoding="utf-8")
+        if self.query_resource is None:
+            raise SourceError(f"o fornecedor {self.name} precisa de um arquivo de consulta.", kind="config")
+        return resources.files("queries").joinpath(self.query_resource).read_text(encoding="utf-8")
+
+    def sql(self) -> str:
+        """The SQL to run: comments stripped, `$schema.` replaced by the configured schema."""
+        prefix = f"{self.schema}." if self.schema else ""
+        return strip_comments(self.raw_sql()).replace("$schema.", prefix)
+
+    def parameters(self) -> dict[str, Any]:
+        """Values bound to the query's `:name` parameters; lists expand into `IN (...)`."""
+        return {}
+
+    def statement(self) -> tuple[TextClause, dict[str, Any]]:
+        sql = self.sql()
+        used = set(_BIND.findall(sql))
+        values = {key: value for key, value in self.parameters().items() if key in used}
+        statement = text(sql)
+        expanding: list[BindParameter[Any]] = [
+            bindparam(key, expanding=True) for key, value in values.items() if isinstance(value, list)
+        ]
+        if expanding:
+            statement = statement.bindparams(*expanding)
+        return statement, values
+
+    def extract(self, engine: Engine, limit: int | None = None) -> Fetched:
+        """Run the census query; a result without the 15 canonical columns is refused before any push."""
+        statement, values = self.statement()
+        fetched = fetch(engine, statement, values, limit)
+        check_columns(fetched.columns)
+        return fetched
+
+
+def check_columns(columns: list[str]) -> None:
+    """Refuse a result whose column aliases are not exactly the 15 canonical fields."""
+    missing = [name for name in FIELDS if name not in columns]
+    unknown = [name for name in columns if name not in FIELDS]
+    if not missing and not unknown:
+        return
+    parts = []
+    if missing:
+        parts.append("faltam as colunas " + ", ".join(missing))
+    if unknown:
+        parts.append("colunas desconhecidas " + ", ".join(unknown))
+    raise SourceError(
+        "a consulta do censo não devolve os 15 campos canônicos: "
+        + "; ".join(parts)
+        + ". Use exatamente estes apelidos (NULL AS campo quando o sistema não tiver o dado): "
+        + ", ".join(FIELDS)
+        + ".",
+        kind="columns",
+    )

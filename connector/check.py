@@ -1,0 +1,114 @@
+"""`check`: is it working? One verdict per item: configuration, database, census query, API, state folder."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from adapters import adapter_for
+from connector.database import create_source_engine, safe_url, source_url
+from connector.errors import SourceError
+from connector.settings import Settings
+from connector.sink import ApiSink
+
+CHECK_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Verdict:
+    item: str
+    ok: bool | None  # None: could not be verified
+    text: str
+
+    def line(self) -> str:
+        mark = {True: "OK   ", False: "FALHA", None: "AVISO"}[self.ok]
+        return f"[{mark}] {self.item}: {self.text}"
+
+
+def check_database(settings: Settings) -> Verdict:
+    source = settings.source
+    assert source.url is not None
+    url = source_url(source.url.get_secret_value())
+    engine = create_source_engine(
+        source.url.get_secret_value(),
+        connect_timeout=source.connect_timeout,
+        query_timeout=source.query_timeout,
+    )
+    try:
+        fetched = adapter_for(source).extract(engine, limit=CHECK_ROWS)
+    except SourceError as error:
+        return Verdict("Banco e consulta do censo", False, error.message)
+    finally:
+        engine.dispose()
+    return Verdict(
+        "Banco e consulta do censo",
+        True,
+        f"{safe_url(url)}: consulta do {source.vendor} executada em {fetched.duration * 1000:.0f} ms, "
+        f"{len(fetched.rows)} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes.",
+    )
+
+
+def check_api(settings: Settings) -> Verdict:
+    """An authenticated GET on the push path: it changes nothing, and 401/403 tell a wrong token."""
+    sink = ApiSink(settings.api)
+    item = "API HOTELEITOS"
+    try:
+        started = time.perf_counter()
+        response = sink.client.get(sink.url, headers=sink.authorization())
+        latency = (time.perf_counter() - started) * 1000
+    except httpx.TransportError as error:
+        return Verdict(
+            item,
+            False,
+            f"{sink.url} inacessível ({type(error).__name__}); confira a URL, o DNS, "
+            "o proxy (HTTPS_PROXY) e o firewall. Se for erro de certificado, HOTELEITOS_API_CA_BUNDLE.",
+        )
+    finally:
+        sink.close()
+    status = response.status_code
+    if status in (401, 403):
+        return Verdict(
+            item,
+            False,
+            f"{sink.url} respondeu HTTP {status}: o token foi recusado; confira HOTELEITOS_API_TOKEN (ou API_TOKEN).",
+        )
+    if 200 <= status < 300:
+        return Verdict(item, True, f"{sink.url} respondeu HTTP {status} em {latency:.0f} ms; token aceito.")
+    return Verdict(
+        item,
+        None,
+        f"{sink.url} acessível (HTTP {status} em {latency:.0f} ms; TLS e rede OK), mas a "
+        "API não confirma o token sem um envio: ele será verificado no primeiro censo enviado.",
+    )
+
+
+def check_state(settings: Settings) -> Verdict:
+    folder = settings.state_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        return Verdict(
+            "Pasta de estado",
+            False,
+            f"{folder} sem permissão de escrita ({error.strerror}); "
+            "ajuste HOTELEITOS_STATE_DIR ou as permissões do volume.",
+        )
+    return Verdict("Pasta de estado", True, f"{folder} gravável (fila de envio e estado).")
+
+
+def run_checks(settings: Settings) -> int:
+    """Print one verdict per item; 0 when nothing failed."""
+    verdicts = [Verdict("Configuração", True, f"fornecedor {settings.source.vendor}, agenda {settings.schedule}.")]
+    print(verdicts[0].line(), flush=True)
+    for check in (check_state, check_database, check_api):
+        verdict = check(settings)
+        verdicts.append(verdict)
+        print(verdict.line(), flush=True)
+    failed = [v for v in verdicts if v.ok is False]
+    print("Resultado: " + ("tudo certo." if not failed else f"{len(failed)} item(ns) com falha."))
+    return 1 if failed else 0

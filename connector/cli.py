@@ -1,0 +1,154 @@
+"""The `hoteleitos-connector` command: wires settings, agent, scheduler and health together.
+
+Heavy modules (drivers, SQLAlchemy, httpx) are imported inside the commands, so `--help` is instant.
+Exit statuses: 0 done, 1 something was not delivered (it stays in the outbox), 2 configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from connector import __version__
+
+if TYPE_CHECKING:
+    from connector.config import Layers
+    from connector.settings import Settings
+
+EXIT_OK, EXIT_NOT_DELIVERED, EXIT_CONFIG = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hoteleitos-connector",
+        description="Lê o censo de internados do sistema hospitalar e o envia à API HOTELEITOS.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--config", help="arquivo YAML de configuração (padrão: HOTELEITOS_CONFIG ou ./config.yaml)")
+    parser.add_argument("--env-file", help="arquivo .env a ler (padrão: ./.env, se existir)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="comando")
+    run = commands.add_parser("run", help="roda o agente: ciclos na agenda, servidor de saúde, até SIGTERM")
+    run.add_argument("--once", action="store_true", help="um ciclo só; sai com 0 (entregue), 1 (pendente) ou 2")
+    commands.add_parser("check", help="testa o banco e a API e mostra um veredito por item")
+    preview = commands.add_parser("preview", help="mostra o censo que seria enviado, sem enviar")
+    preview.add_argument("--json", action="store_true", help="saída em JSON")
+    preview.add_argument("--show-names", action="store_true", help="mostra nomes, prontuários e nascimentos")
+    preview.add_argument("--limit", type=int, default=50, help="linhas mostradas na tabela (padrão 50)")
+    demo = commands.add_parser("demo", help="hospital sintético local + receptor local: o conector em ação")
+    demo.add_argument("--cycles", type=int, default=5, help="ciclos antes de parar (padrão 5)")
+    demo.add_argument("--interval", type=float, default=2.0, help="segundos entre ciclos (padrão 2)")
+    demo.add_argument("--forever", action="store_true", help="roda até Ctrl+C")
+    demo.add_argument("--patients", type=int, default=300, help="internados no início (padrão 300)")
+    commands.add_parser("release", help="libera os censos retidos pela proteção contra altas em massa e os envia")
+    outbox = commands.add_parser("outbox", help="lista censos pendentes, retidos e rejeitados")
+    outbox.add_argument("action", nargs="?", choices=["list", "retry", "discard"], default="list")
+    outbox.add_argument("snapshot_id", nargs="?", help="id do censo (para retry/discard)")
+    commands.add_parser("config", help="mostra a configuração efetiva (segredos mascarados) e a origem de cada valor")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        from connector.demo.runner import run_demo
+
+        return run_demo(cycles=None if args.forever else args.cycles, interval=args.interval, patients=args.patients)
+    from connector.config import load_settings
+    from connector.errors import ConfigError
+
+    try:
+        settings, layers = load_settings(args.config, args.env_file)
+    except ConfigError as error:
+        print("Configuração inválida; corrija e rode de novo:", file=sys.stderr)
+        for line in error.problems:
+            print(f"  - {line}", file=sys.stderr)
+        return EXIT_CONFIG
+    from connector.logs import configure
+
+    configure(settings.log, secrets=_secrets(settings))
+    handler = _COMMANDS[args.command]
+    return int(handler(settings, layers, args))
+
+
+def _secrets(settings: Settings) -> list[str]:
+    from sqlalchemy.engine import make_url
+
+    values = [settings.api.token.get_secret_value()] if settings.api.token else []
+    if settings.source.url is not None:
+        url = settings.source.url.get_secret_value()
+        values.append(url)
+        password = make_url(url).password
+        if password:
+            values.append(str(password))
+    return values
+
+
+def _run(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+    if not args.once:
+        from connector.runner import run_forever
+
+        return run_forever(settings)
+    from connector.job import Agent
+    from connector.report import describe_cycle
+
+    agent = Agent(settings)
+    try:
+        report = agent.cycle(drain_all=True)
+    finally:
+        agent.close()
+    print(describe_cycle(report))
+    return EXIT_OK if report.ok else EXIT_NOT_DELIVERED
+
+
+def _check(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> int:
+    from connector.check import run_checks
+
+    return run_checks(settings)
+
+
+def _preview(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+    from connector.preview import preview
+
+    return preview(settings, as_json=args.json, show_names=args.show_names, limit=args.limit)
+
+
+def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> int:
+    from connector.job import Agent, CycleReport
+    from connector.report import describe_cycle
+
+    agent = Agent(settings)
+    try:
+        released = agent.release()
+        print(f"{released} censo(s) retido(s) liberado(s).")
+        report = CycleReport(cycle_id="release", patients=0)
+        agent.deliver(report, budget=None)
+        report.depth = agent.outbox.depth()
+    finally:
+        agent.close()
+    print(describe_cycle(report))
+    return EXIT_OK if not report.errors and report.depth["pending"] == 0 else EXIT_NOT_DELIVERED
+
+
+def _outbox(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+    from connector.outbox_cli import outbox_command
+
+    return outbox_command(settings, args.action, args.snapshot_id)
+
+
+def _config(settings: Settings, layers: Layers, _args: argparse.Namespace) -> int:
+    from connector.report import describe_config
+
+    print(describe_config(settings, layers))
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, Any] = {
+    "run": _run,
+    "check": _check,
+    "preview": _preview,
+    "release": _release,
+    "outbox": _outbox,
+    "config": _config,
+}

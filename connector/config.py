@@ -1,0 +1,225 @@
+"""Where settings come from, in priority order, and how a bad configuration reaches the operator.
+
+    1. HOTELEITOS_* environment variables (then the same names in the .env file)
+    2. the incumbent integrator's variables (API_URL, DB_DIALECT, ...), read when (1) lacks the setting
+    3. the YAML file (HOTELEITOS_CONFIG, --config, or ./config.yaml when present)
+    4. the defaults of `connector.settings`
+
+Problems become one Portuguese line each, naming the variable or key to fix; never a value of a secret.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dotenv import dotenv_values
+from pydantic import ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsError,
+    YamlConfigSettingsSource,
+)
+
+from connector.errors import ConfigError
+from connector.incumbent import incumbent_settings
+from connector.settings import Settings
+
+_REQUIRED = {
+    (
+        "api",
+        "url",
+    ): "obrigatório: a URL base da API HOTELEITOS (ex.: https://api.hoteleitos.com.br); ou API_URL.",
+    (
+        "source",
+        "vendor",
+    ): "obrigatório: mv, wareline, sigho ou custom (ou ENABLED_INTEGRATIONS=mv_mapa, ...).",
+}
+_TEXTS = {
+    "missing": "obrigatório.",
+    "extra_forbidden": "chave desconhecida; confira a grafia em config.example.yaml.",
+    "int_parsing": "deve ser um número inteiro.",
+    "int_type": "deve ser um número inteiro.",
+    "int_from_float": "deve ser um número inteiro.",
+    "float_parsing": "deve ser um número.",
+    "float_type": "deve ser um número.",
+    "bool_parsing": "deve ser true ou false.",
+    "bool_type": "deve ser true ou false.",
+    "string_type": "deve ser um texto.",
+    "list_type": "deve ser uma lista (ou valores separados por vírgula).",
+    "model_type": "deve ser um grupo de chaves (um mapa no YAML).",
+    "dict_type": "deve ser um grupo de chaves (um mapa no YAML).",
+    "path_type": "deve ser um caminho de arquivo.",
+}
+
+
+@dataclass
+class Layers:
+    """The raw values of each source, for validation and for `config` (where each value came from)."""
+
+    sources: list[tuple[str, dict[str, Any]]]
+    incumbent_names: dict[tuple[str, ...], str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def origin(self, path: tuple[str, ...]) -> str:
+        for name, values in self.sources:
+            node: Any = values
+            for key in path:
+                if not isinstance(node, Mapping) or key not in node:
+                    break
+                node = node[key]
+            else:
+                if name == "incumbent":
+                    return f"variável do integrador {self.incumbent_names.get(path, '')}".strip()
+                return name
+        return "padrão"
+
+
+def config_path(explicit: str | None, environ: Mapping[str, str]) -> tuple[Path | None, bool]:
+    """The YAML file to read and whether the operator named it (then it must exist)."""
+    named = explicit or environ.get("HOTELEITOS_CONFIG")
+    if named:
+        return Path(named), True
+    default = Path("config.yaml")
+    return (default, False) if default.is_file() else (None, False)
+
+
+def gather(config: str | None = None, env_file: str | None = None) -> Layers:
+    """Read every source without validating; problems of the sources themselves are collected."""
+    problems: list[str] = []
+    dotenv_path = Path(env_file) if env_file else Path(".env")
+    if env_file and not dotenv_path.is_file():
+        problems.append(f"--env-file: arquivo {dotenv_path} não encontrado.")
+    dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None} if dotenv_path.is_file() else {}
+    environ = {**dotenv, **os.environ}
+    path, named = config_path(config, environ)
+    yaml_values: dict[str, Any] = {}
+    if path is not None:
+        if not path.is_file():
+            problems.append(f"HOTELEITOS_CONFIG: arquivo {path} não encontrado.")
+        elif named or path.is_file():
+            try:
+                yaml_values = YamlConfigSettingsSource(Settings, yaml_file=path)() or {}
+            except (yaml.YAMLError, OSError) as error:
+                where = getattr(error, "problem_mark", None)
+                line = f" (linha {where.line + 1})" if where is not None else ""
+                problems.append(f"{path}: YAML inválido{line}; confira a indentação e os dois-pontos.")
+    try:
+        env_values = EnvSettingsSource(Settings)()
+        dotenv_hoteleitos = DotEnvSettingsSource(Settings, env_file=dotenv_path)() if dotenv else {}
+    except SettingsError as error:
+        problems.append(f"variável de ambiente inválida: {error}.")
+        env_values, dotenv_hoteleitos = {}, {}
+    incumbent = incumbent_settings(environ)
+    problems += incumbent.problems
+    return Layers(
+        sources=[
+            ("ambiente", env_values),
+            (".env", dotenv_hoteleitos),
+            ("incumbent", incumbent.values),
+            (f"arquivo {path}", yaml_values),
+        ],
+        incumbent_names=incumbent.names,
+        problems=problems,
+    )
+
+
+def load_settings(config: str | None = None, env_file: str | None = None) -> tuple[Settings, Layers]:
+    """Validated settings, or `ConfigError` with every problem found."""
+    layers = gather(config, env_file)
+    merged: dict[str, Any] = {}
+    for _name, values in reversed(layers.sources):
+        _deep_merge(merged, values)
+    problems = list(layers.problems)
+    settings = None
+    try:
+        settings = _Validated(**merged)
+    except ValidationError as error:
+        problems += [_describe(e, layers) for e in error.errors(include_input=False, include_url=False)]
+    if settings is not None and not problems:
+        from adapters import adapter_for
+
+        problems += adapter_for(settings.source).problems()
+    if problems or settings is None:
+        raise ConfigError(problems)
+    return settings, layers
+
+
+def settings_from_values(values: Mapping[str, Any]) -> Settings:
+    """Settings from these values and the defaults only (no environment, no file): the demo, the tests."""
+    return _Validated(**values)
+
+
+class _Validated(Settings):
+    """Settings validated from the merged layers only (the sources were read by `gather`)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def _deep_merge(target: dict[str, Any], values: Mapping[str, Any]) -> None:
+    for key, value in values.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        elif isinstance(value, Mapping):
+            target[key] = {}
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def setting_label(path: tuple[str, ...], layers: Layers | None = None) -> str:
+    """How the operator names a setting: its variable (incumbent one when it came from there) and YAML key."""
+    keys = tuple(str(p) for p in path if not isinstance(p, int))
+    if layers is not None and keys in layers.incumbent_names and layers.origin(keys).startswith("variável"):
+        return layers.incumbent_names[keys]
+    variable = "HOTELEITOS_" + "_".join(keys).upper()
+    return f"{variable} ({'.'.join(keys)})" if keys else "configuração"
+
+
+def _describe(error: Any, layers: Layers) -> str:
+    path = tuple(p for p in error["loc"] if not isinstance(p, int))
+    kind = error["type"]
+    if kind == "setting":
+        text = error["msg"]
+    elif kind == "missing" and path in _REQUIRED:
+        text = _REQUIRED[path]
+    elif kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", "")).replace("'", "").replace(" or ", ", ")
+        text = f"valor inválido; use um de: {expected}."
+    elif kind.startswith(("greater_than", "less_than")):
+        bound = next(iter(error.get("ctx", {}).values()), "?")
+        relation = {
+            "greater_than": "maior que",
+            "greater_than_equal": "pelo menos",
+            "less_than": "menor que",
+            "less_than_equal": "no máximo",
+        }[kind]
+        text = f"deve ser {relation} {bound}."
+    else:
+        text = _TEXTS.get(kind, f"valor inválido ({kind}).")
+    return f"{setting_label(path, layers)}: {text}"
+
+
+def flatten(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Leaf paths of a nested mapping."""
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            yield from flatten(value, (*prefix, key))
+        else:
+            yield (*prefix, key), value

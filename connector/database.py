@@ -1,0 +1,181 @@
+"""Connections to the HIS database: one engine per run, read-only sessions, timeouts on every query.
+
+Drivers are imported by SQLAlchemy only when an engine is created, so `--help` stays fast and a hospital
+on PostgreSQL never needs the ODBC libraries.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.sql.elements import TextClause
+
+# The driver each dialect gets when the URL names none: the stack's own drivers.
+DEFAULT_DRIVERS = {
+    "oracle": "oracledb",
+    "postgresql": "psycopg",
+    "postgres": "psycopg",
+    "mysql": "pymysql",
+    "mariadb": "pymysql",
+    "mssql": "pyodbc",
+}
+APPLICATION_NAME = "hoteleitos-connector"
+
+
+def source_url(url: str) -> URL:
+    """The SQLAlchemy URL with the stack's driver filled in (`postgresql://` -> `postgresql+psycopg://`)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if "+" not in parsed.drivername and backend in DEFAULT_DRIVERS:
+        backend = "postgresql" if backend == "postgres" else backend
+        parsed = parsed.set(drivername=f"{backend}+{DEFAULT_DRIVERS[backend]}")
+    return parsed
+
+
+def check_url(url: str) -> str | None:
+    """Why this database URL cannot work (in Portuguese, without the URL itself), or None."""
+    try:
+        parsed = source_url(url)
+    except (ArgumentError, ValueError):
+        return "URL de banco inválida; formato: dialeto+driver://usuario:senha@servidor:porta/banco."
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        return (
+            f"dialeto '{parsed.drivername}' desconhecido; use oracle+oracledb, postgresql+psycopg, "
+            "mssql+pyodbc, mysql+pymysql, mariadb+pymysql ou sqlite."
+        )
+    if parsed.get_backend_name() != "sqlite" and not parsed.host:
+        return "a URL do banco não informa o servidor (host)."
+    return None
+
+
+def safe_url(url: URL) -> str:
+    """The URL without its password, for messages and `config`."""
+    return url.render_as_string(hide_password=True)
+
+
+def create_source_engine(url: str, *, connect_timeout: float, query_timeout: float) -> Engine:
+    """An engine whose every session is read-only where the database allows and bounded in time."""
+    from sqlalchemy import create_engine
+
+    parsed = source_url(url)
+    backend = parsed.get_backend_name()
+    connect_args: dict[str, Any] = {}
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 600}
+    if backend == "postgresql":
+        connect_args = {
+            "connect_timeout": max(1, round(connect_timeout)),
+            "application_name": APPLICATION_NAME,
+        }
+    elif backend in ("mysql", "mariadb"):
+        connect_args = {"connect_timeout": connect_timeout, "read_timeout": query_timeout + 5}
+    elif backend == "oracle":
+        connect_args = {"tcp_connect_timeout": connect_timeout}
+    elif backend == "mssql":
+        connect_args = {"timeout": max(1, round(connect_timeout))}
+        options["pool_reset_on_return"] = "rollback"
+    elif backend == "sqlite":
+        options = {}
+    engine = create_engine(parsed, connect_args=connect_args, **options)
+    if backend == "oracle":
+        event.listen(engine, "do_connect", _oracle_sid_or_service_name)
+    event.listen(engine, "connect", _session_setup(backend, query_timeout))
+    return engine
+
+
+def _session_setup(backend: str, query_timeout: float) -> Any:
+    """Per-connection settings: statement timeout and, where a session can be, read-only."""
+    ms = int(query_timeout * 1000)
+
+    def setup(dbapi_connection: Any, _record: Any) -> None:
+        if backend == "oracle":
+            dbapi_connection.call_timeout = ms
+            return
+        if backend == "mssql":
+            dbapi_connection.timeout = max(1, round(query_timeout))
+            return
+        statements = {
+            "postgresql": [
+                f"SET statement_timeout = {ms}",
+                "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+            ],
+            "mysql": ["SET SESSION TRANSACTION READ ONLY", _mysql_timeout(dbapi_connection, query_timeout)],
+            "mariadb": ["SET SESSION TRANSACTION READ ONLY", _mysql_timeout(dbapi_connection, query_timeout)],
+            "sqlite": ["PRAGMA query_only = ON"],
+        }.get(backend, [])
+        cursor = dbapi_connection.cursor()
+        try:
+            for statement in statements:
+                cursor.execute(statement)
+        finally:
+            cursor.close()
+        if backend == "postgresql":
+            dbapi_connection.commit()
+
+    return setup
+
+
+def _mysql_timeout(dbapi_connection: Any, seconds: float) -> str:
+    version = dbapi_connection.get_server_info() if hasattr(dbapi_connection, "get_server_info") else ""
+    if "mariadb" in str(version).lower():
+        return f"SET SESSION max_statement_time = {seconds:.3f}"
+    return f"SET SESSION max_execution_time = {int(seconds * 1000)}"
+
+
+def _oracle_sid_or_service_name(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+    """Connect with the name as given; if the listener does not know it, try it as the other kind.
+
+    The incumbent's DB_NAME holds an SID on some hospitals and a service name on others.
+    """
+    try:
+        return dialect.dbapi.connect(*cargs, **cparams)
+    except dialect.dbapi.DatabaseError as error:
+        dsn = str(cparams.get("dsn", ""))
+        code = str(error)
+        if "ORA-12514" in code and "SERVICE_NAME=" in dsn:
+            swapped = dsn.replace("SERVICE_NAME=", "SID=")
+        elif "ORA-12505" in code and "SID=" in dsn:
+            swapped = dsn.replace("SID=", "SERVICE_NAME=")
+        else:
+            raise
+        return dialect.dbapi.connect(*cargs, **{**cparams, "dsn": swapped})
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A result set read whole: column names (lower case) and rows, with how long the query took."""
+
+    columns: list[str]
+    rows: Sequence[Sequence[Any]]
+    duration: float
+
+
+def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], limit: int | None = None) -> Fetched:
+    """Run the census query and read every row, or raise `SourceError`: never a partial result."""
+    from connector.db_errors import translate
+
+    started = time.perf_counter()
+    try:
+        with engine.connect() as connection:
+            result = connection.execute(statement, parameters)
+            columns = [str(name).lower() for name in result.keys()]  # noqa: SIM118 - a Result, not a dict
+            rows = result.fetchmany(limit) if limit is not None else result.fetchall()
+            result.close()
+            connection.rollback()
+    except SQLAlchemyError as error:
+        raise translate(error, engine.url, statement.text) from None
+    return Fetched(columns=columns, rows=rows, duration=time.perf_counter() - started)
+
+
+def referenced_tables(sql: str) -> list[str]:
+    """Tables named after FROM/JOIN in a query (for messages about grants), in order, without repeats."""
+    names = re.findall(r"\b(?:FROM|JOIN)\s+([A-Za-z_][\w$#]*(?:\.[A-Za-z_][\w$#]*)?)", sql, re.IGNORECASE)
+    return list(dict.fromkeys(names))

@@ -1,0 +1,141 @@
+"""The variables of the integrator hospitals run today, read as our settings (drop-in `.env`).
+
+API_URL, API_TOKEN                     -> api.url, api.token
+DB_DIALECT + DB_HOST/PORT/NAME/USER/PASS -> source.url (credentials percent-encoded by SQLAlchemy)
+DB_SCHEMA                              -> source.schema
+ENABLED_INTEGRATIONS                   -> source.vendor (mv_mapa, wareline_mapa, sigho_mapa)
+CRON_TIME                              -> schedule (6 fields, seconds first)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import URL
+
+INTEGRATIONS = {"mv_mapa": "mv", "wareline_mapa": "wareline", "sigho_mapa": "sigho"}
+# DB_DIALECT -> (SQLAlchemy driver name, default port)
+DIALECTS: dict[str, tuple[str, int | None]] = {
+    "native_oracle": ("oracle+oracledb", 1521),
+    "postgres": ("postgresql+psycopg", 5432),
+    "native_postgres": ("postgresql+psycopg", 5432),
+    "mysql": ("mysql+pymysql", 3306),
+    "mariadb": ("mariadb+pymysql", 3306),
+    "mssql": ("mssql+pyodbc", 1433),
+    "sqlite": ("sqlite", None),
+}
+ODBC_PREFERENCE = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
+
+
+@dataclass
+class Incumbent:
+    """Settings found in the incumbent's variables, the variable behind each, and what is wrong with them."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    names: dict[tuple[str, ...], str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def put(self, path: tuple[str, str] | tuple[str], value: Any, variable: str) -> None:
+        node = self.values
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+        self.names[path] = variable
+
+
+def odbc_driver() -> str:
+    """Microsoft's ODBC driver when the hospital installed it, else FreeTDS (shipped in the image)."""
+    try:
+        import pyodbc
+
+        installed = set(pyodbc.drivers())
+    except ImportError:
+        installed = set()
+    return next((name for name in ODBC_PREFERENCE if name in installed), "FreeTDS")
+
+
+def database_url(environ: Mapping[str, str], dialect: str) -> URL:
+    """The SQLAlchemy URL that DB_* describe."""
+    driver, default_port = DIALECTS[dialect]
+    if dialect == "sqlite":
+        return URL.create("sqlite", database=environ.get("DB_NAME"))
+    port = environ.get("DB_PORT")
+    query: dict[str, str] = {}
+    database: str | None = environ.get("DB_NAME")
+    if dialect == "native_oracle":
+        # DB_NAME holds a service name or an SID; the engine tries the other when the listener refuses one.
+        query, database = {"service_name": database or ""}, None
+    elif dialect == "mssql":
+        name = odbc_driver()
+        query = {"driver": name, "TrustServerCertificate": "yes"}
+        if name == "FreeTDS":
+            query["TDS_Version"] = "7.4"
+    return URL.create(
+        driver,
+        username=environ.get("DB_USER") or None,
+        password=environ.get("DB_PASS") or None,
+        host=environ.get("DB_HOST") or None,
+        port=int(port) if port else default_port,
+        database=database,
+        query=query,
+    )
+
+
+def incumbent_settings(environ: Mapping[str, str]) -> Incumbent:
+    """Translate the incumbent's variables present in `environ`."""
+    found = Incumbent()
+    for variable, path in (
+        ("API_URL", ("api", "url")),
+        ("API_TOKEN", ("api", "token")),
+        ("DB_SCHEMA", ("source", "schema")),
+        ("CRON_TIME", ("schedule",)),
+    ):
+        if environ.get(variable):
+            found.put(path, environ[variable], variable)
+    integrations = environ.get("ENABLED_INTEGRATIONS", "").strip()
+    if integrations:
+        _vendor(found, integrations)
+    dialect = environ.get("DB_DIALECT", "").strip().lower()
+    if dialect:
+        _database(found, environ, dialect)
+    elif any(environ.get(v) for v in ("DB_HOST", "DB_NAME", "DB_USER")):
+        found.problems.append(
+            "DB_DIALECT: obrigatório quando DB_HOST/DB_NAME/DB_USER são usados; valores: " + ", ".join(DIALECTS) + "."
+        )
+    return found
+
+
+def _vendor(found: Incumbent, integrations: str) -> None:
+    names = [n.strip().lower() for n in integrations.split(",") if n.strip()]
+    vendors = [INTEGRATIONS[n] for n in names if n in INTEGRATIONS]
+    if names == ["test"]:
+        found.problems.append(
+            "ENABLED_INTEGRATIONS: 'test' é o modo de teste do integrador anterior e não lê censo; use mv_mapa, "
+            "wareline_mapa ou sigho_mapa (para ver o conector funcionando sem banco: hoteleitos-connector demo)."
+        )
+    elif len(vendors) != 1 or len(names) != 1:
+        found.problems.append(
+            "ENABLED_INTEGRATIONS: informe exatamente uma integração entre mv_mapa, wareline_mapa e sigho_mapa "
+            "(um conector por sistema hospitalar)."
+        )
+    else:
+        found.put(("source", "vendor"), vendors[0], "ENABLED_INTEGRATIONS")
+
+
+def _database(found: Incumbent, environ: Mapping[str, str], dialect: str) -> None:
+    if dialect not in DIALECTS:
+        found.problems.append(f"DB_DIALECT: valor desconhecido; use um de: {', '.join(DIALECTS)}.")
+        return
+    needed = ["DB_NAME"] if dialect == "sqlite" else ["DB_HOST", "DB_NAME", "DB_USER"]
+    missing = [v for v in needed if not environ.get(v)]
+    if missing:
+        found.problems.append(f"{', '.join(missing)}: obrigatório com DB_DIALECT={dialect}.")
+        return
+    port = environ.get("DB_PORT", "")
+    if port and not port.isdigit():
+        found.problems.append("DB_PORT: deve ser um número de porta (ex.: 1521, 5432, 1433, 3306).")
+        return
+    url = database_url(environ, dialect)
+    found.put(("source", "url"), url.render_as_string(hide_password=False), "DB_DIALECT/DB_HOST/DB_USER/DB_PASS")

@@ -1,0 +1,88 @@
+"""Logging: structlog events (snake_case facts), JSON lines in a container, console on a terminal.
+
+Events carry counts, codes and timings only. As a last line of defence, every configured secret is
+replaced by `***` wherever it would appear in an event.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+
+from connector.settings import LogSettings
+
+REDACTED = "***"
+
+
+def _redactor(secrets: Iterable[str]) -> Any:
+    needles = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+        if not needles:
+            return event
+        for key, value in event.items():
+            if isinstance(value, str):
+                text = value
+                for needle in needles:
+                    if needle in text:
+                        text = text.replace(needle, REDACTED)
+                event[key] = text
+        return event
+
+    return redact
+
+
+def configure(settings: LogSettings, secrets: Iterable[str] = ()) -> None:
+    """Route structlog through the standard library to stderr and, when configured, rotating files."""
+    use_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redactor(secrets),
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if use_json
+        else (structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()))
+    )
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    handlers[0].setFormatter(structlog.stdlib.ProcessorFormatter(processor=renderer, foreign_pre_chain=shared))
+    if settings.dir is not None:
+        settings.dir.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            settings.dir / "hoteleitos-connector.log",
+            maxBytes=int(settings.max_megabytes * 1024 * 1024),
+            backupCount=settings.backups,
+            encoding="utf-8",
+        )
+        file_handler.setFormatter(
+            structlog.stdlib.ProcessorFormatter(
+                processor=structlog.processors.JSONRenderer(ensure_ascii=False), foreign_pre_chain=shared
+            )
+        )
+        handlers.append(file_handler)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(settings.level.upper())
+    for noisy in ("httpx", "httpcore", "apscheduler", "sqlalchemy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[settings.level.upper()]),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str = "hoteleitos") -> Any:
+    return structlog.get_logger(name)

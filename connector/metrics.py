@@ -1,0 +1,38 @@
+"""The connector's Prometheus metrics (all named `hoteleitos_*`); none carries patient data."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram, Info
+
+BUILD = Info("hoteleitos_build", "Connector version and configured HIS vendor.")
+CYCLES = Counter("hoteleitos_cycles_total", "Cycles run, by result.", ["result"])
+CYCLE_SECONDS = Histogram(
+    "hoteleitos_cycle_duration_seconds",
+    "Duration of a whole cycle (extract, map, push).",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+EXTRACT_SECONDS = Histogram(
+    "hoteleitos_extract_duration_seconds",
+    "Duration of the census query, fetch included.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+ROWS = Gauge("hoteleitos_rows_extracted", "Rows returned by the last successful census query.")
+PATIENTS = Gauge("hoteleitos_census_patients", "Patients in the last census captured.")
+LAST_SUCCESS = Gauge(
+    "hoteleitos_last_success_timestamp_seconds", "Unix time of the last cycle whose census reached the API."
+)
+OUTBOX = Gauge("hoteleitos_outbox_snapshots", "Snapshots kept in the outbox, by status.", ["status"])
+HELD = Counter("hoteleitos_guard_held_total", "Censuses held by the mass-discharge guard.")
+PUSHES = Counter("hoteleitos_push_attempts_total", "Push attempts, by HTTP status (or `error`).", ["status"])
+PUSH_SECONDS = Histogram(
+    "hoteleitos_push_duration_seconds",
+    "Duration of one push attempt.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+WARNINGS = Counter(
+    "hoteleitos_normalisation_warnings_total",
+    "Values that normalisation could not keep, by kind and field.",
+    ["kind", "field"],
+)
+DROPPED = Counter("hoteleitos_outbox_dropped_total", "Snapshots dropped from the outbox, by reason.", ["reason"])
+DEAD = Counter("hoteleitos_dead_letters_total", "Snapshots refused by the API (4xx) and set aside.")

@@ -1,0 +1,50 @@
+"""`outbox`: what waits, what is held, what the API refused; retry or discard one. Never patient data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from connector.outbox import Outbox
+from connector.settings import Settings
+
+STATUS_TEXTS = {"pending": "pendente", "held": "retido", "dead": "rejeitado"}
+
+
+def outbox_command(settings: Settings, action: str, snapshot_id: str | None) -> int:
+    outbox = Outbox(settings.state_dir)
+    try:
+        if action == "list":
+            return _list(outbox)
+        if not snapshot_id:
+            print(f"Informe o id do censo: hoteleitos-connector outbox {action} <id>.")
+            return 2
+        entry = outbox.get(snapshot_id)
+        if entry is None:
+            print(f"Censo {snapshot_id} não está na fila.")
+            return 1
+        if action == "retry":
+            outbox.set_status([snapshot_id], "pending")
+            print(f"Censo {snapshot_id} volta à fila de envio (vai no próximo ciclo, na ordem de captura).")
+        else:
+            outbox.remove([snapshot_id])
+            print(f"Censo {snapshot_id} descartado.")
+        return 0
+    finally:
+        outbox.close()
+
+
+def _list(outbox: Outbox) -> int:
+    entries = outbox.entries()
+    if not entries:
+        print("Fila vazia: nada pendente, retido ou rejeitado.")
+        return 0
+    print(f"{'id':36}  {'capturado em':25}  {'pacientes':>9}  {'situação':10}  {'tentativas':>10}  último resultado")
+    for e in entries:
+        last = f"HTTP {e.last_status}" if e.last_status else (e.last_error or "-")
+        print(
+            f"{e.id:36}  {e.captured_at:25}  {e.count:>9}  {STATUS_TEXTS.get(e.status, e.status):10}  "
+            f"{e.attempts:>10}  {last}"
+        )
+    oldest = datetime.fromtimestamp(entries[0].created).isoformat(timespec="seconds")
+    print(f"\n{len(entries)} censo(s) na fila; o mais antigo guardado em {oldest}.")
+    return 0

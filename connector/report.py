@@ -1,0 +1,74 @@
+"""Operator-facing summaries, in Portuguese, of a cycle and of the effective configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from connector.config import Layers, flatten
+from connector.job import CycleReport
+from connector.settings import Settings
+
+
+def describe_cycle(report: CycleReport) -> str:
+    """A few lines: what was read, what went out, what is still waiting and why."""
+    lines = []
+    if report.patients is not None and report.cycle_id != "release":
+        lines.append(
+            f"Ciclo {report.cycle_id}: {report.patients} pacientes no censo "
+            f"({report.rows} linhas lidas em {report.extract_seconds * 1000:.0f} ms)."
+        )
+    elif report.patients is None:
+        lines.append(f"Ciclo {report.cycle_id}: o censo não foi lido; nenhum censo novo foi gerado.")
+    if report.held:
+        lines.append("Censo RETIDO pela proteção contra altas em massa (veja `hoteleitos-connector outbox`).")
+    for delivered in report.delivered:
+        lines.append(
+            f"Entregue: censo {delivered.snapshot_id} ({delivered.count} pacientes), HTTP {delivered.status}, "
+            f"{delivered.latency * 1000:.0f} ms, {delivered.attempts} tentativa(s)."
+        )
+    for snapshot_id, status in report.rejected:
+        lines.append(
+            f"A API recusou este censo (HTTP {status}): {snapshot_id}. Ele foi separado e os próximos seguem; "
+            "detalhes em `hoteleitos-connector outbox`."
+        )
+    lines.extend(f"Erro: {message}" for message in dict.fromkeys(report.errors))
+    depth = report.depth
+    lines.append(
+        f"Na fila: {depth.get('pending', 0)} pendente(s), {depth.get('held', 0)} retido(s), "
+        f"{depth.get('dead', 0)} rejeitado(s)."
+    )
+    return "\n".join(lines)
+
+
+def _shown(path: tuple[str, ...], value: Any) -> str:
+    if isinstance(value, SecretStr):
+        if path == ("source", "url"):
+            from sqlalchemy.engine import make_url
+
+            return make_url(value.get_secret_value()).render_as_string(hide_password=True)
+        return "***"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "(vazio)"
+    return "(vazio)" if value is None else str(value)
+
+
+def describe_config(settings: Settings, layers: Layers) -> str:
+    """Every setting, its effective value (secrets masked) and where it came from."""
+    values = settings.model_dump(by_alias=True)
+    values["schedule"] = str(settings.schedule)
+    lines = ["Configuração efetiva (valor — origem):"]
+    for path, value in flatten(values):
+        if path in (("api", "token_file"), ("source", "url_file")) and value is None:
+            continue
+        original = _attribute(settings, path)
+        lines.append(f"  {'.'.join(path)} = {_shown(path, original)} — {layers.origin(path)}")
+    return "\n".join(lines)
+
+
+def _attribute(settings: Settings, path: tuple[str, ...]) -> Any:
+    node: Any = settings
+    for key in path:
+        node = getattr(node, "db_schema" if key == "schema" else key)
+    return node

@@ -1,0 +1,69 @@
+"""`run`: cycles on the schedule (never overlapping), the health server, and a graceful stop."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import datetime
+from types import FrameType
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from connector.health import HealthServer, Readiness
+from connector.job import Agent
+from connector.settings import Settings
+
+log = structlog.get_logger("hoteleitos.runner")
+
+
+def run_forever(settings: Settings) -> int:
+    """Run until SIGTERM/SIGINT; the cycle in progress finishes or leaves its snapshot in the outbox."""
+    stop = threading.Event()
+    agent = Agent(settings, stop=stop)
+    readiness = Readiness(settings)
+    health = None
+    if settings.health.port:
+        health = HealthServer(settings.health.host, settings.health.port, readiness)
+        health.start()
+
+    def cycle() -> None:
+        report = agent.cycle()
+        readiness.update(
+            delivered=bool(report.delivered),
+            depth=report.depth,
+            error=report.errors[-1] if report.errors else None,
+        )
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    scheduler = BackgroundScheduler(timezone=settings.tz)
+    scheduler.add_job(
+        cycle,
+        settings.schedule.trigger(settings.tz),
+        id="census",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(settings.tz),
+    )
+    log.info(
+        "connector_started",
+        vendor=settings.source.vendor,
+        schedule=str(settings.schedule),
+        health_port=health.port if health else None,
+    )
+    scheduler.start()
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        if health is not None:
+            health.stop()
+        agent.close()
+        log.info("connector_stopped")
+    return 0

@@ -1,0 +1,284 @@
+"""The connector's settings: one typed model, the single source of truth for `config.example.yaml`.
+
+Every key is reachable from YAML (`api.url`) and from the environment (`HOTELEITOS_API_URL`); see
+`connector.config` for how the sources are layered and how errors reach the operator.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from connector.schedule import Schedule
+
+VENDORS = ("mv", "wareline", "sigho", "custom")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#]*$")
+
+
+def problem(message: str) -> PydanticCustomError:
+    """A configuration problem in Portuguese; `connector.config` prefixes the setting's name."""
+    return PydanticCustomError("setting", "{message}", {"message": message})
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _readable_secret_file(path: Path | None) -> Path | None:
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise problem(f"não foi possível ler o arquivo {path} ({error.strerror}).") from None
+    if not text:
+        raise problem(f"o arquivo {path} está vazio.")
+    return path
+
+
+def _secret(value: SecretStr | None, file: Path | None) -> SecretStr | None:
+    """The secret given directly, else the content of its `*_file` setting."""
+    if value is None and file is not None:
+        value = SecretStr(file.read_text(encoding="utf-8").strip())
+    if value is None or not value.get_secret_value().strip():
+        return None
+    return value
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class ApiSettings(_Group):
+    """Where and how the census is pushed (contract §2)."""
+
+    url: str = Field(description="Base URL of the HOTELEITOS API, e.g. https://api.hoteleitos.com.br.")
+    token_file: Path | None = Field(None, description="File holding the token (Docker secret).")
+    token: SecretStr | None = Field(None, validate_default=True, description="Hospital's integration token.")
+    path: str = Field("/integracao/censo", description="Path of the census push, appended to the URL.")
+    auth_header: str = Field("Authorization", description="Header that carries the token.")
+    auth_scheme: str = Field("Bearer", description="Scheme before the token; empty sends the bare token.")
+    body_format: Literal["envelope", "array"] = Field(
+        "envelope", description="`envelope` (snapshot_id, captured_at, count, pacientes) or bare `array`."
+    )
+    connect_timeout: PositiveFloat = Field(10, description="Seconds to establish the connection.")
+    read_timeout: PositiveFloat = Field(30, description="Seconds to wait for the API's answer.")
+    verify_tls: bool = Field(True, description="Verify the API's TLS certificate (keep it on).")
+    ca_bundle: Path | None = Field(None, description="PEM file of extra CAs (TLS-inspecting firewalls).")
+    retry_deadline: PositiveFloat | None = Field(
+        None, description="Seconds of retries within one cycle; default the schedule interval, at most 60."
+    )
+    auth_retry_interval: PositiveFloat = Field(
+        300, description="Seconds between attempts after a 401/403 (wrong token)."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s:]+(:\d+)?(/\S*)?$", value):
+            raise problem("URL inválida; use o formato https://servidor[:porta].")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _check_path(cls, value: str) -> str:
+        return value if value.startswith("/") else "/" + value
+
+    _token_file = field_validator("token_file")(_readable_secret_file)
+
+    @field_validator("token")
+    @classmethod
+    def _resolve_token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr:
+        token = _secret(value, info.data.get("token_file"))
+        if token is None:
+            raise problem("obrigatório: informe o token de integração do hospital (ou HOTELEITOS_API_TOKEN_FILE).")
+        return token
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _check_ca_bundle(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise problem(f"arquivo {value} não encontrado.")
+        return value
+
+
+class SourceSettings(_Group):
+    """The HIS database and its census query."""
+
+    vendor: Literal["mv", "wareline", "sigho", "custom"] = Field(description="HIS: mv, wareline, sigho or custom.")
+    url_file: Path | None = Field(None, description="File holding the database URL (Docker secret).")
+    url: SecretStr | None = Field(
+        None, validate_default=True, description="SQLAlchemy URL of the HIS database (read-only user)."
+    )
+    db_schema: str | None = Field(
+        None,
+        alias="schema",
+        description="Schema of the vendor's tables; default DBAMV for MV, public for Wareline.",
+    )
+    query_file: Path | None = Field(None, description="Census SQL file that replaces the vendor's own.")
+    multi_empresa: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="MV networks: CD_MULTI_EMPRESA values to include (empty: all)."
+    )
+    encounter_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["I"],
+        description="MV TP_ATENDIMENTO codes counted as admitted; types other than I count only with a bed.",
+    )
+    connect_timeout: PositiveFloat = Field(15, description="Seconds to connect to the database.")
+    query_timeout: PositiveFloat = Field(60, description="Seconds the census query may run.")
+
+    _split = field_validator("multi_empresa", "encounter_types", mode="before")(_split_list)
+
+    @field_validator("db_schema")
+    @classmethod
+    def _check_schema(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() and not _IDENTIFIER.match(value.strip()):
+            raise problem("nome de schema inválido (apenas letras, números e _).")
+        return value.strip() if value else value
+
+    @field_validator("encounter_types")
+    @classmethod
+    def _check_types(cls, value: list[str]) -> list[str]:
+        if not value or any(len(code) != 1 for code in value):
+            raise problem("informe códigos de uma letra, ex.: I ou I,U.")
+        return [code.upper() for code in value]
+
+    _url_file = field_validator("url_file")(_readable_secret_file)
+
+    @field_validator("url")
+    @classmethod
+    def _resolve_url(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr:
+        url = _secret(value, info.data.get("url_file"))
+        if url is None:
+            raise problem(
+                "obrigatório: informe a URL do banco do sistema hospitalar "
+                "(ex.: oracle+oracledb://usuario:senha@servidor:1521/?service_name=PROD) ou as variáveis DB_*."
+            )
+        from connector.database import check_url
+
+        error = check_url(url.get_secret_value())
+        if error:
+            raise problem(error)
+        return url
+
+    @field_validator("query_file")
+    @classmethod
+    def _check_query_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise problem(f"arquivo {value} não encontrado.")
+        return value
+
+
+class GuardSettings(_Group):
+    """Mass-discharge guard: a census that shrinks too much is held until confirmed."""
+
+    enabled: bool = Field(True, description="Hold suspicious censuses (keep it on).")
+    share: float = Field(0.5, gt=0, lt=1, description="Shrink share, against the last delivered census, that holds.")
+    min: PositiveInt = Field(10, description="Fewest lost patients that can hold a census.")
+    confirmations: PositiveInt = Field(3, description="Consecutive agreeing cycles that release a held census.")
+
+
+class OutboxSettings(_Group):
+    """Snapshots waiting for delivery, kept on disk under the state directory."""
+
+    collapse_backlog: bool = Field(False, description="After an outage send only the latest snapshot.")
+    max_count: PositiveInt = Field(5000, description="Most snapshots kept; beyond it the oldest is dropped.")
+    max_age_hours: PositiveFloat = Field(72, description="Oldest snapshot kept, in hours.")
+    max_megabytes: PositiveFloat = Field(1024, description="Most disk space of pending snapshots, in MB.")
+    ready_max_pending: PositiveInt = Field(10, description="/readyz fails when more snapshots are waiting.")
+
+
+class HealthSettings(_Group):
+    """The health server (/healthz, /readyz, /metrics)."""
+
+    host: str = Field("0.0.0.0", description="Bind address of the health server.")  # noqa: S104 - container port
+    port: int = Field(8080, ge=0, le=65535, description="Port of the health server; 0 turns it off.")
+    ready_window: PositiveFloat | None = Field(
+        None,
+        description="Seconds since the last delivered cycle for /readyz; default 3 intervals, at least 60.",
+    )
+
+
+class LogSettings(_Group):
+    """Logs: JSON lines in a container, console on a terminal, optionally files too."""
+
+    format: Literal["auto", "json", "console"] = Field("auto", description="auto: console on a terminal, JSON else.")
+    level: Literal["debug", "info", "warning", "error"] = Field("info", description="Lowest level logged.")
+    dir: Path | None = Field(None, description="Folder for rotating log files (e.g. /app/log); empty: none.")
+    max_megabytes: PositiveFloat = Field(10, description="Size of one log file before it rotates.")
+    backups: PositiveInt = Field(10, description="Rotated log files kept.")
+
+
+class Settings(BaseSettings):
+    """Everything the connector needs; see config.example.yaml for a commented example."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HOTELEITOS_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="forbid",
+        frozen=True,
+    )
+
+    api: ApiSettings = Field(default_factory=dict, validate_default=True, description="HOTELEITOS API.")
+    source: SourceSettings = Field(default_factory=dict, validate_default=True, description="HIS database.")
+    schedule: Annotated[Schedule, NoDecode] = Field(
+        default_factory=lambda: Schedule.parse("30s"),
+        description="Interval (30s, 1m) or cron of 5 fields, or 6 with seconds first.",
+    )
+    state_dir: Path = Field(Path("state"), description="Folder of the outbox and state (a volume in the image).")
+    timezone: str = Field("America/Sao_Paulo", description="Hospital's time zone: captured_at and date checks.")
+    guard: GuardSettings = Field(default_factory=GuardSettings, description="Mass-discharge guard.")
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings, description="Outbox bounds.")
+    health: HealthSettings = Field(default_factory=HealthSettings, description="Health server.")
+    log: LogSettings = Field(default_factory=LogSettings, description="Logging.")
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _parse_schedule(cls, value: Any) -> Any:
+        if isinstance(value, str | int | float):
+            try:
+                return Schedule.parse(str(value))
+            except ValueError as error:
+                raise problem(str(error)) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise problem("fuso desconhecido; use um nome como America/Sao_Paulo.") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def retry_deadline(self) -> float:
+        """Seconds of push retries within one cycle (contract §6)."""
+        return self.api.retry_deadline or min(self.schedule.nominal_interval, 60.0)
+
+    @property
+    def ready_window(self) -> float:
+        """Seconds since the last delivered cycle within which /readyz answers 200 (contract §5)."""
+        return self.health.ready_window or max(3 * self.schedule.nominal_interval, 60.0)

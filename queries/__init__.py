@@ -1,0 +1,1 @@
+"""Census queries, one folder per HIS vendor: `<vendor>/census.sql`, shipped inside the package."""

@@ -1,0 +1,57 @@
+"""Real services the integration tests use: fresh PostgreSQL and MariaDB databases on 127.0.0.1.
+
+Each test session creates its own databases (never assuming a clean server) and drops them at the end.
+Unreachable services fail the run under CI=true and skip, with the reason, elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get("HOTELEITOS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+MARIADB_ADMIN_URL = os.environ.get("HOTELEITOS_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+def unavailable(reason: str) -> None:
+    """Fail under CI, skip elsewhere: a service the test needs is not there."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: serviços obrigatórios)")
+    pytest.skip(reason)
+
+
+@contextmanager
+def fresh_database(admin_url: str, label: str) -> Iterator[URL]:
+    """A new, empty database on the server of `admin_url`, dropped afterwards."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"hoteleitos_{label}_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as db:
+            db.execute(text(f"CREATE DATABASE {name}"))
+    except OperationalError as error:
+        admin.dispose()
+        unavailable(
+            f"{label}: servidor em {make_url(admin_url).host}:{make_url(admin_url).port} inacessível "
+            f"({type(error.orig).__name__})"
+        )
+    try:
+        yield make_url(admin_url).set(database=name)
+    finally:
+        with admin.connect() as db:
+            if admin.dialect.name == "postgresql":
+                db.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            else:
+                db.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
+
+
+def engine_for(url: URL) -> Engine:
+    return create_engine(url)

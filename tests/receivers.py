@@ -38,6 +38,8 @@ class ScriptedReceiver(Receiver):
         self.accepted: list[Received] = []
         self.answers: list[int | str] = []
         self.times: list[float] = []
+        self.inflight = 0
+        self.max_inflight = 0
 
     def add(self, *faults: Fault) -> None:
         with self.lock:
@@ -47,6 +49,15 @@ class ScriptedReceiver(Receiver):
         with self.lock:
             self.times.append(time.monotonic())
             fault = self.script.pop(0) if self.script else OK
+            self.inflight += 1
+            self.max_inflight = max(self.max_inflight, self.inflight)
+        try:
+            return self._answer(request, fault)
+        finally:
+            with self.lock:
+                self.inflight -= 1
+
+    def _answer(self, request: Received, fault: Fault) -> tuple[int, dict[str, str], bytes]:
         if fault.delay:
             time.sleep(fault.delay)
         if fault.reset:

@@ -105,8 +105,9 @@ class Receiver:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
-                body = b'{"status":"ok"}'
-                self.send_response(200)
+                authorised = receiver.token is None or self.headers.get("Authorization") == f"Bearer {receiver.token}"
+                body = b'{"status":"ok"}' if authorised else b'{"error":"token invalido"}'
+                self.send_response(200 if authorised else 401)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

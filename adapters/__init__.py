@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from adapters.base import Adapter
+from adapters.custom import CustomAdapter
 from adapters.mv import MvAdapter
+from adapters.sigho import SighoAdapter
+from adapters.wareline import WarelineAdapter
 from connector.settings import SourceSettings
 
 ADAPTERS: dict[str, type[Adapter]] = {
-    MvAdapter.name: MvAdapter,
+    adapter.name: adapter for adapter in (MvAdapter, WarelineAdapter, SighoAdapter, CustomAdapter)
 }
 
 

@@ -41,7 +41,11 @@ class Adapter:
 
     @property
     def schema(self) -> str | None:
-        return self.source.db_schema if self.source.db_schema is not None else self.default_schema
+        """The configured schema, else the vendor's usual one (none on SQLite, which has no schemas)."""
+        if self.source.db_schema is not None:
+            return self.source.db_schema
+        assert self.source.url is not None
+        return None if self.source.url.get_secret_value().startswith("sqlite") else self.default_schema
 
     def problems(self) -> list[str]:
         """Configuration problems only this vendor knows of (one operator line each)."""

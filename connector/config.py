@@ -113,7 +113,9 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
                 problems.append(f"{path}: YAML inválido{line}; confira a indentação e os dois-pontos.")
     try:
         env_values = EnvSettingsSource(Settings)()
-        dotenv_hoteleitos = DotEnvSettingsSource(Settings, env_file=dotenv_path)() if dotenv else {}
+        # The .env file also holds the incumbent's variables: keep only what names our settings.
+        from_dotenv = DotEnvSettingsSource(Settings, env_file=dotenv_path)() if dotenv else {}
+        dotenv_hoteleitos = {k: v for k, v in from_dotenv.items() if k in Settings.model_fields}
     except SettingsError as error:
         problems.append(f"variável de ambiente inválida: {error}.")
         env_values, dotenv_hoteleitos = {}, {}

@@ -62,53 +62,56 @@ def safe_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def _connect_args(driver: str, connect_timeout: float, query_timeout: float) -> dict[str, Any]:
+    """Driver keywords that bound the connection (and, where the driver has one, the read)."""
+    if driver == "psycopg":
+        return {"connect_timeout": max(1, round(connect_timeout)), "application_name": APPLICATION_NAME}
+    if driver == "pymysql":
+        return {"connect_timeout": connect_timeout, "read_timeout": query_timeout + 5}
+    if driver == "pyodbc":
+        return {"timeout": max(1, round(connect_timeout)), "readonly": True}
+    if driver == "oracledb":
+        return {"tcp_connect_timeout": connect_timeout}
+    return {}
+
+
 def create_source_engine(url: str, *, connect_timeout: float, query_timeout: float) -> Engine:
     """An engine whose every session is read-only where the database allows and bounded in time."""
     from sqlalchemy import create_engine
 
     parsed = source_url(url)
-    backend = parsed.get_backend_name()
-    connect_args: dict[str, Any] = {}
     options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 600}
-    if backend == "postgresql":
-        connect_args = {
-            "connect_timeout": max(1, round(connect_timeout)),
-            "application_name": APPLICATION_NAME,
-        }
-    elif backend in ("mysql", "mariadb"):
-        connect_args = {"connect_timeout": connect_timeout, "read_timeout": query_timeout + 5}
-    elif backend == "oracle":
-        connect_args = {"tcp_connect_timeout": connect_timeout}
-    elif backend == "mssql":
-        connect_args = {"timeout": max(1, round(connect_timeout))}
-        options["pool_reset_on_return"] = "rollback"
-    elif backend == "sqlite":
+    if parsed.get_backend_name() == "sqlite":
         options = {}
-    engine = create_engine(parsed, connect_args=connect_args, **options)
-    if backend == "oracle":
+    engine = create_engine(
+        parsed, connect_args=_connect_args(parsed.get_driver_name(), connect_timeout, query_timeout), **options
+    )
+    if parsed.get_backend_name() == "oracle":
         event.listen(engine, "do_connect", _oracle_sid_or_service_name)
-    event.listen(engine, "connect", _session_setup(backend, query_timeout))
+    event.listen(engine, "connect", _session_setup(engine, query_timeout))
     return engine
 
 
-def _session_setup(backend: str, query_timeout: float) -> Any:
+def _session_setup(engine: Engine, query_timeout: float) -> Any:
     """Per-connection settings: statement timeout and, where a session can be, read-only."""
     ms = int(query_timeout * 1000)
+    dialect = engine.dialect
 
     def setup(dbapi_connection: Any, _record: Any) -> None:
+        backend = dialect.name
         if backend == "oracle":
-            dbapi_connection.call_timeout = ms
+            dbapi_connection.call_timeout = ms  # read-only: SET TRANSACTION READ ONLY in `fetch`
             return
-        if backend == "mssql":
+        if engine.driver == "pyodbc":
             dbapi_connection.timeout = max(1, round(query_timeout))
-            return
         statements = {
-            "postgresql": [
-                f"SET statement_timeout = {ms}",
-                "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+            "postgresql": [f"SET statement_timeout = {ms}", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"],
+            "mysql": [
+                "SET SESSION TRANSACTION READ ONLY",
+                f"SET SESSION max_statement_time = {query_timeout:.3f}"
+                if getattr(dialect, "is_mariadb", False)
+                else f"SET SESSION max_execution_time = {ms}",
             ],
-            "mysql": ["SET SESSION TRANSACTION READ ONLY", _mysql_timeout(dbapi_connection, query_timeout)],
-            "mariadb": ["SET SESSION TRANSACTION READ ONLY", _mysql_timeout(dbapi_connection, query_timeout)],
             "sqlite": ["PRAGMA query_only = ON"],
         }.get(backend, [])
         cursor = dbapi_connection.cursor()
@@ -123,11 +126,8 @@ def _session_setup(backend: str, query_timeout: float) -> Any:
     return setup
 
 
-def _mysql_timeout(dbapi_connection: Any, seconds: float) -> str:
-    version = dbapi_connection.get_server_info() if hasattr(dbapi_connection, "get_server_info") else ""
-    if "mariadb" in str(version).lower():
-        return f"SET SESSION max_statement_time = {seconds:.3f}"
-    return f"SET SESSION max_execution_time = {int(seconds * 1000)}"
+# Statements that open each census read, where read-only is a property of the transaction.
+READ_ONLY_TRANSACTION = {"oracle": "SET TRANSACTION READ ONLY"}
 
 
 def _oracle_sid_or_service_name(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
@@ -165,6 +165,9 @@ def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], lim
     started = time.perf_counter()
     try:
         with engine.connect() as connection:
+            opening = READ_ONLY_TRANSACTION.get(engine.dialect.name)
+            if opening:
+                connection.exec_driver_sql(opening)
             result = connection.execute(statement, parameters)
             columns = [str(name).lower() for name in result.keys()]  # noqa: SIM118 - a Result, not a dict
             rows = result.fetchmany(limit) if limit is not None else result.fetchall()

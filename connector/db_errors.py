@@ -29,7 +29,11 @@ def _rules(*pairs: tuple[str, str]) -> list[_Rule]:
 
 # Checked in order against "code + driver message"; the first match wins.
 _RULES = _rules(
-    ("auth", r"28P01|28000|ORA-01017|ORA-28000|\(1045|Login failed|password authentication failed"),
+    (
+        "auth",
+        r"28P01|28000|ORA-01017|ORA-28000|\(1045|Login failed|password authentication failed|"
+        r"role \".*\" does not exist",
+    ),
     ("unknown_database", r"3D000|\(1049|does not exist.*database|database \".*\" does not exist"),
     ("unknown_service", r"ORA-12514|ORA-12505|DPY-6001|DPY-6003"),
     (
@@ -68,13 +72,20 @@ def _code(error: SQLAlchemyError) -> str:
     return type(original or error).__name__
 
 
+_QUOTED_NAME = r"['\"`\[][\w$#.]+['\"`\]](?:\.['\"`\[][\w$#]+['\"`\]])?"
+_OBJECT_NAME = re.compile(
+    rf"(?:relation|table|object|object name)\s+(?P<quoted>{_QUOTED_NAME})"
+    r"|(?:for table|no such table:)\s+(?P<bare>[\w$#.]+)",
+    re.IGNORECASE,
+)
+
+
 def _object_name(text: str) -> str | None:
-    found = re.search(
-        r"(?:relation|table|object|on the object|no such table:?)\s+['\"`]?([\w$#.]+)['\"`]?",
-        text,
-        re.IGNORECASE,
-    )
-    return found.group(1) if found else None
+    """The table a driver message names (`relation "a.b"`, `table `db`.`t``, `for table t`), unquoted."""
+    found = _OBJECT_NAME.search(text)
+    if not found:
+        return None
+    return re.sub(r"[`'\"\[\]]", "", found.group("quoted") or found.group("bare"))
 
 
 def translate(error: SQLAlchemyError, url: URL, sql: str) -> SourceError:

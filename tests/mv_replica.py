@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import create_engine, delete, insert, text
 from sqlalchemy.engine import URL
@@ -107,7 +106,7 @@ PATIENTS = [
 
 def _encounter(code: int, patient: int, **values: object) -> dict[str, object]:
     row: dict[str, object] = {
-        "cd_atendimento": Decimal(code),
+        "cd_atendimento": code,
         "cd_paciente": patient,
         "cd_convenio": 1,
         "cd_prestador": 7,
@@ -239,6 +238,8 @@ def build(url: URL, schema: str = "dbamv") -> None:
     with engine.begin() as db:
         if schema and engine.dialect.name == "postgresql":
             db.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        elif schema and engine.dialect.name == "mssql":
+            db.execute(text(f"IF SCHEMA_ID('{schema}') IS NULL EXEC('CREATE SCHEMA {schema}')"))
     translated = engine.execution_options(schema_translate_map={None: schema or None})
     mv.metadata.drop_all(translated)
     mv.metadata.create_all(translated)

@@ -59,7 +59,8 @@ tipo_internacao = Table(
 atendime = Table(
     "atendime",
     metadata,
-    Column("cd_atendimento", Numeric(12, 0), primary_key=True, autoincrement=False),
+    # NUMBER in MV: drivers hand back Decimal (or int); SQLite keeps integers.
+    Column("cd_atendimento", Numeric(12, 0).with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
     Column("cd_paciente", Integer),
     Column("cd_convenio", Integer),
     Column("cd_prestador", Integer),

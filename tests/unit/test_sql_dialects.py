@@ -15,7 +15,7 @@ from connector.census import FIELDS
 from connector.settings import SourceSettings
 
 # vendor -> the dialect its database speaks
-DIALECTS = {"mv": "oracle"}
+DIALECTS = {"mv": "oracle", "wareline": "postgres"}
 DRIVER_URLS = {
     "oracle": "oracle+oracledb://",
     "postgres": "postgresql+psycopg://",
@@ -26,7 +26,7 @@ DRIVER_URLS = {
 
 def rendered(vendor: str) -> str:
     """The SQL exactly as SQLAlchemy hands it to the vendor's driver (lists expanded into binds)."""
-    source = SourceSettings.model_validate({"vendor": vendor, "url": "sqlite:///x.db"})
+    source = SourceSettings.model_validate({"vendor": vendor, "url": "postgresql://u@h/db"})
     statement, values = ADAPTERS[vendor](source).statement()
     dialect = create_engine(DRIVER_URLS[DIALECTS[vendor]]).dialect
     compiled = statement.bindparams(**values).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
@@ -52,11 +52,19 @@ def test_oracle_queries_avoid_syntax_oracle_refuses(vendor: str) -> None:
     assert sqlglot.transpile(sql, read="oracle", write="oracle")
 
 
+def test_wareline_query_stays_within_postgresql_9_1() -> None:
+    """No FILTER, LATERAL, :: casts, identity columns or other syntax PostgreSQL 9.1 lacks."""
+    sql = rendered("wareline")
+    for construct in (r"\bFILTER\s*\(", r"\bLATERAL\b", r"::", r"\bGENERATED\b", r"\bON CONFLICT\b", r"->>"):
+        assert not re.search(construct, sql, re.IGNORECASE), construct
+    assert "public.arqint" in sql
+
+
 def test_schema_prefix_is_replaced_and_comments_are_stripped() -> None:
     """$schema. becomes the configured schema; an empty schema leaves bare table names."""
-    source = SourceSettings.model_validate({"vendor": "mv", "url": "sqlite:///x.db"})
+    source = SourceSettings.model_validate({"vendor": "mv", "url": "postgresql://u@h/db"})
     assert "DBAMV.ATENDIME" in ADAPTERS["mv"](source).sql()
-    bare = SourceSettings.model_validate({"vendor": "mv", "url": "sqlite:///x.db", "schema": ""})
+    bare = SourceSettings.model_validate({"vendor": "mv", "url": "postgresql://u@h/db", "schema": ""})
     sql = ADAPTERS["mv"](bare).sql()
     assert " ATENDIME " in sql and "$schema" not in sql and "--" not in sql
 

@@ -1,0 +1,11 @@
+"""Wareline on PostgreSQL: admissions whose position is `I`, zero-padded codes kept as they are."""
+
+from __future__ import annotations
+
+from adapters.base import Adapter
+
+
+class WarelineAdapter(Adapter):
+    name = "wareline"
+    query_resource = "wareline/census.sql"
+    default_schema = "public"

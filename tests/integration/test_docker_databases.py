@@ -1,0 +1,124 @@
+"""Oracle and SQL Server for real, in containers (testcontainers): the vendor queries on the vendor's server.
+
+These need a Docker engine; where none answers they are skipped with the reason (CI here has none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+from adapters import adapter_for
+from connector.census import normalise_census
+from connector.database import create_source_engine
+from connector.settings import SourceSettings
+from tests import custom_replica, mv_replica
+
+READER_PASSWORD = "p@ss:w/rd%1A"
+
+
+def docker_missing() -> str | None:
+    """Why Docker cannot be used here, or None (checked on the socket first, so nothing is left open)."""
+    import os
+    import socket
+
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    try:
+        if host.startswith("unix://"):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(3)
+                probe.connect(host.removeprefix("unix://"))
+        else:
+            address = host.split("://", 1)[-1].rsplit(":", 1)
+            with socket.create_connection((address[0], int(address[1])), timeout=3):
+                pass
+    except (OSError, ValueError, IndexError) as error:
+        return (
+            f"sem Docker Engine em {host} ({type(error).__name__}): os testes de Oracle e SQL Server em contêiner "
+            "só rodam onde houver Docker"
+        )
+    return None
+
+
+pytestmark = [pytest.mark.docker, pytest.mark.skipif(bool(reason := docker_missing()), reason=reason or "")]
+
+
+def census(url: URL, vendor: str, tmp_path: Path, **source: object) -> list[dict[str, str | None]]:
+    values: dict[str, object] = {"vendor": vendor, "url": url.render_as_string(hide_password=False), **source}
+    if vendor == "custom":
+        values["query_file"] = str(custom_replica.query_file(tmp_path))
+    settings = SourceSettings.model_validate(values)
+    engine = create_source_engine(settings.url.get_secret_value(), connect_timeout=30, query_timeout=60)
+    try:
+        fetched = adapter_for(settings).extract(engine)
+    finally:
+        engine.dispose()
+    return normalise_census(fetched.columns, fetched.rows, date(2026, 11, 26)).records
+
+
+@pytest.fixture(scope="module")
+def oracle() -> Iterator[URL]:
+    """Oracle Free with the MV tables under DBAMV and a read-only user holding SELECT grants only."""
+    from testcontainers.community.oracle import OracleDbContainer
+
+    with OracleDbContainer("gvenzl/oracle-free:slim-faststart") as container:
+        admin_url = make_url(container.get_connection_url())
+        admin = create_engine(admin_url)
+        with admin.begin() as db:
+            db.execute(text("CREATE USER dbamv IDENTIFIED BY dbamv QUOTA UNLIMITED ON USERS"))
+            db.execute(text(f'CREATE USER hoteleitos IDENTIFIED BY "{READER_PASSWORD}"'))
+            db.execute(text("GRANT CREATE SESSION TO hoteleitos"))
+        mv_replica.build(admin_url, schema="dbamv")
+        with admin.begin() as db:
+            for table in ("atendime", "paciente", "leito", "convenio", "prestador"):
+                db.execute(text(f"GRANT SELECT ON dbamv.{table} TO hoteleitos"))
+        admin.dispose()
+        yield admin_url.set(username="hoteleitos", password=READER_PASSWORD)
+
+
+def test_mv_query_on_oracle(oracle: URL, tmp_path: Path) -> None:
+    """The MV census on Oracle (thin mode, no client), through a read-only user, equals the expected one."""
+    assert census(oracle, "mv", tmp_path) == mv_replica.EXPECTED
+
+
+def test_oracle_session_is_read_only(oracle: URL) -> None:
+    """Our census transaction is READ ONLY on Oracle."""
+    engine = create_source_engine(oracle.render_as_string(False), connect_timeout=30, query_timeout=30)
+    try:
+        with engine.connect() as db:
+            db.exec_driver_sql("SET TRANSACTION READ ONLY")
+            with pytest.raises(Exception, match="ORA-01456"):
+                db.execute(text("INSERT INTO dbamv.convenio (cd_convenio, nm_convenio) VALUES (99, 'X')"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def sqlserver() -> Iterator[URL]:
+    """SQL Server with the MV tables under schema dbamv and a custom HIS, reached through pyodbc + FreeTDS."""
+    from testcontainers.community.mssql import SqlServerContainer
+
+    from connector.incumbent import odbc_driver
+
+    with SqlServerContainer("mcr.microsoft.com/mssql/server:2022-latest", dialect="mssql+pyodbc") as container:
+        url = make_url(container.get_connection_url()).set(
+            query={"driver": odbc_driver(), "TrustServerCertificate": "yes", "TDS_Version": "7.4"}
+        )
+        mv_replica.build(url, schema="dbamv")
+        custom_replica.build(url)
+        yield url
+
+
+def test_mv_query_on_sql_server(sqlserver: URL, tmp_path: Path) -> None:
+    """The MV query's portable SQL also runs on SQL Server through pyodbc."""
+    assert census(sqlserver, "mv", tmp_path, schema="dbamv") == mv_replica.EXPECTED
+
+
+def test_custom_query_on_sql_server(sqlserver: URL, tmp_path: Path) -> None:
+    """A hospital's own SQL on SQL Server."""
+    assert census(sqlserver, "custom", tmp_path) == custom_replica.EXPECTED

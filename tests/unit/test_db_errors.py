@@ -1,0 +1,114 @@
+"""Driver errors of every backend become the right operator message (messages as the drivers word them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from connector.database import _oracle_sid_or_service_name
+from connector.db_errors import translate
+
+SQL = "SELECT 1 FROM DBAMV.ATENDIME a JOIN DBAMV.PACIENTE p ON 1 = 1"
+ORACLE = make_url("oracle+oracledb://hoteleitos:segredo@10.0.0.10:1521/?service_name=PROD")
+MSSQL = make_url("mssql+pyodbc://hoteleitos:segredo@10.0.0.11:1433/his?driver=FreeTDS")
+MYSQL = make_url("mysql+pymysql://hoteleitos:segredo@10.0.0.12:3306/his")
+
+
+class Orig(Exception):
+    """A driver exception carrying only its message (and, for psycopg, a sqlstate)."""
+
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+CASES = [
+    (ORACLE, "ORA-01017: invalid username/password; logon denied", "auth"),
+    (ORACLE, "DPY-6005: cannot connect to database. ORA-12541: TNS:no listener", "unreachable"),
+    (ORACLE, "DPY-6001: cannot connect to database (CONNECTION_ID=x). ORA-12514: listener does not currently "
+             "know of service requested in connect descriptor", "unknown_service"),
+    (ORACLE, "ORA-12505: TNS:listener does not currently know of SID given in connect descriptor", "unknown_service"),
+    (ORACLE, "ORA-00942: table or view does not exist", "missing_table"),
+    (ORACLE, "DPY-4024: call timeout of 60000 ms exceeded", "timeout"),
+    (ORACLE, "ORA-01013: user requested cancel of current operation", "timeout"),
+    (ORACLE, "ORA-03113: end-of-file on communication channel", "connection_lost"),
+    (ORACLE, "ORA-00904: \"X\".\"Y\": invalid identifier", "missing_column"),
+    (MSSQL, "('28000', \"[28000] [FreeTDS][SQL Server]Login failed for user 'hoteleitos'. (18456)\")", "auth"),
+    (MSSQL, "('08001', '[08001] [FreeTDS][SQL Server]Unable to connect to data source (0)')", "unreachable"),
+    (MSSQL, "('42S02', \"[42S02] [FreeTDS][SQL Server]Invalid object name 'dbo.ATENDIME'. (208)\")", "missing_table"),
+    (MSSQL, "('42000', \"[42000] [Microsoft][ODBC Driver 18 for SQL Server][SQL Server]The SELECT permission was "
+            "denied on the object 'ATENDIME', database 'his', schema 'dbo'. (229)\")", "permission"),
+    (MSSQL, "('HYT00', '[HYT00] [Microsoft][ODBC Driver 18 for SQL Server]Query timeout expired (0)')", "timeout"),
+    (MYSQL, "(1045, \"Access denied for user 'hoteleitos'@'10.0.0.1' (using password: YES)\")", "auth"),
+    (MYSQL, "(2003, \"Can't connect to MySQL server on '10.0.0.12' ([Errno 111] Connection refused)\")",
+     "unreachable"),
+    (MYSQL, "(1146, \"Table 'his.ATENDIME' doesn't exist\")", "missing_table"),
+    (MYSQL, "(2013, 'Lost connection to MySQL server during query')", "connection_lost"),
+    (MYSQL, "(3024, 'Query execution was interrupted, maximum statement execution time exceeded')", "timeout"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "message", "kind"), CASES)
+def test_driver_messages_map_to_kinds(url: Any, message: str, kind: str) -> None:
+    """Each backend's wording lands in the right kind; neither password nor driver text leaks."""
+    error = translate(DatabaseError(SQL, {}, Orig(message)), url, SQL)
+    assert error.kind == kind
+    assert "segredo" not in error.message
+    assert message not in error.message
+
+
+def test_missing_table_on_oracle_lists_the_grants_to_run() -> None:
+    """Oracle does not say which table: the message lists the census tables and a GRANT."""
+    error = translate(DatabaseError(SQL, {}, Orig("ORA-00942: table or view does not exist")), ORACLE, SQL)
+    assert "DBAMV.ATENDIME, DBAMV.PACIENTE" in error.message
+    assert "GRANT SELECT ON DBAMV.ATENDIME TO hoteleitos;" in error.message
+
+
+def test_mssql_permission_names_the_table() -> None:
+    """SQL Server names the refused object: the GRANT targets it."""
+    message = "[42000] The SELECT permission was denied on the object 'PACIENTE', database 'his', schema 'dbo'."
+    error = translate(DatabaseError(SQL, {}, Orig(message)), MSSQL, SQL)
+    assert "GRANT SELECT ON PACIENTE TO [hoteleitos];" in error.message
+
+
+def test_data_values_in_driver_messages_never_reach_the_operator() -> None:
+    """A conversion error quoting a patient's value is reported by code only."""
+    orig = Orig('invalid input syntax for type date: "MARIA DA SILVA"', sqlstate="22007")
+    error = translate(DatabaseError(SQL, {}, orig), make_url("postgresql+psycopg://u@h/db"), SQL)
+    assert "MARIA" not in error.message and "MARIA" not in (error.detail or "")
+    assert error.detail == "Orig 22007"
+
+
+class FakeOracle:
+    """Stands in for python-oracledb: a listener that knows PROD only as an SID."""
+
+    class DatabaseError(Exception):
+        pass
+
+    def __init__(self) -> None:
+        self.dsns: list[str] = []
+
+    def connect(self, *_args: Any, **params: Any) -> str:
+        self.dsns.append(params["dsn"])
+        if "SERVICE_NAME=PROD" in params["dsn"]:
+            raise self.DatabaseError("DPY-6001: ORA-12514: listener does not currently know of service")
+        return "connection"
+
+
+def test_oracle_service_name_falls_back_to_sid() -> None:
+    """DB_NAME holding an SID still connects: the service-name attempt is retried as an SID."""
+    dialect = type("Dialect", (), {"dbapi": FakeOracle()})()
+    dsn = "(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=h)(PORT=1521))(CONNECT_DATA=(SERVICE_NAME=PROD)))"
+    assert _oracle_sid_or_service_name(dialect, None, (), {"dsn": dsn, "user": "u"}) == "connection"
+    assert [("SID=PROD" in d) for d in dialect.dbapi.dsns] == [False, True]
+
+
+def test_unreachable_is_kind_even_without_a_code() -> None:
+    """A connection refused without SQLSTATE is recognised by its words."""
+    orig = Orig('connection failed: connection to server at "10.0.0.5", port 5432 failed: Connection refused')
+    error = translate(OperationalError(SQL, {}, orig), make_url("postgresql+psycopg://u:pw@10.0.0.5/db"), SQL)
+    assert error.kind == "unreachable"
+    assert "10.0.0.5" in error.message

@@ -1,0 +1,97 @@
+"""A replica of the Wareline tables (exactly the columns in his-schemas) with its edge cases, and its census."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CHAR, Column, Date, DateTime, MetaData, String, Table, create_engine, insert, text
+from sqlalchemy.engine import URL
+
+metadata = MetaData()
+arqatend = Table(
+    "arqatend", metadata,
+    Column("numatend", CHAR(10)), Column("codpac", CHAR(8)), Column("codplaco", CHAR(4)),
+    Column("codprest", CHAR(6)), Column("codserv", CHAR(4)), Column("tipoatend", CHAR(1)),
+    Column("datatend", DateTime), Column("datasai", DateTime),
+)  # fmt: skip
+arqint = Table("arqint", metadata, Column("numatend", CHAR(10)), Column("codlei", CHAR(6)), Column("posicao", CHAR(1)))
+cadlei = Table(
+    "cadlei", metadata,
+    Column("codlei", CHAR(6)), Column("codaco", CHAR(6)), Column("tipobloq", CHAR(1)), Column("auxatend", CHAR(10)),
+)  # fmt: skip
+cadaco = Table("cadaco", metadata, Column("codaco", CHAR(6)), Column("codcc", CHAR(4)))
+cadcc = Table("cadcc", metadata, Column("codcc", CHAR(4)), Column("nomecc", String(40)))
+cadpac = Table(
+    "cadpac", metadata,
+    Column("codpac", CHAR(8)), Column("nomepac", String(70)), Column("sexo", CHAR(1)), Column("datanasc", Date),
+)  # fmt: skip
+cadplaco = Table(
+    "cadplaco", metadata, Column("codplaco", CHAR(4)), Column("nomeplaco", String(40)), Column("codconv", CHAR(4))
+)
+cadconv = Table("cadconv", metadata, Column("codconv", CHAR(4)), Column("nomeconv", String(40)))
+cadprest = Table(
+    "cadprest", metadata, Column("codprest", CHAR(6)), Column("nomeprest", String(60)), Column("cbos", CHAR(6))
+)
+cadserv = Table("cadserv", metadata, Column("codserv", CHAR(4)), Column("nomeserv", String(40)))
+
+ROWS = {
+    cadcc: [{"codcc": "0010", "nomecc": "CLINICA MEDICA"}],
+    cadaco: [{"codaco": "0101", "codcc": "0010"}, {"codaco": "0102", "codcc": "0010"}],
+    cadlei: [
+        {"codlei": "000101", "codaco": "0101", "tipobloq": "*", "auxatend": "0000012345"},
+        {"codlei": "000102", "codaco": "0101", "tipobloq": "D", "auxatend": None},  # deactivated, still occupied
+        {"codlei": "000201", "codaco": "0102", "tipobloq": "L", "auxatend": None},
+    ],
+    cadconv: [{"codconv": "0007", "nomeconv": "UNIMED  NORTE "}],
+    cadplaco: [
+        {"codplaco": "0070", "nomeplaco": "UNIMED APTO", "codconv": "0007"},
+        {"codplaco": "0099", "nomeplaco": "PARTICULAR", "codconv": None},  # a plan without insurer
+    ],
+    cadprest: [{"codprest": "000042", "nomeprest": "DR  CARLOS  REIS", "cbos": "225125"}],
+    cadserv: [{"codserv": "0001", "nomeserv": "INTERNACAO"}],
+    cadpac: [
+        {"codpac": "00000777", "nomepac": "ANA  PAULA SOUZA", "sexo": "F", "datanasc": date(1980, 1, 2)},
+        {"codpac": "00000778", "nomepac": "JOÃO BATISTA", "sexo": "M", "datanasc": date(1945, 12, 31)},
+        {"codpac": "00000779", "nomepac": "SEBASTIÃO NETO", "sexo": "M", "datanasc": date(1970, 6, 6)},
+    ],
+    arqatend: [
+        {"numatend": "0000012345", "codpac": "00000777", "codplaco": "0070", "codprest": "000042", "codserv": "0001",
+         "tipoatend": "I", "datatend": datetime(2026, 11, 24, 8, 15), "datasai": None},
+        {"numatend": "0000012346", "codpac": "00000778", "codplaco": "0099", "codprest": "000042", "codserv": "0001",
+         "tipoatend": "I", "datatend": datetime(2026, 11, 25, 22, 0), "datasai": None},
+        {"numatend": "0000012347", "codpac": "00000779", "codplaco": "0070", "codprest": "000042", "codserv": "0001",
+         "tipoatend": "I", "datatend": datetime(2026, 11, 1, 10, 0), "datasai": datetime(2026, 11, 10, 10, 0)},
+    ],
+    arqint: [
+        {"numatend": "0000012345", "codlei": "000101", "posicao": "I"},
+        {"numatend": "0000012346", "codlei": "000102", "posicao": "I"},
+        {"numatend": "0000012347", "codlei": "000201", "posicao": "A"},  # not admitted now
+    ],
+}  # fmt: skip
+
+EXPECTED = [
+    {"cod_ocorrencia": "0000012345", "cod_quarto": "0101", "cod_leito": "000101", "convenio_codigo": "0007",
+     "convenio_nome": "UNIMED NORTE", "data_internacao": "2026-11-24", "paciente_nome": "ANA PAULA SOUZA",
+     "paciente_codigo": "00000777", "paciente_data_nascimento": "1980-01-02", "paciente_sexo": "F",
+     "profissional_cbos": "225125", "profissional_nome": "DR CARLOS REIS", "profissional_codigo": "000042",
+     "tipo_ocorrencia_codigo": "I", "tipo_ocorrencia_descricao": "INTERNAÇÃO"},
+    {"cod_ocorrencia": "0000012346", "cod_quarto": "0101", "cod_leito": "000102", "convenio_codigo": None,
+     "convenio_nome": None, "data_internacao": "2026-11-25", "paciente_nome": "JOÃO BATISTA",
+     "paciente_codigo": "00000778", "paciente_data_nascimento": "1945-12-31", "paciente_sexo": "M",
+     "profissional_cbos": "225125", "profissional_nome": "DR CARLOS REIS", "profissional_codigo": "000042",
+     "tipo_ocorrencia_codigo": "I", "tipo_ocorrencia_descricao": "INTERNAÇÃO"},
+]  # fmt: skip
+
+
+def build(url: URL, schema: str = "public") -> None:
+    """Create the Wareline tables under `schema` (replacing any) and fill them."""
+    engine = create_engine(url)
+    with engine.begin() as db:
+        db.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+    translated = engine.execution_options(schema_translate_map={None: schema})
+    metadata.drop_all(translated)
+    metadata.create_all(translated)
+    with translated.begin() as db:
+        for table, rows in ROWS.items():
+            db.execute(insert(table), rows)
+    engine.dispose()

@@ -25,6 +25,12 @@ def outbox_command(settings: Settings, action: str, snapshot_id: str | None) -> 
         if action == "retry":
             outbox.set_status([snapshot_id], "pending")
             print(f"Censo {snapshot_id} volta à fila de envio (vai no próximo ciclo, na ordem de captura).")
+            delivered_at = float(outbox.read_state("last_delivered_at") or 0)
+            if delivered_at > entry.created:
+                print(
+                    "Atenção: censos mais novos já foram entregues; a API receberá este censo antigo "
+                    f"(capturado em {entry.captured_at}) e depois o próximo censo atual."
+                )
         else:
             outbox.remove([snapshot_id])
             print(f"Censo {snapshot_id} descartado.")

@@ -24,9 +24,16 @@ _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 
 
 def strip_comments(sql: str) -> str:
-    """The SQL without comments and trailing semicolons (drivers refuse both in odd ways)."""
-    kept = _COMMENT_OR_STRING.sub(lambda m: m.group(0) if m.group(0).startswith("'") else " ", sql)
-    return kept.strip().rstrip(";").strip()
+    """The SQL without comments and trailing semicolons (drivers refuse both in odd ways).
+
+    A colon inside a string literal is escaped, so that `'10:30'` stays text and never becomes a parameter.
+    """
+
+    def keep(match: re.Match[str]) -> str:
+        token = match.group(0)
+        return token.replace(":", "\\:") if token.startswith("'") else " "
+
+    return _COMMENT_OR_STRING.sub(keep, sql).strip().rstrip(";").strip()
 
 
 class Adapter:
@@ -54,7 +61,14 @@ class Adapter:
     def raw_sql(self) -> str:
         """The census SQL as written: the hospital's file if configured, else the vendor's own."""
         if self.source.query_file is not None:
-            return Path(self.source.query_file).read_text(encoding="utf-8")
+            try:
+                return Path(self.source.query_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise SourceError(
+                    f"não foi possível ler o arquivo de consulta {self.source.query_file} ({type(error).__name__}); "
+                    "confira HOTELEITOS_SOURCE_QUERY_FILE e as permissões do arquivo (UTF-8).",
+                    kind="config",
+                ) from None
         if self.query_resource is None:
             raise SourceError(f"o fornecedor {self.name} precisa de um arquivo de consulta.", kind="config")
         return resources.files("queries").joinpath(self.query_resource).read_text(encoding="utf-8")

@@ -104,14 +104,16 @@ def _session_setup(engine: Engine, query_timeout: float) -> Any:
             return
         if engine.driver == "pyodbc":
             dbapi_connection.timeout = max(1, round(query_timeout))
+        mysql = [
+            "SET SESSION TRANSACTION READ ONLY",
+            f"SET SESSION max_statement_time = {query_timeout:.3f}"
+            if getattr(dialect, "is_mariadb", False)
+            else f"SET SESSION max_execution_time = {ms}",
+        ]
         statements = {
             "postgresql": [f"SET statement_timeout = {ms}", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"],
-            "mysql": [
-                "SET SESSION TRANSACTION READ ONLY",
-                f"SET SESSION max_statement_time = {query_timeout:.3f}"
-                if getattr(dialect, "is_mariadb", False)
-                else f"SET SESSION max_execution_time = {ms}",
-            ],
+            "mysql": mysql,
+            "mariadb": mysql,  # mariadb+pymysql:// URLs (DB_DIALECT=mariadb) name their dialect so
             "sqlite": ["PRAGMA query_only = ON"],
         }.get(backend, [])
         cursor = dbapi_connection.cursor()

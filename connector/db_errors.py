@@ -75,7 +75,7 @@ def _code(error: SQLAlchemyError) -> str:
 _QUOTED_NAME = r"['\"`\[][\w$#.]+['\"`\]](?:\.['\"`\[][\w$#]+['\"`\]])?"
 _OBJECT_NAME = re.compile(
     rf"(?:relation|table|object|object name)\s+(?P<quoted>{_QUOTED_NAME})"
-    r"|(?:for table|no such table:)\s+(?P<bare>[\w$#.]+)",
+    r"|(?:for table|for relation|no such table:)\s+(?P<bare>[\w$#.]+)",
     re.IGNORECASE,
 )
 
@@ -104,8 +104,9 @@ def translate(error: SQLAlchemyError, url: URL, sql: str) -> SourceError:
         "auth": f"o banco ({where}) recusou o usuário '{user}' ou a senha; confira usuário e senha (DB_USER/DB_PASS "
         "ou a URL do banco) e se a conta não está bloqueada ou expirada.",
         "unknown_database": f"o banco '{url.database}' não existe em {where}; confira DB_NAME ou a URL.",
-        "unknown_service": f"o servidor Oracle ({where}) não conhece o serviço ou SID '{url.database or ''}'"
-        f"{url.query.get('service_name', '')}; confira DB_NAME com o DBA (lsnrctl status mostra os serviços).",
+        "unknown_service": f"o servidor Oracle ({where}) não conhece o serviço nem o SID "
+        f"'{url.query.get('service_name') or url.database or ''}'; confira DB_NAME com o DBA "
+        "(lsnrctl status mostra os serviços).",
         "timeout": "a consulta do censo passou do tempo limite (HOTELEITOS_SOURCE_QUERY_TIMEOUT) e foi cancelada "
         "para não pesar no sistema hospitalar; verifique índices e carga do banco ou aumente o limite.",
         "missing_table": _grant_hint(

@@ -114,18 +114,23 @@ def test_wrong_password_is_named_without_the_password(mariadb_reader: URL, tmp_p
     assert "errada-123" not in error.message and "errada-123" not in (error.detail or "")
 
 
-def test_mariadb_statement_timeout(custom_mariadb: URL, tmp_path: Path) -> None:
+@pytest.mark.parametrize("driver", ["mysql+pymysql", "mariadb+pymysql"])
+def test_mariadb_statement_timeout(custom_mariadb: URL, tmp_path: Path, driver: str) -> None:
     """A query slower than the limit is cancelled by the server and reported as a timeout."""
     sql = custom_replica.SQL.replace("WHERE i.saida IS NULL", "WHERE i.saida IS NULL AND SLEEP(3) = 0")
-    error = failure(custom_mariadb, tmp_path, sql=sql, query_timeout=0.5)
+    error = failure(custom_mariadb.set(drivername=driver), tmp_path, sql=sql, query_timeout=0.5)
     assert error.kind == "timeout"
     assert "HOTELEITOS_SOURCE_QUERY_TIMEOUT" in error.message
 
 
-@pytest.mark.parametrize("fixture", ["custom_mariadb", "pg_url"])
-def test_sessions_are_read_only(fixture: str, request: pytest.FixtureRequest) -> None:
-    """The connector's own sessions cannot write, even if a query tried to."""
+@pytest.mark.parametrize(
+    ("fixture", "driver"),
+    [("custom_mariadb", "mysql+pymysql"), ("custom_mariadb", "mariadb+pymysql"), ("pg_url", None)],
+)
+def test_sessions_are_read_only(fixture: str, driver: str | None, request: pytest.FixtureRequest) -> None:
+    """The connector's own sessions cannot write, even if a query tried to (both MariaDB URL forms)."""
     url: URL = request.getfixturevalue(fixture)
+    url = url.set(drivername=driver) if driver else url
     engine = create_source_engine(url.render_as_string(False), connect_timeout=5, query_timeout=5)
     try:
         with engine.connect() as db, pytest.raises(DBAPIError, match=r"(?i)read.only"):

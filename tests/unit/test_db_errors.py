@@ -74,6 +74,19 @@ def test_mssql_permission_names_the_table() -> None:
     assert "GRANT SELECT ON PACIENTE TO [hoteleitos];" in error.message
 
 
+def test_postgresql_9_permission_message_names_the_table() -> None:
+    """Before PostgreSQL 11 the message says `for relation cadconv`, unquoted."""
+    orig = Orig("permission denied for relation cadconv", sqlstate="42501")
+    error = translate(DatabaseError(SQL, {}, orig), make_url("postgresql+psycopg://leitor@h/db1"), SQL)
+    assert "GRANT SELECT ON cadconv TO leitor;" in error.message
+
+
+def test_oracle_unknown_service_names_it_once() -> None:
+    """The service name appears quoted, once."""
+    error = translate(DatabaseError(SQL, {}, Orig("ORA-12514: listener")), ORACLE, SQL)
+    assert "'PROD'" in error.message
+
+
 def test_data_values_in_driver_messages_never_reach_the_operator() -> None:
     """A conversion error quoting a patient's value is reported by code only."""
     orig = Orig('invalid input syntax for type date: "MARIA DA SILVA"', sqlstate="22007")

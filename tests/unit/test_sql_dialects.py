@@ -69,6 +69,26 @@ def test_schema_prefix_is_replaced_and_comments_are_stripped() -> None:
     assert " ATENDIME " in sql and "$schema" not in sql and "--" not in sql
 
 
+def test_colons_inside_string_literals_are_not_parameters() -> None:
+    """'10:30' and ':nome' in quotes stay text; real parameters still bind."""
+    from sqlalchemy import text
+
+    statement = text(strip_comments("SELECT '10:30' AS hora, ' :nome ' AS t FROM x WHERE y = :real"))
+    assert list(statement.compile().params) == ["real"]
+    assert "'10:30'" in str(statement) and "' :nome '" in str(statement)
+
+
 def test_strip_comments_keeps_string_literals() -> None:
     """Dashes inside quotes are data, not comments."""
     assert strip_comments("SELECT '--x' AS a -- comment\nFROM t; ") == "SELECT '--x' AS a  \nFROM t"
+
+
+@pytest.mark.parametrize("dialect", [None, "postgres", "oracle", "tsql", "mysql"])
+def test_sigho_template_parses_in_every_dialect(dialect: str | None) -> None:
+    """The template hospitals start from is plain SQL with the 15 aliases, in contract order."""
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[2] / "docs" / "modelos" / "sigho-censo.sql"
+    sql = strip_comments(template.read_text(encoding="utf-8")).replace("$schema.", "")
+    tree = sqlglot.parse_one(sql, read=dialect, error_level=sqlglot.ErrorLevel.RAISE)
+    assert [e.alias_or_name.lower() for e in tree.expressions] == list(FIELDS)

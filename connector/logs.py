@@ -52,21 +52,35 @@ def configure(settings: LogSettings, secrets: Iterable[str] = ()) -> None:
         else (structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()))
     )
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    handlers[0].setFormatter(structlog.stdlib.ProcessorFormatter(processor=renderer, foreign_pre_chain=shared))
+    handlers[0].setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=shared,
+        )
+    )
+    unwritable: str | None = None
     if settings.dir is not None:
-        settings.dir.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
-            settings.dir / "hoteleitos-connector.log",
-            maxBytes=int(settings.max_megabytes * 1024 * 1024),
-            backupCount=settings.backups,
-            encoding="utf-8",
-        )
-        file_handler.setFormatter(
-            structlog.stdlib.ProcessorFormatter(
-                processor=structlog.processors.JSONRenderer(ensure_ascii=False), foreign_pre_chain=shared
+        try:
+            settings.dir.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.handlers.RotatingFileHandler(
+                settings.dir / "hoteleitos-connector.log",
+                maxBytes=int(settings.max_megabytes * 1024 * 1024),
+                backupCount=settings.backups,
+                encoding="utf-8",
             )
-        )
-        handlers.append(file_handler)
+        except OSError as error:  # a log folder we cannot write must not stop the census
+            unwritable = error.strerror or type(error).__name__
+        else:
+            file_handler.setFormatter(
+                structlog.stdlib.ProcessorFormatter(
+                    processors=[
+                        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                        structlog.processors.JSONRenderer(ensure_ascii=False),
+                    ],
+                    foreign_pre_chain=shared,
+                )
+            )
+            handlers.append(file_handler)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -82,6 +96,14 @@ def configure(settings: LogSettings, secrets: Iterable[str] = ()) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[settings.level.upper()]),
         cache_logger_on_first_use=False,
     )
+    if unwritable is not None:
+        get_logger().warning(
+            "log_dir_unwritable",
+            dir=str(settings.dir),
+            reason=unwritable,
+            message="a pasta de logs não é gravável pelo usuário do conector (uid 10001 na imagem); "
+            "os logs seguem só na saída padrão.",
+        )
 
 
 def get_logger(name: str = "hoteleitos") -> Any:

@@ -68,35 +68,35 @@ PROFESSIONALS = [
 ]
 PATIENTS = [
     {
-        "cd_paciente": 501,
+        "cd_paciente": 90000501,
         "nm_paciente": "  JOSÉ   DA SILVA ",
         "dt_nascimento": datetime(1950, 3, 4),
         "tp_sexo": "M",
     },
     {
-        "cd_paciente": 502,
+        "cd_paciente": 90000502,
         "nm_paciente": nfd("MARIA DA CONCEIÇÃO"),
         "dt_nascimento": datetime(1988, 7, 1),
         "tp_sexo": "Feminino",
     },
     {
-        "cd_paciente": 503,
+        "cd_paciente": 90000503,
         "nm_paciente": "ANTÔNIO PEREIRA",
         "dt_nascimento": datetime(2031, 1, 1),
         "tp_sexo": "1",
     },
-    {"cd_paciente": 504, "nm_paciente": "PEDRO ALVES", "dt_nascimento": datetime(1975, 5, 5), "tp_sexo": "X"},
-    {"cd_paciente": 505, "nm_paciente": "LUÍZA NUNES", "dt_nascimento": datetime(1990, 2, 2), "tp_sexo": "f"},
+    {"cd_paciente": 90000504, "nm_paciente": "PEDRO ALVES", "dt_nascimento": datetime(1975, 5, 5), "tp_sexo": "X"},
+    {"cd_paciente": 90000505, "nm_paciente": "LUÍZA NUNES", "dt_nascimento": datetime(1990, 2, 2), "tp_sexo": "f"},
     {
-        "cd_paciente": 506,
+        "cd_paciente": 90000506,
         "nm_paciente": "RN DE LUÍZA NUNES",
-        "dt_nascimento": datetime(2026, 11, 25),
+        "dt_nascimento": datetime(2026, 11, 23),
         "tp_sexo": "I",
     },
-    {"cd_paciente": 507, "nm_paciente": "CARLOS LIMA", "dt_nascimento": datetime(1960, 1, 1), "tp_sexo": "M"},
-    {"cd_paciente": 508, "nm_paciente": "BRUNO COSTA", "dt_nascimento": datetime(1982, 1, 1), "tp_sexo": "M"},
+    {"cd_paciente": 90000507, "nm_paciente": "CARLOS LIMA", "dt_nascimento": datetime(1960, 1, 1), "tp_sexo": "M"},
+    {"cd_paciente": 90000508, "nm_paciente": "BRUNO COSTA", "dt_nascimento": datetime(1982, 1, 1), "tp_sexo": "M"},
     {
-        "cd_paciente": 509,
+        "cd_paciente": 90000509,
         "nm_paciente": "HELENA DIAS",
         "dt_nascimento": datetime(1999, 9, 9),
         "tp_sexo": "Não informado",
@@ -124,15 +124,15 @@ def _encounter(code: int, patient: int, **values: object) -> dict[str, object]:
 
 
 ENCOUNTERS = [
-    _encounter(1001, 501, cd_leito=10),  # admitted, plain
-    _encounter(1002, 502, cd_leito=11, cd_convenio=None),  # accented NFD name, no insurer
-    _encounter(1003, 503, cd_leito=None, dt_atendimento=datetime(2026, 11, 25, 23, 59)),  # no bed; future birth
-    _encounter(1004, 504, cd_leito=20, tp_atendimento="U"),  # emergency in an observation bed
-    _encounter(1005, 505, cd_leito=30, cd_prestador=8),  # professional joined twice
-    _encounter(1006, 506, cd_leito=30, cd_prestador=8, cd_convenio=2),  # rooming-in: newborn in mother's bed
-    _encounter(1007, 507, cd_leito=10, dt_alta=datetime(2026, 11, 21)),  # discharged
-    _encounter(1008, 508, tp_atendimento="A"),  # outpatient, never discharged
-    _encounter(1009, 509, cd_leito=11, cd_multi_empresa=2),  # another hospital of the network
+    _encounter(1001, 90000501, cd_leito=10),  # admitted, plain
+    _encounter(1002, 90000502, cd_leito=11, cd_convenio=None),  # accented NFD name, no insurer
+    _encounter(1003, 90000503, cd_leito=None, dt_atendimento=datetime(2026, 11, 25, 23, 59)),  # no bed; future birth
+    _encounter(1004, 90000504, cd_leito=20, tp_atendimento="U"),  # emergency in an observation bed
+    _encounter(1005, 90000505, cd_leito=30, cd_prestador=8),  # professional joined twice
+    _encounter(1006, 90000506, cd_leito=30, cd_prestador=8, cd_convenio=2),  # rooming-in: newborn in mother's bed
+    _encounter(1007, 90000507, cd_leito=10, dt_alta=datetime(2026, 11, 21)),  # discharged
+    _encounter(1008, 90000508, tp_atendimento="A"),  # outpatient, never discharged
+    _encounter(1009, 90000509, cd_leito=11, cd_multi_empresa=2),  # another hospital of the network
 ]
 
 
@@ -166,7 +166,7 @@ EXPECTED = [
         cod_quarto="ENF 101",
         cod_leito="10",
         paciente_nome="JOSÉ DA SILVA",
-        paciente_codigo="501",
+        paciente_codigo="90000501",
         paciente_data_nascimento="1950-03-04",
         paciente_sexo="M",
     ),
@@ -177,7 +177,7 @@ EXPECTED = [
         convenio_codigo=None,
         convenio_nome=None,
         paciente_nome="MARIA DA CONCEIÇÃO",
-        paciente_codigo="502",
+        paciente_codigo="90000502",
         paciente_data_nascimento="1988-07-01",
         paciente_sexo="F",
     ),
@@ -185,7 +185,7 @@ EXPECTED = [
         "1003",
         data_internacao="2026-11-25",
         paciente_nome="ANTÔNIO PEREIRA",
-        paciente_codigo="503",
+        paciente_codigo="90000503",
         paciente_sexo="M",
     ),
     record(
@@ -193,7 +193,7 @@ EXPECTED = [
         cod_quarto="ALOJAMENTO 3",
         cod_leito="30",
         paciente_nome="LUÍZA NUNES",
-        paciente_codigo="505",
+        paciente_codigo="90000505",
         paciente_data_nascimento="1990-02-02",
         paciente_sexo="F",
         **ANA,
@@ -205,8 +205,8 @@ EXPECTED = [
         convenio_codigo="2",
         convenio_nome="SUS",
         paciente_nome="RN DE LUÍZA NUNES",
-        paciente_codigo="506",
-        paciente_data_nascimento="2026-11-25",
+        paciente_codigo="90000506",
+        paciente_data_nascimento="2026-11-23",
         paciente_sexo="I",
         **ANA,
     ),
@@ -215,7 +215,7 @@ EXPECTED = [
         cod_quarto="ENF 101",
         cod_leito="11",
         paciente_nome="HELENA DIAS",
-        paciente_codigo="509",
+        paciente_codigo="90000509",
         paciente_data_nascimento="1999-09-09",
     ),
 ]
@@ -224,12 +224,18 @@ EMERGENCY = record(
     cod_quarto="OBSERVAÇÃO",
     cod_leito="20",
     paciente_nome="PEDRO ALVES",
-    paciente_codigo="504",
+    paciente_codigo="90000504",
     paciente_data_nascimento="1975-05-05",
     tipo_ocorrencia_codigo="U",
     tipo_ocorrencia_descricao="URGÊNCIA",
 )
-PATIENT_SECRETS = [p["nm_paciente"].strip() for p in PATIENTS] + ["JOSÉ DA SILVA", "1950-03-04", "1988-07-01"]
+# What must never leave the census: names (as stored and normalised), record numbers, birth dates.
+PATIENT_SECRETS = sorted(
+    {p["nm_paciente"].strip() for p in PATIENTS}
+    | {unicodedata.normalize("NFC", " ".join(str(p["nm_paciente"]).split())) for p in PATIENTS}
+    | {str(p["cd_paciente"]) for p in PATIENTS}
+    | {p["dt_nascimento"].date().isoformat() for p in PATIENTS}
+)
 
 
 def build(url: URL, schema: str = "dbamv") -> None:

@@ -96,3 +96,21 @@ def wait_until(predicate, timeout: float = 10.0, step: float = 0.05) -> bool:  #
             return True
         time.sleep(step)
     return bool(predicate())
+
+
+class TlsReceiver(ScriptedReceiver):
+    """The scripted receiver over HTTPS, with a certificate for 127.0.0.1 issued by a throwaway CA."""
+
+    scheme = "https"
+
+    def __init__(self, ca_file: str, *args: object, **kwargs: object) -> None:
+        import ssl
+
+        import trustme
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        authority = trustme.CA()
+        authority.cert_pem.write_to_path(ca_file)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(context)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)

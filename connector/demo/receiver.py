@@ -53,6 +53,8 @@ class Board:
 class Receiver:
     """An HTTP server on 127.0.0.1 that records every request and answers `status` (200 by default)."""
 
+    scheme = "http"
+
     def __init__(self, token: str | None = None) -> None:
         self.token = token
         self.received: list[Received] = []
@@ -65,7 +67,7 @@ class Receiver:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self.scheme}://{host!s}:{port}"
 
     def __enter__(self) -> Receiver:
         self.thread.start()

@@ -1,0 +1,132 @@
+"""The image, built with podman on the local Debian base and run as hospitals run it: `--help`, then a container
+that reads a real PostgreSQL MV replica and delivers to a receiver on the host, healthy from outside."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import URL
+
+from tests import mv_replica
+from tests.conftest import ROOT
+from tests.integration.test_operations import free_port
+from tests.integration.test_run_once import TOKEN
+from tests.receivers import ScriptedReceiver, wait_until
+from tests.services import unavailable
+
+BASE = os.environ.get("HOTELEITOS_TEST_BASE_IMAGE", "localhost/hoteleitos-base:bookworm")
+IMAGE = "localhost/hoteleitos-connector:test"
+
+
+def podman(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["podman", "--runtime", "runc", *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=timeout,
+        env={**os.environ, "CONTAINERS_CONF": "/etc/containers/hoteleitos-ci.conf"},
+    )
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    """The project's Dockerfile built on the local base (the same file builds on python:3.12-slim)."""
+    if shutil.which("podman") is None or shutil.which("runc") is None:
+        unavailable("podman/runc ausentes: rode ../shared/tools/container-env.sh (o .ci/run já roda)")
+    if podman("image", "exists", BASE, check=False).returncode != 0:
+        unavailable(f"imagem base {BASE} ausente: rode ../shared/tools/container-env.sh")
+    built = podman(
+        "build",
+        "--format",
+        "docker",
+        "--network",
+        "host",
+        "--build-arg",
+        f"BASE_IMAGE={BASE}",
+        "-t",
+        IMAGE,
+        str(ROOT),
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    return IMAGE
+
+
+@pytest.fixture(scope="module")
+def mv_url(pg_url: URL) -> URL:
+    mv_replica.build(pg_url)
+    return pg_url
+
+
+def test_help_runs_in_the_image_as_a_non_root_user(image: str) -> None:
+    """The entry point answers --help; the image runs as uid 10001 with a health check and a state volume."""
+    done = podman("run", "--rm", "--network", "host", image, "--help")
+    assert "hoteleitos-connector" in done.stdout and "demo" in done.stdout
+    inspected = json.loads(podman("image", "inspect", image).stdout)[0]
+    assert inspected["Config"]["User"] == "hoteleitos"
+    assert "/app/state" in inspected["Config"]["Volumes"]
+    assert "healthz" in " ".join(inspected["Healthcheck"]["Test"])
+    drivers = podman("run", "--rm", "--entrypoint", "python3", image, "-c", "import pyodbc; print(pyodbc.drivers())")
+    assert "FreeTDS" in drivers.stdout
+
+
+@pytest.fixture
+def container(image: str, mv_url: URL, tmp_path: Path) -> Iterator[tuple[str, int, ScriptedReceiver, Path]]:
+    log_dir = tmp_path / "log"
+    log_dir.mkdir()
+    log_dir.chmod(0o777)  # the mounted folder must be writable by the image's uid 10001
+    port = free_port()
+    with ScriptedReceiver() as receiver:
+        env = {
+            "HOTELEITOS_API_URL": receiver.url,
+            "HOTELEITOS_API_TOKEN": TOKEN,
+            "HOTELEITOS_SOURCE_VENDOR": "mv",
+            "HOTELEITOS_SOURCE_URL": mv_url.render_as_string(hide_password=False),
+            "HOTELEITOS_SCHEDULE": "2s",
+            "HOTELEITOS_HEALTH_PORT": str(port),
+        }
+        flags = [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
+        started = podman("run", "-d", "--network", "host", "-v", f"{log_dir}:/app/log", *flags, image)
+        name = started.stdout.strip()
+        try:
+            yield name, port, receiver, log_dir
+        finally:
+            podman("rm", "-f", name, check=False)
+
+
+def test_container_delivers_and_is_healthy_from_outside(container: tuple[str, int, ScriptedReceiver, Path]) -> None:
+    """The census arrives from inside the container; /healthz and /readyz answer 200 on the host; SIGTERM
+    (podman stop) ends it with status 0; logs are JSON lines in the mounted folder, with no patient data."""
+    name, port, receiver, log_dir = container
+
+    def status(path: str) -> int | None:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=3).status_code
+        except httpx.TransportError:
+            return None
+
+    assert wait_until(lambda: len(receiver.accepted) >= 1, timeout=120), podman("logs", name, check=False).stderr
+    assert receiver.accepted[0].json()["pacientes"] == mv_replica.EXPECTED
+    assert wait_until(lambda: status("/healthz") == 200, timeout=30)
+    assert wait_until(lambda: status("/readyz") == 200, timeout=30)
+    started = time.monotonic()
+    podman("stop", "-t", "20", name)
+    assert time.monotonic() - started < 20
+    state = json.loads(podman("inspect", name).stdout)[0]["State"]
+    assert state["ExitCode"] == 0
+    logs = podman("logs", name).stderr
+    events = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    assert any(e["event"] == "snapshot_delivered" for e in events)
+    written = "\n".join(p.read_text(encoding="utf-8") for p in log_dir.glob("hoteleitos-connector.log*"))
+    assert '"event": "cycle_finished"' in written
+    for secret in [*mv_replica.PATIENT_SECRETS, TOKEN]:
+        assert secret not in logs and secret not in written

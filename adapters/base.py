@@ -6,6 +6,9 @@ A vendor module is a small subclass that names its query and, if it needs any, i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,8 +17,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
-from connector.census import FIELDS
-from connector.database import Fetched, fetch
+from connector.census import FIELDS, Census, normalise_batches
+from connector.database import fetch
 from connector.errors import SourceError
 from connector.settings import SourceSettings
 
@@ -94,12 +97,36 @@ class Adapter:
             statement = statement.bindparams(*expanding)
         return statement, values
 
-    def extract(self, engine: Engine, limit: int | None = None) -> Fetched:
-        """Run the census query; a result without the 15 canonical columns is refused before any push."""
+    def read(self, engine: Engine, today: date, limit: int | None = None) -> Reading:
+        """Run the census query and normalise what it returns, batch by batch.
+
+        A result without the 15 canonical columns is refused before a single row is read; `limit` stops
+        after that many rows (for `check`). `today` is the capture date in the hospital's time zone.
+        """
+
+        def consume(columns: list[str], batches: Iterator[Sequence[Any]]) -> Census:
+            check_columns(columns)
+            return normalise_batches(columns, batches if limit is None else _first(batches, limit), today)
+
         statement, values = self.statement()
-        fetched = fetch(engine, statement, values, limit)
-        check_columns(fetched.columns)
-        return fetched
+        census, duration = fetch(engine, statement, values, consume)
+        return Reading(census=census, duration=duration)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A census read from the HIS, and how long the query and the reading took."""
+
+    census: Census
+    duration: float
+
+
+def _first(batches: Iterator[Sequence[Any]], limit: int) -> Iterator[Sequence[Any]]:
+    for batch in batches:
+        yield batch[:limit]
+        limit -= len(batch)
+        if limit <= 0:
+            return
 
 
 def check_columns(columns: list[str]) -> None:

@@ -7,6 +7,7 @@ per row, because a large hospital's census has tens of thousands of rows every f
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from collections import Counter
@@ -14,6 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
+from json.encoder import encode_basestring
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -21,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 EARLIEST_BIRTH = date(1880, 1, 1)
 MAX_REPORTED_ROWS = 20
 
-Normaliser = Callable[[Any, int], "str | None"]
+# A rule normalises a column of a batch of rows; `first` is the row number of the batch's first value.
+ColumnRule = Callable[[Sequence[Any], int], "list[str | None]"]
 
 _SEX_CODES = {
     "M": "M", "MASC": "M", "MASCULINO": "M", "1": "M", "H": "M", "HOMEM": "M",
@@ -59,9 +63,9 @@ class CensusRecord(BaseModel):
         context = info.context or {}
         issues = context.get("issues", Issues())
         today = context.get("today") or date.today()
-        rules = _normalisers(today, issues)
+        rules = column_rules(today, issues)
         extras = {key: value for key, value in data.items() if key not in rules}
-        return {**{name: rules[name](data.get(name), 0) for name in FIELDS}, **extras}
+        return {**{name: rules[name]([data.get(name)], 1)[0] for name in FIELDS}, **extras}
 
 
 FIELDS: tuple[str, ...] = tuple(CensusRecord.model_fields)
@@ -86,14 +90,27 @@ class Issues:
 
 @dataclass(frozen=True)
 class Census:
-    """The normalised census: records ordered by `cod_ocorrencia`, plus what normalisation reported."""
+    """The normalised census: one record per encounter, ordered by `cod_ocorrencia`, each kept as its JSON
+    text (the 15 keys in contract order), which is what the push sends. `records` decodes them when wanted."""
 
-    records: list[dict[str, str | None]]
+    keys: list[str]
+    texts: list[str]
     issues: Issues
     rows_read: int
 
+    def __len__(self) -> int:
+        return len(self.keys)
 
-def _text(value: Any) -> str | None:  # noqa: PLR0911 - one return per database type
+    @cached_property
+    def records(self) -> list[dict[str, str | None]]:
+        return [json.loads(text) for text in self.texts]
+
+
+# One record as JSON; each %s receives an already-encoded JSON value (a string literal or null).
+RECORD_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in FIELDS) + "}"
+
+
+def _text(value: Any) -> str | None:  # noqa: PLR0911, PLR0912 - one branch per database type
     """Any database value as a trimmed string; numbers without decimals when they are whole."""
     if value is None:
         return None
@@ -108,6 +125,9 @@ def _text(value: Any) -> str | None:  # noqa: PLR0911 - one return per database 
             return None
         return str(int(value)) if value.is_integer() else repr(value)
     elif isinstance(value, Decimal):
+        text = str(value)
+        if text.isdigit():  # the common case: a whole, positive NUMBER code
+            return text
         if not value.is_finite():
             return None
         return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
@@ -145,92 +165,118 @@ def _parse_date(value: Any) -> date | None:
     raise ValueError("unrecognised date")
 
 
-def _date_field(name: str, issues: Issues, earliest: date | None, latest: date | None) -> Normaliser:
-    def normalise(value: Any, row: int) -> str | None:
-        if value is None:
-            return None
-        try:
-            parsed = _parse_date(value)
-        except ValueError:
-            issues.add("invalid_date", name, row)
-            return None
-        if parsed is None:
-            return None
-        if (earliest and parsed < earliest) or (latest and parsed > latest):
-            issues.add("date_out_of_range", name, row)
-            return None
-        return parsed.isoformat()
-
-    return normalise
+def _texts(values: Sequence[Any], _first: int = 1) -> list[str | None]:
+    """Codes: trimmed strings (ASCII strings take the fast path; everything else goes through `_text`)."""
+    return [
+        (v.strip() or None)
+        if (kind := v.__class__) is str and v.isascii()
+        else (str(v) if kind is int else (None if v is None else _text(v)))
+        for v in values
+    ]
 
 
-def _sex_field(issues: Issues) -> Normaliser:
-    def normalise(value: Any, row: int) -> str | None:
-        text = _text(value)
-        if text is None:
-            return None
-        code = _SEX_CODES.get(text.upper())
-        if code is None:
-            issues.add("unknown_sex", "paciente_sexo", row)
-        return code
-
-    return normalise
+def _nfc_name(text: str) -> str | None:
+    collapsed = " ".join(text.split())
+    return unicodedata.normalize("NFC", collapsed) if collapsed else None
 
 
-def _plain(value: Any, _row: int) -> str | None:
-    return _text(value)
+def _names(values: Sequence[Any], _first: int = 1) -> list[str | None]:
+    """Names: trimmed, inner whitespace collapsed, NFC (accented names take the second fast path)."""
+    return [
+        (" ".join(v.split()) or None)
+        if (kind := v.__class__) is str and v.isascii()
+        else (_nfc_name(v) if kind is str else (None if v is None else _collapsed(v)))
+        for v in values
+    ]
 
 
-def _collapse(value: Any, _row: int) -> str | None:
-    return _collapsed(value)
+def _dates(name: str, issues: Issues, earliest: date | None, latest: date | None) -> ColumnRule:
+    def rule(values: Sequence[Any], first: int) -> list[str | None]:
+        result: list[str | None] = []
+        for row, value in enumerate(values, start=first):
+            if value is None:
+                result.append(None)
+                continue
+            try:
+                parsed = value.date() if value.__class__ is datetime else _parse_date(value)
+            except ValueError:
+                issues.add("invalid_date", name, row)
+                result.append(None)
+                continue
+            if parsed is not None and ((earliest and parsed < earliest) or (latest and parsed > latest)):
+                issues.add("date_out_of_range", name, row)
+                parsed = None
+            result.append(None if parsed is None else parsed.isoformat())
+        return result
+
+    return rule
 
 
-def _normalisers(today: date, issues: Issues) -> dict[str, Normaliser]:
+def _sexes(issues: Issues) -> ColumnRule:
+    def rule(values: Sequence[Any], first: int) -> list[str | None]:
+        result: list[str | None] = []
+        for row, value in enumerate(values, start=first):
+            code = _SEX_CODES.get(value) if value.__class__ is str else None
+            if code is None and value is not None:
+                text = _text(value)
+                code = _SEX_CODES.get(text.upper()) if text else None
+                if text is not None and code is None:
+                    issues.add("unknown_sex", "paciente_sexo", row)
+            result.append(code)
+        return result
+
+    return rule
+
+
+def column_rules(today: date, issues: Issues) -> dict[str, ColumnRule]:
     """The rule of each canonical field; `today` is the capture date in the hospital's time zone."""
-    rules: dict[str, Normaliser] = dict.fromkeys(FIELDS, _plain)
+    rules: dict[str, ColumnRule] = dict.fromkeys(FIELDS, _texts)
     for name in ("convenio_nome", "paciente_nome", "profissional_nome", "tipo_ocorrencia_descricao"):
-        rules[name] = _collapse
-    rules["data_internacao"] = _date_field("data_internacao", issues, None, None)
-    rules["paciente_data_nascimento"] = _date_field("paciente_data_nascimento", issues, EARLIEST_BIRTH, today)
-    rules["paciente_sexo"] = _sex_field(issues)
+        rules[name] = _names
+    rules["data_internacao"] = _dates("data_internacao", issues, None, None)
+    rules["paciente_data_nascimento"] = _dates("paciente_data_nascimento", issues, EARLIEST_BIRTH, today)
+    rules["paciente_sexo"] = _sexes(issues)
     return rules
 
 
-def _completeness(record: dict[str, str | None]) -> tuple[int, tuple[tuple[bool, str], ...]]:
-    """Sort key that prefers the most complete record, then the smallest values: a deterministic pick."""
-    values = record.values()
-    return sum(v is None for v in values), tuple((v is None, v or "") for v in values)
+def normalise_census(columns: Sequence[str], rows: Sequence[Sequence[Any]], today: date) -> Census:
+    """Normalise raw rows (in `columns` order) into the census, applying every rule of contract §1."""
+    return normalise_batches(columns, [rows], today)
 
 
-def normalise_census(columns: Sequence[str], rows: Iterable[Sequence[Any]], today: date) -> Census:
-    """Normalise raw rows (in `columns` order) into the census, applying every rule of contract §1.
+def normalise_batches(columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]], today: date) -> Census:
+    """Normalise rows arriving in batches (as a database cursor hands them over) and encode each record.
 
-    Columns that are not canonical fields are ignored; canonical fields the query lacks are null.
+    Only one batch of raw rows and normalised values is alive at a time; what stays is one JSON text per
+    record. Each field is normalised by one tight loop over its column. Columns that are not canonical
+    fields are ignored; canonical fields the query lacks are null. Of duplicated encounters the record
+    with the fewest nulls is kept, ties going to the smallest text: the same pick whatever the row order.
     """
     issues = Issues()
-    rules = _normalisers(today, issues)
-    names = [c.lower() for c in columns]
-    plan = [(FIELDS.index(n), rules[n], i) for i, n in enumerate(names) if n in rules]
-    key_position = names.index("cod_ocorrencia") if "cod_ocorrencia" in names else None
-    width = len(FIELDS)
-    by_key: dict[str, dict[str, str | None]] = {}
-    position = 0
-    for position, row in enumerate(rows, start=1):
-        values: list[str | None] = [None] * width
-        for target, rule, source in plan:
-            raw = row[source]
-            if raw is not None:
-                values[target] = rule(raw, position)
-        key = values[0] if key_position is not None else None
-        if key is None:
-            issues.add("missing_cod_ocorrencia", "cod_ocorrencia", position)
+    rules = column_rules(today, issues)
+    position = {name.lower(): index for index, name in enumerate(columns)}
+    kept: dict[str, tuple[int, str]] = {}
+    count = 0
+    for batch in batches:
+        if not batch:
             continue
-        record = dict(zip(FIELDS, values, strict=True))
-        kept = by_key.get(key)
-        if kept is not None:
-            issues.add("duplicate_cod_ocorrencia", "cod_ocorrencia", position)
-            if _completeness(record) >= _completeness(kept):
+        raw = list(zip(*batch, strict=True))
+        normalised = [rules[name](raw[position[name]], count + 1) if name in position else [None] * len(batch)
+                      for name in FIELDS]  # fmt: skip
+        del raw
+        encoded = [[encode_basestring(v) if v is not None else "null" for v in column] for column in normalised]
+        rows = zip(normalised[0], zip(*encoded, strict=True), strict=True)
+        for row, (key, values) in enumerate(rows, start=count + 1):
+            if key is None:
+                issues.add("missing_cod_ocorrencia", "cod_ocorrencia", row)
                 continue
-        by_key[key] = record
-    records = [by_key[k] for k in sorted(by_key)]
-    return Census(records=records, issues=issues, rows_read=position)
+            candidate = (values.count("null"), RECORD_TEMPLATE % values)
+            previous = kept.get(key)
+            if previous is not None:
+                issues.add("duplicate_cod_ocorrencia", "cod_ocorrencia", row)
+                if candidate >= previous:
+                    continue
+            kept[key] = candidate
+        count += len(batch)
+    keys = sorted(kept)
+    return Census(keys=keys, texts=[kept[key][1] for key in keys], issues=issues, rows_read=count)

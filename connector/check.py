@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
@@ -37,7 +38,7 @@ def check_database(settings: Settings) -> Verdict:
         query_timeout=source.query_timeout,
     )
     try:
-        fetched = adapter_for(source).extract(engine, limit=CHECK_ROWS)
+        reading = adapter_for(source).read(engine, datetime.now(settings.tz).date(), limit=CHECK_ROWS)
     except SourceError as error:
         return Verdict("Banco e consulta do censo", False, error.message)
     finally:
@@ -45,8 +46,8 @@ def check_database(settings: Settings) -> Verdict:
     return Verdict(
         "Banco e consulta do censo",
         True,
-        f"{safe_url(url)}: consulta do {source.vendor} executada em {fetched.duration * 1000:.0f} ms, "
-        f"{len(fetched.rows)} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes.",
+        f"{safe_url(url)}: consulta do {source.vendor} executada em {reading.duration * 1000:.0f} ms, "
+        f"{reading.census.rows_read} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes.",
     )
 
 

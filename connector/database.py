@@ -6,14 +6,14 @@ on PostgreSQL never needs the ODBC libraries.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
 
@@ -151,17 +151,18 @@ def _oracle_sid_or_service_name(dialect: Any, _record: Any, cargs: Any, cparams:
         return dialect.dbapi.connect(*cargs, **{**cparams, "dsn": swapped})
 
 
-@dataclass(frozen=True)
-class Fetched:
-    """A result set read whole: column names (lower case) and rows, with how long the query took."""
-
-    columns: list[str]
-    rows: Sequence[Sequence[Any]]
-    duration: float
+BATCH_ROWS = 5000
+T = TypeVar("T")
+Consumer = Callable[[list[str], Iterator[Sequence[Any]]], T]
 
 
-def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], limit: int | None = None) -> Fetched:
-    """Run the census query and read every row, or raise `SourceError`: never a partial result."""
+def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], consume: Consumer[T]) -> tuple[T, float]:
+    """Run the census query and hand its column names and row batches to `consume`, inside the transaction.
+
+    Rows are streamed (a server-side cursor where the driver has one), so a large census never sits twice in
+    memory. Any failure, including one in the middle of the rows, raises `SourceError`: `consume` never gets
+    the chance to turn part of a result into a census. Returns what `consume` returned and the seconds taken.
+    """
     from connector.db_errors import translate
 
     started = time.perf_counter()
@@ -170,14 +171,32 @@ def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], lim
             opening = READ_ONLY_TRANSACTION.get(engine.dialect.name)
             if opening:
                 connection.exec_driver_sql(opening)
-            result = connection.execute(statement, parameters)
-            columns = [str(name).lower() for name in result.keys()]  # noqa: SIM118 - a Result, not a dict
-            rows = result.fetchmany(limit) if limit is not None else result.fetchall()
-            result.close()
+            streaming = {"stream_results": True, "max_row_buffer": BATCH_ROWS}
+            result = connection.execute(statement, parameters, execution_options=streaming)
+            try:
+                columns = [str(name).lower() for name in result.keys()]  # noqa: SIM118 - a Result, not a dict
+                value = consume(columns, result.partitions(BATCH_ROWS))
+            except BaseException:
+                _abandon(connection, result)
+                raise
+            result.close()  # also drains what a limited read left (unbuffered drivers insist)
             connection.rollback()
     except SQLAlchemyError as error:
         raise translate(error, engine.url, statement.text) from None
-    return Fetched(columns=columns, rows=rows, duration=time.perf_counter() - started)
+    return value, time.perf_counter() - started
+
+
+def _abandon(connection: Connection, result: CursorResult[Any]) -> None:
+    """Close a read that failed half-way; if the connection broke, drop it (its cursor cannot be closed on
+    the server). The first error is the one worth reporting, so errors here are swallowed."""
+    cursor = result.cursor
+    try:
+        result.close()
+    except SQLAlchemyError:
+        connection.invalidate()
+        with contextlib.suppress(Exception):
+            if cursor is not None:
+                cursor.close()
 
 
 def referenced_tables(sql: str) -> list[str]:

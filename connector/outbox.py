@@ -74,7 +74,8 @@ class Outbox:
 
     def add(self, snapshot: Snapshot, status: str = "pending") -> None:
         """Commit a snapshot to disk (durable when this returns)."""
-        compressed = zlib.compress(snapshot.body, 1)
+        compressor = zlib.compressobj(1)
+        compressed = b"".join([*(compressor.compress(part) for part in snapshot.parts), compressor.flush()])
         with self._lock:
             self._db.execute(
                 "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,?)",

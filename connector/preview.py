@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 
 from adapters import adapter_for
-from connector.census import FIELDS, Census, normalise_census
+from connector.census import FIELDS, Census
 from connector.database import create_source_engine
 from connector.errors import SourceError
 from connector.settings import Settings
@@ -66,13 +66,13 @@ def preview(settings: Settings, *, as_json: bool, show_names: bool, limit: int) 
         query_timeout=source.query_timeout,
     )
     try:
-        fetched = adapter_for(source).extract(engine)
+        reading = adapter_for(source).read(engine, datetime.now(settings.tz).date())
     except SourceError as error:
         print(f"Erro: {error.message}")
         return 1
     finally:
         engine.dispose()
-    census = normalise_census(fetched.columns, fetched.rows, datetime.now(settings.tz).date())
+    census = reading.census
     records = census.records if show_names else [mask_record(r) for r in census.records]
     if as_json:
         print(
@@ -97,7 +97,7 @@ def preview(settings: Settings, *, as_json: bool, show_names: bool, limit: int) 
     if len(records) > limit:
         print(f"... mais {len(records) - limit} paciente(s) (use --limit ou --json).")
     print(
-        f"\n{len(records)} pacientes no censo ({census.rows_read} linhas lidas em {fetched.duration * 1000:.0f} ms); "
+        f"\n{len(records)} pacientes no censo ({census.rows_read} linhas lidas em {reading.duration * 1000:.0f} ms); "
         f"{len(FIELDS)} campos por registro. Nada foi enviado."
     )
     for line in issue_lines(census):

@@ -146,6 +146,7 @@ class ApiSink:
     def _headers(self, snapshot: Snapshot) -> dict[str, str]:
         return {
             "Content-Type": "application/json; charset=utf-8",
+            "Content-Length": str(snapshot.size),  # the parts are streamed, not sent chunked
             "Idempotency-Key": snapshot.id,
             **self.authorization(),
         }
@@ -154,7 +155,7 @@ class ApiSink:
         """One attempt, no retry."""
         started = time.perf_counter()
         try:
-            response = self.client.post(self.url, content=snapshot.body, headers=self._headers(snapshot))
+            response = self.client.post(self.url, content=snapshot.parts, headers=self._headers(snapshot))
             classify(response)
         except httpx.TransportError as error:
             failure = _transport_error(error)

@@ -231,22 +231,39 @@ def test_failed_read_produces_no_snapshot_and_recovery_is_correct(hospital: Hosp
         proxy.close()
 
 
-def test_connection_terminated_mid_fetch_produces_no_snapshot(hospital: Hospital) -> None:
-    """pg_terminate_backend while the census query runs: the cycle fails, nothing is stored or sent."""
+# psycopg cannot close a server-side cursor on a connection the server has just terminated, and says so when
+# the cursor is garbage-collected; that is the fault injected here, not a leak of the connector.
+@pytest.mark.filterwarnings("ignore:.*was deleted while still open:ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize(
+    "where",
+    [
+        " WHERE (SELECT 1 FROM pg_sleep(2)) = 1",  # before the first row
+        " WHERE c.cod < 13 OR (SELECT 1 FROM pg_sleep(2)) = 1",  # after two batches of rows were read
+    ],
+    ids=["before-first-row", "between-batches"],
+)
+def test_connection_terminated_mid_fetch_produces_no_snapshot(
+    hospital: Hospital, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pg_terminate_backend while the census is being read: the cycle fails, nothing is stored or sent."""
+    from connector import database
+
+    monkeypatch.setattr(database, "BATCH_ROWS", 5)
     slow = hospital.folder / "lento.sql"
-    slow.write_text(CENSUS_SQL + " WHERE (SELECT 1 FROM pg_sleep(2)) = 1", encoding="utf-8")
+    slow.write_text(CENSUS_SQL + where, encoding="utf-8")
     agent = Agent(hospital.settings(source={"query_file": str(slow)}))
     reports = []
     try:
         worker = threading.Thread(target=lambda: reports.append(agent.cycle()))
         worker.start()
-        admin = create_engine(hospital.url)
+        admin = create_engine(hospital.url, isolation_level="AUTOCOMMIT")  # a fresh pg_stat_activity each poll
         with admin.connect() as db:
             terminate = text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = 'hoteleitos-connector' AND query LIKE '%censo_teste%' AND state = 'active'"
+                "WHERE application_name = 'hoteleitos-connector' AND state = 'active' AND pid <> pg_backend_pid()"
             )
-            assert wait_until(lambda: bool(db.execute(terminate).scalars().all()), timeout=10)
+            assert wait_until(lambda: bool(db.execute(terminate).scalars().all()), timeout=10), reports
         admin.dispose()
         worker.join(timeout=30)
         report = reports[0]

@@ -14,7 +14,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from adapters import adapter_for
-from connector.census import normalise_census
 from connector.database import create_source_engine
 from connector.settings import SourceSettings
 from tests import custom_replica, mv_replica
@@ -55,10 +54,10 @@ def census(url: URL, vendor: str, tmp_path: Path, **source: object) -> list[dict
     settings = SourceSettings.model_validate(values)
     engine = create_source_engine(settings.url.get_secret_value(), connect_timeout=30, query_timeout=60)
     try:
-        fetched = adapter_for(settings).extract(engine)
+        census = adapter_for(settings).read(engine, date(2026, 11, 26)).census
     finally:
         engine.dispose()
-    return normalise_census(fetched.columns, fetched.rows, date(2026, 11, 26)).records
+    return census.records
 
 
 @pytest.fixture(scope="module")

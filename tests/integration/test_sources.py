@@ -14,7 +14,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from adapters import adapter_for
-from connector.census import normalise_census
 from connector.database import create_source_engine
 from connector.errors import SourceError
 from connector.settings import SourceSettings
@@ -37,10 +36,10 @@ def extract(url: URL | str, tmp_path: Path, *, vendor: str = "custom", sql: str 
         settings.url.get_secret_value(), connect_timeout=5, query_timeout=float(source.get("query_timeout", 30))
     )
     try:
-        fetched = adapter_for(settings).extract(engine)
+        census = adapter_for(settings).read(engine, TODAY).census
     finally:
         engine.dispose()
-    return normalise_census(fetched.columns, fetched.rows, TODAY)
+    return census
 
 
 def failure(url: URL | str, tmp_path: Path, **kwargs: object) -> SourceError:

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.engine import URL
 
 from adapters.wareline import WarelineAdapter
-from connector.census import normalise_census
 from connector.database import create_source_engine
 from connector.settings import SourceSettings
 from tests import wareline_replica
@@ -26,9 +25,8 @@ def test_census_equals_expected_record_by_record(wareline_url: URL) -> None:
     source = SourceSettings.model_validate({"vendor": "wareline", "url": wareline_url.render_as_string(False)})
     engine = create_source_engine(source.url.get_secret_value(), connect_timeout=5, query_timeout=30)
     try:
-        fetched = WarelineAdapter(source).extract(engine)
+        census = WarelineAdapter(source).read(engine, date(2026, 11, 26)).census
     finally:
         engine.dispose()
-    census = normalise_census(fetched.columns, fetched.rows, date(2026, 11, 26))
     assert census.records == wareline_replica.EXPECTED
     assert not census.issues.counts

@@ -14,7 +14,7 @@ from connector.settings import ApiSettings
 from connector.sink import ApiSink, classify, retry_after_seconds
 from connector.snapshot import Snapshot
 
-SNAPSHOT = Snapshot(id="snap-1", captured_at="2026-11-26T10:00:00-03:00", count=0, body=b"[]")
+SNAPSHOT = Snapshot(id="snap-1", captured_at="2026-11-26T10:00:00-03:00", count=0, parts=(b"[", b"]"))
 
 
 def answer(status: int, **headers: str) -> httpx.Response:
@@ -85,6 +85,8 @@ def test_retries_until_success_within_the_deadline() -> None:
     delivery = sink.push(SNAPSHOT, deadline=30)
     assert (delivery.status, delivery.attempts) == (200, 3)
     assert {c.headers["idempotency-key"] for c in calls} == {"snap-1"}
+    assert [c.read() for c in calls] == [b"[]"] * 3  # every attempt carries the whole body
+    assert calls[0].headers["content-length"] == "2" and "transfer-encoding" not in calls[0].headers
 
 
 def test_stops_at_the_deadline_with_the_last_error() -> None:

@@ -1,0 +1,77 @@
+"""One side of the comparison, in its own process so that its peak RSS is its own.
+
+    python -m bench.worker baseline <dsn> <sql-file> <api-url> <repeat>
+    python -m bench.worker connector <sqlalchemy-url> <state-dir> <api-url> <repeat>
+
+Prints one JSON line: the seconds of each measured cycle (after one warm-up) and the peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def baseline(dsn: str, sql_file: str, api_url: str, repeat: int) -> list[float]:
+    """What a hand-written script does: driver fetch, dicts, json.dumps, one POST."""
+    import httpx
+    import psycopg
+
+    query = json.loads(Path(sql_file).read_text(encoding="utf-8"))
+    times = []
+    with psycopg.connect(dsn, autocommit=True) as connection, httpx.Client(timeout=120) as client:
+        for _ in range(repeat + 1):
+            started = time.perf_counter()
+            cursor = connection.execute(query["sql"], query["params"])
+            names = [column.name for column in cursor.description or ()]
+            records = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            body = json.dumps(records, default=str).encode()
+            client.post(api_url, content=body, headers={"Content-Type": "application/json"}).raise_for_status()
+            times.append(time.perf_counter() - started)
+            del cursor, records, body
+    return times[1:]
+
+
+def connector(url: str, state_dir: str, api_url: str, repeat: int) -> list[float]:
+    """The connector's `run --once` path in-process: extract, normalise, outbox, push, with logging on."""
+    from connector.config import settings_from_values
+    from connector.job import Agent
+    from connector.logs import configure
+
+    settings = settings_from_values({
+        "api": {"url": api_url, "token": "bench-token", "path": "/"},
+        "source": {"vendor": "mv", "url": url, "schema": "dbamv", "query_timeout": 600},
+        "state_dir": state_dir,
+        "log": {"format": "json", "dir": str(Path(state_dir) / "log")},
+    })  # fmt: skip
+    configure(settings.log)
+    agent = Agent(settings)
+    times = []
+    try:
+        for _ in range(repeat + 1):
+            started = time.perf_counter()
+            report = agent.cycle(drain_all=True)
+            times.append(time.perf_counter() - started)
+            if not report.ok:
+                raise SystemExit(f"cycle failed: {report.errors}")
+    finally:
+        agent.close()
+    return times[1:]
+
+
+def main() -> None:
+    mode, first, second, api_url, repeat = sys.argv[1:6]
+    run = baseline if mode == "baseline" else connector
+    times = run(first, second, api_url, int(repeat))
+    print(json.dumps({"times": times, "peak_rss_mb": peak_rss_mb()}))
+
+
+if __name__ == "__main__":
+    main()

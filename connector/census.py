@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
+from itertools import repeat
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, cast
+from unicodedata import normalize as _nfc
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -106,8 +108,18 @@ class Census:
         return [json.loads(text) for text in self.texts]
 
 
-# One record as JSON; each %s receives an already-encoded JSON value (a string literal or null).
-RECORD_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in FIELDS) + "}"
+# A record's JSON text is `{"cod_ocorrencia":<value>,"cod_quarto":<value>,...}`: the keys' parts never change.
+_KEY_PARTS = [("{" if index == 0 else ",") + json.dumps(name) + ":" for index, name in enumerate(FIELDS)]
+
+
+def _record_texts(columns: list[list[str | None]]) -> list[str]:
+    """Each row's JSON text, joined from its fields' encoded values and the fixed key parts."""
+    pieces: list[Iterable[str]] = []
+    for key_part, column in zip(_KEY_PARTS, columns, strict=True):
+        pieces.append(repeat(key_part))
+        pieces.append([encode_basestring(v) if v is not None else "null" for v in column])
+    pieces.append(repeat("}"))
+    return ["".join(parts) for parts in zip(*pieces)]  # noqa: B905 - `repeat` is endless on purpose
 
 
 def _text(value: Any) -> str | None:  # noqa: PLR0911, PLR0912 - one branch per database type
@@ -165,64 +177,69 @@ def _parse_date(value: Any) -> date | None:
     raise ValueError("unrecognised date")
 
 
+_SLOW = object()  # a value the fast path of a rule leaves to its careful path
+
+
 def _texts(values: Sequence[Any], _first: int = 1) -> list[str | None]:
-    """Codes: trimmed strings (ASCII strings take the fast path; everything else goes through `_text`)."""
+    """Codes: trimmed strings (ASCII strings and ints take the fast path; anything else goes through `_text`)."""
     return [
         (v.strip() or None)
         if (kind := v.__class__) is str and v.isascii()
-        else (str(v) if kind is int else (None if v is None else _text(v)))
+        else str(v)
+        if kind is int
+        else (text if kind is Decimal and (text := str(v)).isdigit() else (None if v is None else _text(v)))
         for v in values
     ]
-
-
-def _nfc_name(text: str) -> str | None:
-    collapsed = " ".join(text.split())
-    return unicodedata.normalize("NFC", collapsed) if collapsed else None
 
 
 def _names(values: Sequence[Any], _first: int = 1) -> list[str | None]:
-    """Names: trimmed, inner whitespace collapsed, NFC (accented names take the second fast path)."""
+    """Names: trimmed, inner whitespace collapsed, NFC (cheap for a string that is NFC already)."""
     return [
-        (" ".join(v.split()) or None)
-        if (kind := v.__class__) is str and v.isascii()
-        else (_nfc_name(v) if kind is str else (None if v is None else _collapsed(v)))
+        (_nfc("NFC", " ".join(v.split())) or None) if v.__class__ is str else (None if v is None else _collapsed(v))
         for v in values
     ]
 
 
-def _dates(name: str, issues: Issues, earliest: date | None, latest: date | None) -> ColumnRule:
+def _dates(name: str, issues: Issues, earliest: date, latest: date) -> ColumnRule:
     def rule(values: Sequence[Any], first: int) -> list[str | None]:
-        result: list[str | None] = []
-        for row, value in enumerate(values, start=first):
-            if value is None:
-                result.append(None)
-                continue
-            try:
-                parsed = value.date() if value.__class__ is datetime else _parse_date(value)
-            except ValueError:
-                issues.add("invalid_date", name, row)
-                result.append(None)
-                continue
-            if parsed is not None and ((earliest and parsed < earliest) or (latest and parsed > latest)):
-                issues.add("date_out_of_range", name, row)
-                parsed = None
-            result.append(None if parsed is None else parsed.isoformat())
+        result: list[Any] = [
+            (d.isoformat() if earliest <= (d := v.date()) <= latest else _SLOW)
+            if v.__class__ is datetime
+            else (None if v is None else _SLOW)
+            for v in values
+        ]
+        for index, value in enumerate(result):
+            if value is _SLOW:
+                result[index] = _careful_date(
+                    values[index], first + index, name=name, issues=issues, earliest=earliest, latest=latest
+                )
         return result
 
     return rule
 
 
+def _careful_date(value: Any, row: int, *, name: str, issues: Issues, earliest: date, latest: date) -> str | None:
+    try:
+        parsed = _parse_date(value)
+    except ValueError:
+        issues.add("invalid_date", name, row)
+        return None
+    if parsed is not None and not earliest <= parsed <= latest:
+        issues.add("date_out_of_range", name, row)
+        return None
+    return None if parsed is None else parsed.isoformat()
+
+
 def _sexes(issues: Issues) -> ColumnRule:
     def rule(values: Sequence[Any], first: int) -> list[str | None]:
-        result: list[str | None] = []
-        for row, value in enumerate(values, start=first):
-            code = _SEX_CODES.get(value) if value.__class__ is str else None
-            if code is None and value is not None:
-                text = _text(value)
-                code = _SEX_CODES.get(text.upper()) if text else None
-                if text is not None and code is None:
-                    issues.add("unknown_sex", "paciente_sexo", row)
-            result.append(code)
+        result: list[Any] = [_SEX_CODES.get(v, _SLOW) if v.__class__ is str else (None if v is None else _SLOW)
+                             for v in values]  # fmt: skip
+        for index, code in enumerate(result):
+            if code is _SLOW:
+                text = _text(values[index])
+                result[index] = _SEX_CODES.get(text.upper()) if text else None
+                if text is not None and result[index] is None:
+                    issues.add("unknown_sex", "paciente_sexo", first + index)
         return result
 
     return rule
@@ -233,7 +250,7 @@ def column_rules(today: date, issues: Issues) -> dict[str, ColumnRule]:
     rules: dict[str, ColumnRule] = dict.fromkeys(FIELDS, _texts)
     for name in ("convenio_nome", "paciente_nome", "profissional_nome", "tipo_ocorrencia_descricao"):
         rules[name] = _names
-    rules["data_internacao"] = _dates("data_internacao", issues, None, None)
+    rules["data_internacao"] = _dates("data_internacao", issues, date.min, date.max)
     rules["paciente_data_nascimento"] = _dates("paciente_data_nascimento", issues, EARLIEST_BIRTH, today)
     rules["paciente_sexo"] = _sexes(issues)
     return rules
@@ -255,28 +272,43 @@ def normalise_batches(columns: Sequence[str], batches: Iterable[Sequence[Sequenc
     issues = Issues()
     rules = column_rules(today, issues)
     position = {name.lower(): index for index, name in enumerate(columns)}
-    kept: dict[str, tuple[int, str]] = {}
+    kept: dict[str, str] = {}
     count = 0
     for batch in batches:
         if not batch:
             continue
         raw = list(zip(*batch, strict=True))
-        normalised = [rules[name](raw[position[name]], count + 1) if name in position else [None] * len(batch)
-                      for name in FIELDS]  # fmt: skip
+        normalised: list[list[str | None]] = [
+            rules[name](raw[position[name]], count + 1) if name in position else [None] * len(batch) for name in FIELDS
+        ]
         del raw
-        encoded = [[encode_basestring(v) if v is not None else "null" for v in column] for column in normalised]
-        rows = zip(normalised[0], zip(*encoded, strict=True), strict=True)
-        for row, (key, values) in enumerate(rows, start=count + 1):
-            if key is None:
-                issues.add("missing_cod_ocorrencia", "cod_ocorrencia", row)
-                continue
-            candidate = (values.count("null"), RECORD_TEMPLATE % values)
-            previous = kept.get(key)
-            if previous is not None:
-                issues.add("duplicate_cod_ocorrencia", "cod_ocorrencia", row)
-                if candidate >= previous:
-                    continue
-            kept[key] = candidate
+        texts = _record_texts(normalised)
+        batch_keys = normalised[0]
+        if None not in batch_keys and len(set(batch_keys)) == len(batch_keys) and kept.keys().isdisjoint(batch_keys):
+            kept.update(zip(cast("list[str]", batch_keys), texts, strict=True))  # the usual batch: each encounter once
+        else:
+            _merge(kept, batch_keys, texts, count + 1, issues)
         count += len(batch)
     keys = sorted(kept)
-    return Census(keys=keys, texts=[kept[key][1] for key in keys], issues=issues, rows_read=count)
+    return Census(keys=keys, texts=[kept[key] for key in keys], issues=issues, rows_read=count)
+
+
+def _nulls(text: str) -> int:
+    """Null fields of a record's JSON text (a value that itself holds `":null` only shifts the count: the pick stays
+    deterministic)."""
+    return text.count('":null')
+
+
+def _merge(kept: dict[str, str], keys: list[str | None], texts: list[str], first: int, issues: Issues) -> None:
+    """Add a batch with missing or repeated encounters: the former are counted and left out; of repeated
+    ones the record with the fewest nulls is kept, ties going to the smallest text (order-independent)."""
+    for row, (key, text) in enumerate(zip(keys, texts, strict=True), start=first):
+        if key is None:
+            issues.add("missing_cod_ocorrencia", "cod_ocorrencia", row)
+            continue
+        previous = kept.get(key)
+        if previous is not None:
+            issues.add("duplicate_cod_ocorrencia", "cod_ocorrencia", row)
+            if (_nulls(text), text) >= (_nulls(previous), previous):
+                continue
+        kept[key] = text

@@ -23,7 +23,7 @@ from adapters.base import Adapter
 from connector import __version__, metrics
 from connector.census import Census
 from connector.database import create_source_engine
-from connector.errors import AuthSinkError, FatalSinkError, RejectedSnapshotError, SinkError, SourceError
+from connector.errors import FatalSinkError, RejectedSnapshotError, SinkError, SourceError
 from connector.guard import assess
 from connector.outbox import Outbox
 from connector.settings import Settings
@@ -264,7 +264,7 @@ class Agent:
             except SinkError as error:
                 self.outbox.attempted(entry.id, error.status, error.message)
                 report.errors.append(error.message)
-                if isinstance(error, AuthSinkError | FatalSinkError):
+                if isinstance(error, FatalSinkError):  # 401/403, a redirect, an untrusted certificate
                     self._paused_until = time.monotonic() + self.settings.api.auth_retry_interval
                 log.error(
                     "push_failed",
@@ -274,13 +274,13 @@ class Agent:
                     message=error.message,
                 )
                 break
-            self.outbox.remove([entry.id])
             self.outbox.write_state(
                 {
                     "last_delivered_count": str(entry.count),
                     "last_delivered_id": entry.id,
                     "last_delivered_at": str(time.time()),
-                }
+                },
+                delivered=entry.id,
             )
             self.last_success = time.time()
             metrics.LAST_SUCCESS.set(self.last_success)

@@ -158,11 +158,14 @@ class Outbox:
             row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def write_state(self, values: dict[str, str | None]) -> None:
-        """Store (or, with None, forget) several state values in one transaction."""
+    def write_state(self, values: dict[str, str | None], *, delivered: str | None = None) -> None:
+        """Store (or, with None, forget) several state values in one transaction; with `delivered`, that
+        snapshot leaves the outbox in the same transaction (a crash cannot separate the two)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                if delivered is not None:
+                    self._db.execute("DELETE FROM snapshots WHERE id = ?", (delivered,))
                 for key, value in values.items():
                     if value is None:
                         self._db.execute("DELETE FROM state WHERE key = ?", (key,))

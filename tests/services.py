@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -53,5 +53,17 @@ def fresh_database(admin_url: str, label: str) -> Iterator[URL]:
         admin.dispose()
 
 
-def engine_for(url: URL) -> Engine:
-    return create_engine(url)
+@contextmanager
+def mariadb_user(url: URL, password: str, grant_on: str) -> Iterator[URL]:
+    """A new MariaDB user with `password` and SELECT on `grant_on` (a table, or `*`) of `url`'s database."""
+    admin = create_engine(url)
+    user = f"leitor_{uuid.uuid4().hex[:8]}"
+    with admin.begin() as db:
+        db.execute(text(f"CREATE USER '{user}'@'%' IDENTIFIED BY :p"), {"p": password})
+        db.execute(text(f"GRANT SELECT ON {url.database}.{grant_on} TO '{user}'@'%'"))
+    try:
+        yield url.set(username=user, password=password)
+    finally:
+        with admin.begin() as db:
+            db.execute(text(f"DROP USER '{user}'@'%'"))
+        admin.dispose()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from tests import custom_replica, mv_replica, wareline_replica
+from tests import custom_replica, mv_replica, services, wareline_replica
 from tests.conftest import run_cli
 from tests.receivers import ScriptedReceiver
 
@@ -54,17 +52,8 @@ def deliver(folder: Path, values: dict[str, str], receiver: ScriptedReceiver) ->
 def mariadb_user(mariadb_url: URL) -> Iterator[URL]:
     """A read-only MariaDB user whose password has @ : / %."""
     custom_replica.build(mariadb_url)
-    admin = create_engine(mariadb_url)
-    user = f"integ_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as db:
-        db.execute(text(f"CREATE USER '{user}'@'%' IDENTIFIED BY :p"), {"p": PASSWORD})
-        db.execute(text(f"GRANT SELECT ON {mariadb_url.database}.* TO '{user}'@'%'"))
-    try:
-        yield mariadb_url.set(username=user, password=PASSWORD)
-    finally:
-        with admin.begin() as db:
-            db.execute(text(f"DROP USER '{user}'@'%'"))
-        admin.dispose()
+    with services.mariadb_user(mariadb_url, PASSWORD, "*") as url:
+        yield url
 
 
 def test_postgres_mv(pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from adapters import adapter_for
 from connector.database import create_source_engine
 from connector.errors import SourceError
 from connector.settings import SourceSettings
-from tests import custom_replica, mv_replica
+from tests import custom_replica, mv_replica, services
 from tests.services import unavailable
 
 TODAY = date(2026, 11, 26)
@@ -57,17 +57,8 @@ def custom_mariadb(mariadb_url: URL) -> URL:
 @pytest.fixture(scope="module")
 def mariadb_reader(custom_mariadb: URL) -> Iterator[URL]:
     """A MariaDB user with a password full of URL characters and SELECT on one table only."""
-    admin = create_engine(custom_mariadb)
-    user = f"leitor_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as db:
-        db.execute(text(f"CREATE USER '{user}'@'%' IDENTIFIED BY :p"), {"p": PASSWORD})
-        db.execute(text(f"GRANT SELECT ON {custom_mariadb.database}.internacao TO '{user}'@'%'"))
-    try:
-        yield custom_mariadb.set(username=user, password=PASSWORD)
-    finally:
-        with admin.begin() as db:
-            db.execute(text(f"DROP USER '{user}'@'%'"))
-        admin.dispose()
+    with services.mariadb_user(custom_mariadb, PASSWORD, "internacao") as url:
+        yield url
 
 
 def test_custom_query_on_mariadb(custom_mariadb: URL, tmp_path: Path) -> None:

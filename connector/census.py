@@ -265,9 +265,10 @@ def normalise_batches(columns: Sequence[str], batches: Iterable[Sequence[Sequenc
     """Normalise rows arriving in batches (as a database cursor hands them over) and encode each record.
 
     Only one batch of raw rows and normalised values is alive at a time; what stays is one JSON text per
-    record. Each field is normalised by one tight loop over its column. Columns that are not canonical
-    fields are ignored; canonical fields the query lacks are null. Of duplicated encounters the record
-    with the fewest nulls is kept, ties going to the smallest text: the same pick whatever the row order.
+    record. Each field is normalised by one tight loop over its column. Here, columns that are not canonical
+    fields are ignored and missing ones are null (the adapters refuse such queries before reading a row).
+    Of duplicated encounters the record with the fewest nulls is kept, ties going to the smallest text: the
+    same pick whatever the row order.
     """
     issues = Issues()
     rules = column_rules(today, issues)

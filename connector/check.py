@@ -9,7 +9,7 @@ from datetime import datetime
 import httpx
 
 from adapters import adapter_for
-from connector.database import create_source_engine, safe_url, source_url
+from connector.database import engine_for, safe_url, source_url
 from connector.errors import SourceError
 from connector.settings import Settings
 from connector.sink import ApiSink
@@ -32,11 +32,7 @@ def check_database(settings: Settings) -> Verdict:
     source = settings.source
     assert source.url is not None
     url = source_url(source.url.get_secret_value())
-    engine = create_source_engine(
-        source.url.get_secret_value(),
-        connect_timeout=source.connect_timeout,
-        query_timeout=source.query_timeout,
-    )
+    engine = engine_for(source)
     try:
         reading = adapter_for(source).read(engine, datetime.now(settings.tz).date(), limit=CHECK_ROWS)
     except SourceError as error:
@@ -59,7 +55,7 @@ def check_api(settings: Settings) -> Verdict:
         started = time.perf_counter()
         response = sink.client.get(sink.url, headers=sink.authorization())
         latency = (time.perf_counter() - started) * 1000
-    except httpx.TransportError as error:
+    except httpx.HTTPError as error:
         return Verdict(
             item,
             False,
@@ -77,6 +73,13 @@ def check_api(settings: Settings) -> Verdict:
         )
     if 200 <= status < 300:
         return Verdict(item, True, f"{sink.url} respondeu HTTP {status} em {latency:.0f} ms; token aceito.")
+    if 300 <= status < 400:
+        return Verdict(
+            item,
+            False,
+            f"{sink.url} redirecionou (HTTP {status}) para {response.headers.get('Location', '?')}; o envio não segue "
+            "redirecionamentos: ajuste HOTELEITOS_API_URL/HOTELEITOS_API_PATH para o endereço final.",
+        )
     return Verdict(
         item,
         None,

@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--patients", type=int, default=300, help="internados no início (padrão 300)")
     commands.add_parser("release", help="libera os censos retidos pela proteção contra altas em massa e os envia")
     outbox = commands.add_parser("outbox", help="lista censos pendentes, retidos e rejeitados")
-    outbox.add_argument("action", nargs="?", choices=["list", "retry", "discard"], default="list")
-    outbox.add_argument("snapshot_id", nargs="?", help="id do censo (para retry/discard)")
+    outbox.add_argument("action", nargs="?", choices=["list", "show", "retry", "discard"], default="list")
+    outbox.add_argument("snapshot_id", nargs="?", help="id do censo (para show/retry/discard)")
     commands.add_parser("config", help="mostra a configuração efetiva (segredos mascarados) e a origem de cada valor")
     return parser
 
@@ -60,16 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings, layers = load_settings(args.config, args.env_file)
+        from connector.logs import configure
+
+        configure(settings.log, secrets=_secrets(settings))
+        return int(_COMMANDS[args.command](settings, layers, args))
     except ConfigError as error:
         print("Configuração inválida; corrija e rode de novo:", file=sys.stderr)
         for line in error.problems:
             print(f"  - {line}", file=sys.stderr)
         return EXIT_CONFIG
-    from connector.logs import configure
-
-    configure(settings.log, secrets=_secrets(settings))
-    handler = _COMMANDS[args.command]
-    return int(handler(settings, layers, args))
 
 
 def _secrets(settings: Settings) -> list[str]:

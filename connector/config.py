@@ -82,13 +82,13 @@ class Layers:
         return "padrão"
 
 
-def config_path(explicit: str | None, environ: Mapping[str, str]) -> tuple[Path | None, bool]:
-    """The YAML file to read and whether the operator named it (then it must exist)."""
+def config_path(explicit: str | None, environ: Mapping[str, str]) -> Path | None:
+    """The YAML file to read: the one the operator named (it must exist), else ./config.yaml if present."""
     named = explicit or environ.get("HOTELEITOS_CONFIG")
     if named:
-        return Path(named), True
+        return Path(named)
     default = Path("config.yaml")
-    return (default, False) if default.is_file() else (None, False)
+    return default if default.is_file() else None
 
 
 def gather(config: str | None = None, env_file: str | None = None) -> Layers:
@@ -99,18 +99,20 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
         problems.append(f"--env-file: arquivo {dotenv_path} não encontrado.")
     dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None} if dotenv_path.is_file() else {}
     environ = {**dotenv, **os.environ}
-    path, named = config_path(config, environ)
+    path = config_path(config, environ)
     yaml_values: dict[str, Any] = {}
-    if path is not None:
-        if not path.is_file():
-            problems.append(f"HOTELEITOS_CONFIG: arquivo {path} não encontrado.")
-        elif named or path.is_file():
-            try:
-                yaml_values = YamlConfigSettingsSource(Settings, yaml_file=path)() or {}
-            except (yaml.YAMLError, OSError) as error:
-                where = getattr(error, "problem_mark", None)
-                line = f" (linha {where.line + 1})" if where is not None else ""
-                problems.append(f"{path}: YAML inválido{line}; confira a indentação e os dois-pontos.")
+    if path is not None and not path.is_file():
+        problems.append(f"HOTELEITOS_CONFIG: arquivo {path} não encontrado.")
+    elif path is not None:
+        invalid = f"{path}: YAML inválido; o arquivo deve ser UTF-8 e um mapa de chaves (veja config.example.yaml)."
+        try:
+            yaml_values = YamlConfigSettingsSource(Settings, yaml_file=path)() or {}
+        except (yaml.YAMLError, OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
+            where = getattr(error, "problem_mark", None)
+            problems.append(invalid.replace("inválido;", f"inválido (linha {where.line + 1});") if where else invalid)
+        if not isinstance(yaml_values, dict):
+            problems.append(invalid)
+            yaml_values = {}
     try:
         env_values = EnvSettingsSource(Settings)()
         # The .env file also holds the incumbent's variables: keep only what names our settings.
@@ -120,7 +122,10 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
         problems.append(f"variável de ambiente inválida: {error}.")
         env_values, dotenv_hoteleitos = {}, {}
     incumbent = incumbent_settings(environ)
-    problems += incumbent.problems
+    ours = [env_values, dotenv_hoteleitos]
+    problems += [text for path, text in incumbent.problems if not any(_has(layer, path) for layer in ours)]
+    for layer in (*ours, incumbent.values, yaml_values):
+        _files_claim_their_secret(layer)
     return Layers(
         sources=[
             ("ambiente", env_values),
@@ -133,6 +138,24 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
     )
 
 
+def _has(values: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    node: Any = values
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return False
+        node = node[key]
+    return True
+
+
+def _files_claim_their_secret(layer: dict[str, Any]) -> None:
+    """A layer that names a secret's file also sets the secret itself (to None, read from the file later), so
+    that a lower layer's token or URL cannot win over a file given higher up."""
+    for group, key in (("api", "token"), ("source", "url")):
+        values = layer.get(group)
+        if isinstance(values, dict) and values.get(f"{key}_file") and key not in values:
+            values[key] = None
+
+
 def load_settings(config: str | None = None, env_file: str | None = None) -> tuple[Settings, Layers]:
     """Validated settings, or `ConfigError` with every problem found."""
     layers = gather(config, env_file)
@@ -140,6 +163,8 @@ def load_settings(config: str | None = None, env_file: str | None = None) -> tup
     for _name, values in reversed(layers.sources):
         _deep_merge(merged, values)
     problems = list(layers.problems)
+    if problems:  # a source that could not be read makes every later "missing" misleading
+        raise ConfigError(problems)
     settings = None
     try:
         settings = _Validated(**merged)

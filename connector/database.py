@@ -10,12 +10,15 @@ import contextlib
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, CursorResult, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
+
+if TYPE_CHECKING:
+    from connector.settings import SourceSettings
 
 # The driver each dialect gets when the URL names none: the stack's own drivers.
 DEFAULT_DRIVERS = {
@@ -92,6 +95,14 @@ def create_source_engine(url: str, *, connect_timeout: float, query_timeout: flo
     return engine
 
 
+def engine_for(source: SourceSettings) -> Engine:
+    """The engine of the configured HIS database, with the configured timeouts."""
+    assert source.url is not None
+    return create_source_engine(
+        source.url.get_secret_value(), connect_timeout=source.connect_timeout, query_timeout=source.query_timeout
+    )
+
+
 def _session_setup(engine: Engine, query_timeout: float) -> Any:
     """Per-connection settings: statement timeout and, where a session can be, read-only."""
     ms = int(query_timeout * 1000)
@@ -99,6 +110,8 @@ def _session_setup(engine: Engine, query_timeout: float) -> Any:
 
     def setup(dbapi_connection: Any, _record: Any) -> None:
         backend = dialect.name
+        if engine.driver == "psycopg":
+            _lenient_psycopg_dates(dbapi_connection)
         if backend == "oracle":
             dbapi_connection.call_timeout = ms  # read-only: SET TRANSACTION READ ONLY in `fetch`
             return
@@ -126,6 +139,24 @@ def _session_setup(engine: Engine, query_timeout: float) -> Any:
             dbapi_connection.commit()
 
     return setup
+
+
+def _lenient_psycopg_dates(dbapi_connection: Any) -> None:
+    """Dates Python cannot hold (PostgreSQL's 'infinity', years BC) arrive as text instead of failing the whole
+    census: normalisation then nulls that one field with a warning, and the patient stays in the census."""
+    from psycopg import DataError
+    from psycopg.types.datetime import DateLoader, TimestampLoader, TimestamptzLoader
+
+    for type_name, base in (("date", DateLoader), ("timestamp", TimestampLoader), ("timestamptz", TimestamptzLoader)):
+
+        class Lenient(base):  # type: ignore[valid-type,misc]
+            def load(self, data: Any) -> Any:
+                try:
+                    return super().load(data)
+                except DataError:
+                    return bytes(data).decode("utf-8", "replace")
+
+        dbapi_connection.adapters.register_loader(type_name, Lenient)
 
 
 # Statements that open each census read, where read-only is a property of the transaction.

@@ -41,21 +41,25 @@ _RULES = _rules(
         r"57014|ORA-01013|DPY-4024|DPY-4011.*timed out|\((?:3024|1969)|HYT00|statement timeout|"
         r"max_statement_time|maximum statement execution time|canceling statement",
     ),
-    ("missing_column", r"42703|ORA-00904|\(1054|42S22|no such column|Invalid column name"),
-    ("missing_table", r"42P01|ORA-00942|\(1146|42S02|no such table|Invalid object name|does not exist"),
-    ("permission", r"42501|\(1142|permission denied|SELECT command denied|SELECT permission was denied"),
+    (
+        "unreachable",  # before the table rules: FreeTDS says a server it cannot reach "does not exist"
+        r"ORA-12541|ORA-12170|ORA-12545|DPY-6005|\(2003|\(2005|08001|08S01|Connection refused|"
+        r"could not connect|could not translate host name|timeout expired|Name or service not known|"
+        r"unable to open database file|Unable to connect|No route to host|Adaptive Server is unavailable",
+    ),
     (
         "connection_lost",
         r"57P01|57P02|57P03|ORA-03113|ORA-03114|ORA-03135|DPY-4011|\(2013|\(2006|"
         r"server closed the connection|terminating connection|connection (?:was )?closed|"
         r"consuming input failed|Lost connection",
     ),
+    ("missing_column", r"42703|ORA-00904|\(1054|42S22|no such column|Invalid column name"),
     (
-        "unreachable",
-        r"ORA-12541|ORA-12170|ORA-12545|DPY-6005|\(2003|\(2005|08001|08S01|Connection refused|"
-        r"could not connect|could not translate host name|timeout expired|Name or service not known|"
-        r"unable to open database file|Unable to connect|No route to host",
+        "missing_table",
+        r"42P01|3F000|ORA-00942|\(1146|42S02|no such table|Invalid object name|relation .* does not exist|"
+        r"schema .* does not exist|doesn't exist",
     ),
+    ("permission", r"42501|\(1142|permission denied|SELECT command denied|SELECT permission was denied"),
 )
 
 

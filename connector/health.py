@@ -10,6 +10,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from connector.errors import ConfigError
 from connector.settings import Settings
 
 
@@ -85,7 +86,15 @@ class HealthServer:
     """The health endpoints on their own thread."""
 
     def __init__(self, host: str, port: int, readiness: Readiness) -> None:
-        self.server = ThreadingHTTPServer((host, port), _handler(readiness))
+        try:
+            self.server = ThreadingHTTPServer((host, port), _handler(readiness))
+        except OSError as error:
+            raise ConfigError(
+                [
+                    f"HOTELEITOS_HEALTH_PORT / HOTELEITOS_HEALTH_HOST: não foi possível escutar em {host}:{port} "
+                    f"({error.strerror or type(error).__name__}); use outra porta (0 desliga o servidor de saúde)."
+                ]
+            ) from None
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="health", daemon=True)
 

@@ -31,11 +31,12 @@ ODBC_PREFERENCE = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Serv
 
 @dataclass
 class Incumbent:
-    """Settings found in the incumbent's variables, the variable behind each, and what is wrong with them."""
+    """Settings found in the incumbent's variables, the variable behind each, and what is wrong with them
+    (each problem with the setting it was meant for: a HOTELEITOS_* variable for it makes the problem moot)."""
 
     values: dict[str, Any] = field(default_factory=dict)
     names: dict[tuple[str, ...], str] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
 
     def put(self, path: tuple[str, str] | tuple[str], value: Any, variable: str) -> None:
         node = self.values
@@ -102,7 +103,12 @@ def incumbent_settings(environ: Mapping[str, str]) -> Incumbent:
         _database(found, environ, dialect)
     elif any(environ.get(v) for v in ("DB_HOST", "DB_NAME", "DB_USER")):
         found.problems.append(
-            "DB_DIALECT: obrigatório quando DB_HOST/DB_NAME/DB_USER são usados; valores: " + ", ".join(DIALECTS) + "."
+            (
+                ("source", "url"),
+                "DB_DIALECT: obrigatório quando DB_HOST/DB_NAME/DB_USER são usados; valores: "
+                + ", ".join(DIALECTS)
+                + ".",
+            )
         )
     return found
 
@@ -112,13 +118,19 @@ def _vendor(found: Incumbent, integrations: str) -> None:
     vendors = [INTEGRATIONS[n] for n in names if n in INTEGRATIONS]
     if names == ["test"]:
         found.problems.append(
-            "ENABLED_INTEGRATIONS: 'test' é o modo de teste do integrador anterior e não lê censo; use mv_mapa, "
-            "wareline_mapa ou sigho_mapa (para ver o conector funcionando sem banco: hoteleitos-connector demo)."
+            (
+                ("source", "vendor"),
+                "ENABLED_INTEGRATIONS: 'test' é o modo de teste do integrador anterior e não lê censo; use mv_mapa, "
+                "wareline_mapa ou sigho_mapa (para ver o conector funcionando sem banco: hoteleitos-connector demo).",
+            )
         )
     elif len(vendors) != 1 or len(names) != 1:
         found.problems.append(
-            "ENABLED_INTEGRATIONS: informe exatamente uma integração entre mv_mapa, wareline_mapa e sigho_mapa "
-            "(um conector por sistema hospitalar)."
+            (
+                ("source", "vendor"),
+                "ENABLED_INTEGRATIONS: informe exatamente uma integração entre mv_mapa, wareline_mapa e sigho_mapa "
+                "(um conector por sistema hospitalar).",
+            )
         )
     else:
         found.put(("source", "vendor"), vendors[0], "ENABLED_INTEGRATIONS")
@@ -126,16 +138,18 @@ def _vendor(found: Incumbent, integrations: str) -> None:
 
 def _database(found: Incumbent, environ: Mapping[str, str], dialect: str) -> None:
     if dialect not in DIALECTS:
-        found.problems.append(f"DB_DIALECT: valor desconhecido; use um de: {', '.join(DIALECTS)}.")
+        found.problems.append((("source", "url"), f"DB_DIALECT: valor desconhecido; use um de: {', '.join(DIALECTS)}."))
         return
     needed = ["DB_NAME"] if dialect == "sqlite" else ["DB_HOST", "DB_NAME", "DB_USER"]
     missing = [v for v in needed if not environ.get(v)]
     if missing:
-        found.problems.append(f"{', '.join(missing)}: obrigatório com DB_DIALECT={dialect}.")
+        found.problems.append((("source", "url"), f"{', '.join(missing)}: obrigatório com DB_DIALECT={dialect}."))
         return
     port = environ.get("DB_PORT", "")
     if port and not port.isdigit():
-        found.problems.append("DB_PORT: deve ser um número de porta (ex.: 1521, 5432, 1433, 3306).")
+        found.problems.append(
+            (("source", "url"), "DB_PORT: deve ser um número de porta (ex.: 1521, 5432, 1433, 3306).")
+        )
         return
     url = database_url(environ, dialect)
     found.put(("source", "url"), url.render_as_string(hide_password=False), "DB_DIALECT/DB_HOST/DB_USER/DB_PASS")

@@ -9,11 +9,13 @@ from __future__ import annotations
 import gc
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import structlog
 from sqlalchemy.engine import Engine
@@ -22,8 +24,9 @@ from adapters import adapter_for
 from adapters.base import Adapter
 from connector import __version__, metrics
 from connector.census import Census
-from connector.database import create_source_engine
-from connector.errors import FatalSinkError, RejectedSnapshotError, SinkError, SourceError
+from connector.database import engine_for
+from connector.delivery import Courier, Delivered
+from connector.errors import SinkError, SourceError
 from connector.guard import assess
 from connector.outbox import Outbox
 from connector.settings import Settings
@@ -31,15 +34,6 @@ from connector.sink import ApiSink
 from connector.snapshot import Snapshot, build_snapshot
 
 log = structlog.get_logger("hoteleitos.job")
-
-
-@dataclass(frozen=True)
-class Delivered:
-    snapshot_id: str
-    count: int
-    status: int
-    attempts: int
-    latency: float
 
 
 @dataclass
@@ -85,23 +79,18 @@ class Agent:
         self.stop = stop or threading.Event()
         self.adapter = adapter or adapter_for(settings.source)
         self.outbox = outbox or Outbox(settings.state_dir)
-        self.sink = sink or ApiSink(settings.api, stop=self.stop, on_attempt=_count_attempt)
+        self.sink = sink or ApiSink(
+            settings.api, stop=self.stop, on_attempt=_count_attempt, max_pause=settings.schedule.nominal_interval
+        )
+        self.courier = Courier(settings, self.outbox, self.sink, self.stop)
         self._engine: Engine | None = None
         self._fresh: Snapshot | None = None  # this cycle's snapshot, already in memory: no need to read it back
-        self._paused_until = 0.0
-        self.last_success: float | None = None
         metrics.BUILD.info({"version": __version__, "vendor": settings.source.vendor})
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            source = self.settings.source
-            assert source.url is not None
-            self._engine = create_source_engine(
-                source.url.get_secret_value(),
-                connect_timeout=source.connect_timeout,
-                query_timeout=source.query_timeout,
-            )
+            self._engine = engine_for(self.settings.source)
         return self._engine
 
     def close(self) -> None:
@@ -115,13 +104,17 @@ class Agent:
         report = CycleReport(cycle_id=uuid.uuid4().hex[:12])
         started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(cycle_id=report.cycle_id):
-            with _gc_paused():
-                census = self.extract(report)
-                if census is not None:
-                    self.store(census, report)
-                del census
-            self.deliver(report, budget=None if drain_all else self.settings.retry_deadline)
-            self._fresh = None
+            try:
+                with _gc_paused():
+                    census = self.extract(report)
+                    if census is not None:
+                        self.store(census, report)
+                    del census
+                self.deliver(report, budget=None if drain_all else self.settings.retry_deadline)
+            except Exception as error:  # noqa: BLE001 - a defect must not stop the agent; the outbox keeps all
+                _report_unexpected(error, report)
+            finally:
+                self._fresh = None
             report.depth = self.outbox.depth()
             report.duration = time.perf_counter() - started
             self._record(report)
@@ -171,6 +164,7 @@ class Agent:
         held_before = self.outbox.entries("held")
         if held_before and verdict.reason != self.outbox.read_state("guard_reason"):
             self.outbox.remove(e.id for e in held_before)
+            metrics.DROPPED.labels(reason="guard_false_alarm").inc(len(held_before))
             log.warning("guard_false_alarm", discarded=len(held_before), patients=snapshot.count)
             held_before = []
         if verdict.hold:
@@ -235,66 +229,11 @@ class Agent:
         self.outbox.remove(e.id for e, _ in doomed)
 
     def deliver(self, report: CycleReport, budget: float | None) -> None:
-        """Push pending snapshots oldest first until one fails or the cycle's time is up."""
-        if time.monotonic() < self._paused_until:
-            log.warning("push_paused", reason="auth", resume_in_s=round(self._paused_until - time.monotonic()))
-            report.errors.append("envio pausado: a API recusou o token; nova tentativa em breve.")
-            return
-        started = time.monotonic()
-        for entry in self.outbox.entries("pending"):
-            elapsed = time.monotonic() - started
-            if self.stop.is_set() or (budget is not None and report.delivered and elapsed >= budget):
-                break
-            fresh = self._fresh
-            snapshot = (
-                fresh
-                if fresh and fresh.id == entry.id
-                else Snapshot(entry.id, entry.captured_at, entry.count, (self.outbox.body(entry.id),))
-            )
-            deadline = max(self.settings.retry_deadline - (elapsed if budget is not None else 0), 0.001)
-            try:
-                delivery = self.sink.push(snapshot, deadline)
-            except RejectedSnapshotError as error:
-                self.outbox.set_status([entry.id], "dead", error.body)
-                self.outbox.attempted(entry.id, error.status, error.message)
-                report.rejected.append((entry.id, error.status))
-                metrics.DEAD.inc()
-                log.error("snapshot_rejected", snapshot_id=entry.id, status=error.status, message=error.message)
-                continue
-            except SinkError as error:
-                self.outbox.attempted(entry.id, error.status, error.message)
-                report.errors.append(error.message)
-                if isinstance(error, FatalSinkError):  # 401/403, a redirect, an untrusted certificate
-                    self._paused_until = time.monotonic() + self.settings.api.auth_retry_interval
-                log.error(
-                    "push_failed",
-                    snapshot_id=entry.id,
-                    status=error.status,
-                    detail=error.detail,
-                    message=error.message,
-                )
-                break
-            self.outbox.write_state(
-                {
-                    "last_delivered_count": str(entry.count),
-                    "last_delivered_id": entry.id,
-                    "last_delivered_at": str(time.time()),
-                },
-                delivered=entry.id,
-            )
-            self.last_success = time.time()
-            metrics.LAST_SUCCESS.set(self.last_success)
-            report.delivered.append(
-                Delivered(entry.id, entry.count, delivery.status, delivery.attempts, delivery.latency)
-            )
-            log.info(
-                "snapshot_delivered",
-                snapshot_id=entry.id,
-                patients=entry.count,
-                status=delivery.status,
-                attempts=delivery.attempts,
-                latency_ms=round(delivery.latency * 1000, 1),
-            )
+        """Push pending snapshots oldest first (see `connector.delivery`) and note the outcome in `report`."""
+        outcome = self.courier.deliver(budget, self._fresh)
+        report.delivered += outcome.delivered
+        report.rejected += outcome.rejected
+        report.errors += outcome.errors
 
     def _record(self, report: CycleReport) -> None:
         for status, count in report.depth.items():
@@ -327,6 +266,15 @@ def _gc_paused() -> Iterator[None]:
         if enabled:
             gc.enable()
             gc.collect(1)
+
+
+def _report_unexpected(error: Exception, report: CycleReport) -> None:
+    """Log an unexpected failure by type and place only: its message could quote a row."""
+    frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
+    log.error("cycle_crashed", error_type=type(error).__name__, where=where,
+              message="falha inesperada no ciclo; os censos já guardados continuam na fila.")  # fmt: skip
+    report.errors.append(f"falha inesperada no ciclo ({type(error).__name__} em {where}); veja os logs.")
 
 
 def _count_attempt(_snapshot: Snapshot, status: int | None, _error: SinkError | None, seconds: float) -> None:

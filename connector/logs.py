@@ -44,6 +44,7 @@ def configure(settings: LogSettings, secrets: Iterable[str] = ()) -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,  # a library's traceback becomes text, so the redactor sees it
         _redactor(secrets),
     ]
     renderer: Any = (

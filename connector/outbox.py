@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from connector.errors import ConfigError
 from connector.snapshot import Snapshot
 
 _SCHEMA = """
@@ -60,13 +61,22 @@ class Outbox:
     """Snapshots waiting for the API, and the little state that must survive a restart."""
 
     def __init__(self, state_dir: Path) -> None:
-        state_dir.mkdir(parents=True, exist_ok=True)
         self.path = state_dir / "outbox.sqlite3"
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            raise ConfigError(
+                [
+                    f"HOTELEITOS_STATE_DIR (state_dir): a pasta {state_dir} não pode guardar a fila de envio "
+                    f"({type(error).__name__}); confira se existe, se é gravável pelo usuário do conector (uid 10001 "
+                    "na imagem) e se o volume está montado."
+                ]
+            ) from None
 
     def close(self) -> None:
         with self._lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from connector.outbox import Outbox
+from connector.outbox import Entry, Outbox
 from connector.settings import Settings
 
 STATUS_TEXTS = {"pending": "pendente", "held": "retido", "dead": "rejeitado"}
@@ -22,6 +22,9 @@ def outbox_command(settings: Settings, action: str, snapshot_id: str | None) -> 
         if entry is None:
             print(f"Censo {snapshot_id} não está na fila.")
             return 1
+        if action == "show":
+            _show(outbox, entry)
+            return 0
         if action == "retry":
             outbox.set_status([snapshot_id], "pending")
             print(f"Censo {snapshot_id} volta à fila de envio (vai no próximo ciclo, na ordem de captura).")
@@ -37,6 +40,18 @@ def outbox_command(settings: Settings, action: str, snapshot_id: str | None) -> 
         return 0
     finally:
         outbox.close()
+
+
+def _show(outbox: Outbox, entry: Entry) -> None:
+    """One snapshot's history; for a refused one, the API's own answer (it may quote the census)."""
+    print(f"censo {entry.id}: {STATUS_TEXTS.get(entry.status, entry.status)}, {entry.count} pacientes, capturado em "
+          f"{entry.captured_at}, {entry.attempts} tentativa(s).")  # fmt: skip
+    if entry.last_status or entry.last_error:
+        print(f"último resultado: {f'HTTP {entry.last_status}' if entry.last_status else ''} {entry.last_error or ''}")
+    answer = outbox.response_body(entry.id)
+    if answer:
+        print("resposta da API (pode repetir dados do censo; não copie para chamados públicos):")
+        print(answer[:4000])
 
 
 def _list(outbox: Outbox) -> int:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from adapters import adapter_for
 from connector.census import FIELDS, Census
-from connector.database import create_source_engine
+from connector.database import engine_for
 from connector.errors import SourceError
 from connector.settings import Settings
 
@@ -59,12 +59,7 @@ def issue_lines(census: Census) -> list[str]:
 
 def preview(settings: Settings, *, as_json: bool, show_names: bool, limit: int) -> int:
     source = settings.source
-    assert source.url is not None
-    engine = create_source_engine(
-        source.url.get_secret_value(),
-        connect_timeout=source.connect_timeout,
-        query_timeout=source.query_timeout,
-    )
+    engine = engine_for(source)
     try:
         reading = adapter_for(source).read(engine, datetime.now(settings.tz).date())
     except SourceError as error:

@@ -11,12 +11,31 @@ from zoneinfo import ZoneInfo
 _UNITS = {"s": 1, "m": 60, "h": 3600}
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$", re.IGNORECASE)
 _CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
-# Cron counts weekdays from Sunday = 0 (and 7); APScheduler 3 counts from Monday = 0: use names instead.
-_WEEKDAYS = {"0": "sun", "1": "mon", "2": "tue", "3": "wed", "4": "thu", "5": "fri", "6": "sat", "7": "sun"}
+# Cron counts weekdays from Sunday = 0 (and 7); APScheduler 3 counts from Monday = 0: hand it names instead.
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
 def _cron_weekdays(expression: str) -> str:
-    return re.sub(r"(?<![\w/])[0-7](?![\w])", lambda m: _WEEKDAYS[m.group(0)], expression)
+    """A cron day-of-week field (numbers, ranges, lists, steps; 0 and 7 are Sunday) as a list of day names."""
+    if expression in ("*", "?"):
+        return "*"
+    days: list[str] = []
+    for token in expression.lower().split(","):
+        body, _, step = token.partition("/")
+        if body != "*" and not any(char.isdigit() for char in body):
+            days.append(token)  # names (mon-fri) mean the same to APScheduler
+            continue
+        if body == "*":
+            low, high = 0, 6
+        elif "-" in body:
+            low, high = (int(part) for part in body.split("-", 1))
+        else:
+            low = int(body)
+            high = 7 if step else low
+        if not 0 <= low <= high <= 7:
+            raise ValueError(f"dia da semana fora de 0-7: {token}")
+        days += [_DAY_NAMES[day % 7] for day in range(low, high + 1, int(step) if step else 1)]
+    return ",".join(dict.fromkeys(days))
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,8 @@ class Schedule:
             schedule.trigger(ZoneInfo("UTC"))
         except ValueError as error:
             raise ValueError(f"cron inválido ({error}).") from None
+        if schedule._fire_times() is None:
+            raise ValueError("cron que nunca dispara (ex.: 31 de fevereiro); confira dia e mês.")
         return schedule
 
     def trigger(self, tz: ZoneInfo) -> Any:
@@ -68,14 +89,18 @@ class Schedule:
         """Seconds between two cycles (for a cron, the gap between its next two fire times)."""
         if self.interval is not None:
             return self.interval
+        times = self._fire_times()
+        return 60.0 if times is None else float((times[1] - times[0]).total_seconds())
+
+    def _fire_times(self) -> tuple[datetime, datetime] | None:
+        """Two consecutive fire times of the cron, or None if it does not fire twice (within a few years)."""
         tz = ZoneInfo("UTC")
         trigger = self.trigger(tz)
-        now = datetime(2026, 1, 5, tzinfo=tz)
-        first = trigger.get_next_fire_time(None, now)
+        first = trigger.get_next_fire_time(None, datetime(2026, 1, 5, tzinfo=tz))
+        if first is None:
+            return None
         second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1))
-        if first is None or second is None:
-            return 60.0
-        return float((second - first).total_seconds())
+        return None if second is None else (first, second)
 
     def __str__(self) -> str:
         return self.text

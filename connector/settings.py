@@ -7,6 +7,7 @@ Every key is reachable from YAML (`api.url`) and from the environment (`HOTELEIT
 from __future__ import annotations
 
 import re
+import ssl
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -110,13 +111,25 @@ class ApiSettings(_Group):
         token = _secret(value, info.data.get("token_file"))
         if token is None:
             raise problem("obrigatório: informe o token de integração do hospital (ou HOTELEITOS_API_TOKEN_FILE).")
-        return token
+        text = token.get_secret_value().strip()
+        if not text.isascii() or not text.isprintable():
+            raise problem(
+                "o token tem caracteres que não cabem num cabeçalho HTTP (acentos ou quebras de linha); "
+                "confira o valor copiado."
+            )
+        return SecretStr(text)
 
     @field_validator("ca_bundle")
     @classmethod
     def _check_ca_bundle(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
+        if value is None:
+            return None
+        if not value.is_file():
             raise problem(f"arquivo {value} não encontrado.")
+        try:
+            ssl.create_default_context(cafile=str(value))
+        except (ssl.SSLError, OSError, ValueError):
+            raise problem(f"{value} não é um arquivo PEM de certificados (-----BEGIN CERTIFICATE-----).") from None
         return value
 
 

@@ -87,13 +87,13 @@ def classify(response: httpx.Response) -> None:
         )
     raise RejectedSnapshotError(
         f"a API recusou este censo (HTTP {status}); ele foi separado (fila de rejeitados) e os próximos seguem. "
-        "Veja `hoteleitos-connector outbox` para detalhes.",
+        "Veja `hoteleitos-connector outbox show <id>` para a resposta da API.",
         status=status,
         body=body,
     )
 
 
-def _transport_error(error: httpx.TransportError) -> SinkError:
+def _transport_error(error: httpx.HTTPError) -> SinkError:
     text = str(error)
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
         return FatalSinkError(
@@ -108,7 +108,8 @@ def _transport_error(error: httpx.TransportError) -> SinkError:
 
 
 class ApiSink:
-    """Pushes snapshots; `stop` interrupts retries at once (graceful shutdown)."""
+    """Pushes snapshots; `stop` interrupts retries at once (graceful shutdown). A Retry-After is honoured for at
+    most `max_pause` seconds (the schedule interval): backoff never carries over beyond the next cycle."""
 
     def __init__(
         self,
@@ -116,10 +117,12 @@ class ApiSink:
         *,
         stop: threading.Event | None = None,
         on_attempt: Callable[[Snapshot, int | None, SinkError | None, float], None] | None = None,
+        max_pause: float = 60.0,
     ) -> None:
         self.api = api
         self.stop = stop or threading.Event()
         self.on_attempt = on_attempt
+        self.max_pause = max_pause
         self.not_before = 0.0  # monotonic time before which the API asked not to be called (Retry-After)
         verify: Any = str(api.ca_bundle) if api.ca_bundle else api.verify_tls
         self.client = httpx.Client(
@@ -157,13 +160,13 @@ class ApiSink:
         try:
             response = self.client.post(self.url, content=snapshot.parts, headers=self._headers(snapshot))
             classify(response)
-        except httpx.TransportError as error:
+        except httpx.HTTPError as error:  # transport failures, and answers that cannot even be decoded
             failure = _transport_error(error)
             self._report(snapshot, None, failure, started)
             raise failure from None
         except SinkError as error:
             if isinstance(error, RetriableSinkError) and error.retry_after:
-                self.not_before = time.monotonic() + error.retry_after
+                self.not_before = time.monotonic() + min(error.retry_after, self.max_pause)
             self._report(snapshot, error.status, error, started)
             raise
         latency = time.perf_counter() - started
@@ -206,5 +209,5 @@ def _wait_backoff_or_retry_after(state: RetryCallState) -> float:
     """Exponential backoff with jitter, but never sooner than the API's Retry-After."""
     error = state.outcome.exception() if state.outcome else None
     if isinstance(error, RetriableSinkError) and error.retry_after is not None:
-        return max(error.retry_after, 0.1)
+        return max(error.retry_after, 0.1)  # beyond the deadline, stop_before_delay ends the cycle's retries
     return float(_backoff(state))

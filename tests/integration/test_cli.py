@@ -105,3 +105,24 @@ def test_run_cycles_on_schedule_never_overlapping_and_stops_on_sigterm(mv_url: U
     assert receiver.max_inflight == 1
     assert len({r.headers["idempotency-key"] for r in receiver.accepted}) == len(receiver.accepted)
     assert "connector_stopped" in stderr
+
+
+def test_unusable_state_folder_and_busy_health_port_exit_2(mv_url: URL, tmp_path: Path) -> None:
+    """Start-up problems outside the configuration file still get one line naming the setting, exit 2."""
+    import socket
+
+    blocker = tmp_path / "arquivo"
+    blocker.write_text("não é uma pasta", encoding="utf-8")
+    with ScriptedReceiver() as receiver:
+        env = connector_env(mv_url, receiver, blocker / "state")
+        done = run_cli("run", "--once", env=env, cwd=tmp_path)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert "HOTELEITOS_STATE_DIR" in done.stderr
+        with socket.create_server(("127.0.0.1", 0)) as busy:
+            port = str(busy.getsockname()[1])
+            env = connector_env(
+                mv_url, receiver, tmp_path / "state", HOTELEITOS_HEALTH_PORT=port, HOTELEITOS_HEALTH_HOST="127.0.0.1"
+            )
+            done = run_cli("run", env=env, cwd=tmp_path, timeout=60)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert "HOTELEITOS_HEALTH_PORT" in done.stderr

@@ -196,6 +196,8 @@ def test_dead_letter_does_not_block_newer_snapshots(hospital: Hospital) -> None:
     listing = run_cli("outbox", env=hospital.env(), cwd=hospital.folder)
     assert first[0] in listing.stdout and "rejeitado" in listing.stdout and "HTTP 400" in listing.stdout
     assert "PACIENTE" not in listing.stdout
+    shown = run_cli("outbox", "show", first[0], env=hospital.env(), cwd=hospital.folder)
+    assert "rejeitado" in shown.stdout and '{"erro":"layout"}' in shown.stdout
     retried = run_cli("outbox", "retry", first[0], env=hospital.env(), cwd=hospital.folder)
     assert retried.returncode == 0 and "censos mais novos já foram entregues" in retried.stdout
     code, _, third = hospital.once()

@@ -209,3 +209,17 @@ def test_bad_columns_stop_the_cycle_before_any_push(custom_mariadb: URL, tmp_pat
     assert once.returncode == 1
     assert "faltam as colunas paciente_sexo" in once.stdout
     assert receiver.received == []
+
+
+def test_dates_python_cannot_hold_only_null_their_field(pg_url: URL, tmp_path: Path) -> None:
+    """PostgreSQL 'infinity' and a date BC: the patients stay, those fields are null, warnings are counted."""
+    custom_replica.build(pg_url)
+    sql = custom_replica.SQL.replace(
+        "p.nascimento     AS paciente_data_nascimento",
+        "CASE WHEN p.id_paciente = 1 THEN DATE 'infinity' ELSE DATE '0044-03-15 BC' END AS paciente_data_nascimento",
+    ).replace("i.entrada        AS data_internacao", "TIMESTAMP '-infinity' AS data_internacao")
+    census = extract(pg_url, tmp_path, sql=sql)
+    assert [r["cod_ocorrencia"] for r in census.records] == ["70", "71"]
+    assert all(r["paciente_data_nascimento"] is None and r["data_internacao"] is None for r in census.records)
+    assert census.issues.counts[("invalid_date", "data_internacao")] == 2
+    assert census.issues.count("invalid_date") + census.issues.count("date_out_of_range") == 4

@@ -197,3 +197,27 @@ def test_derived_windows_follow_the_schedule(monkeypatch: pytest.MonkeyPatch) ->
     settings, _ = load_settings()
     assert settings.retry_deadline == 10
     assert settings.ready_window == 60
+
+
+@pytest.mark.parametrize("content", [b"so uma frase\n", b"- uma\n- lista\n", "api: {url: 'ã'}".encode("latin-1")])
+def test_yaml_that_is_not_a_mapping_or_not_utf8_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
+) -> None:
+    """A scalar, a list or a Latin-1 file: one clear line, no traceback, nothing else reported."""
+    setenv(monkeypatch, BASE_ENV)
+    (tmp_path / "c.yaml").write_bytes(content)
+    found = problems(str(tmp_path / "c.yaml"))
+    assert len(found) == 1 and "YAML inválido" in found[0]
+
+
+def test_token_and_ca_bundle_are_checked_at_start(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A token that cannot travel in a header and a CA file that is not PEM stop the start, naming the setting."""
+    (tmp_path / "ca.pem").write_text("isto não é um certificado", encoding="utf-8")
+    setenv(
+        monkeypatch,
+        {**BASE_ENV, "HOTELEITOS_API_TOKEN": "tokén\n", "HOTELEITOS_API_CA_BUNDLE": str(tmp_path / "ca.pem")},
+    )
+    found = problems()
+    assert any(line.startswith("HOTELEITOS_API_TOKEN") and "cabeçalho HTTP" in line for line in found)
+    assert any(line.startswith("HOTELEITOS_API_CA_BUNDLE") and "PEM" in line for line in found)
+    assert all("tokén" not in line for line in found)

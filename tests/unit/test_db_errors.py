@@ -38,6 +38,8 @@ CASES = [
     (ORACLE, "ORA-00904: \"X\".\"Y\": invalid identifier", "missing_column"),
     (MSSQL, "('28000', \"[28000] [FreeTDS][SQL Server]Login failed for user 'hoteleitos'. (18456)\")", "auth"),
     (MSSQL, "('08001', '[08001] [FreeTDS][SQL Server]Unable to connect to data source (0)')", "unreachable"),
+    (MSSQL, "('08S01', '[08S01] [FreeTDS][SQL Server]Adaptive Server is unavailable or does not exist (20009)')",
+     "unreachable"),
     (MSSQL, "('42S02', \"[42S02] [FreeTDS][SQL Server]Invalid object name 'dbo.ATENDIME'. (208)\")", "missing_table"),
     (MSSQL, "('42000', \"[42000] [Microsoft][ODBC Driver 18 for SQL Server][SQL Server]The SELECT permission was "
             "denied on the object 'ATENDIME', database 'his', schema 'dbo'. (229)\")", "permission"),

@@ -163,3 +163,42 @@ def test_incumbent_mistakes_name_their_variable(
         load_settings()
     assert any(line.startswith(named) for line in caught.value.problems), caught.value.problems
     assert all(PASSWORD not in line for line in caught.value.problems)
+
+
+def test_secret_files_win_over_lower_layers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """HOTELEITOS_*_FILE beats API_TOKEN / DB_* and a token left in config.yaml."""
+    (tmp_path / "token").write_text("do-arquivo-123", encoding="utf-8")
+    (tmp_path / "url").write_text("postgresql://arquivo@db:5432/his", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text("api: {token: cole-aqui-o-token}\n", encoding="utf-8")
+    setenv(
+        monkeypatch,
+        {
+            **COMMON,
+            "DB_DIALECT": "postgres",
+            "HOTELEITOS_CONFIG": str(tmp_path / "c.yaml"),
+            "HOTELEITOS_API_TOKEN_FILE": str(tmp_path / "token"),
+            "HOTELEITOS_SOURCE_URL_FILE": str(tmp_path / "url"),
+        },
+    )
+    settings, layers = load_settings()
+    assert settings.api.token.get_secret_value() == "do-arquivo-123"
+    assert settings.source.url.get_secret_value() == "postgresql://arquivo@db:5432/his"
+    assert layers.origin(("api", "token")) == "ambiente"
+
+
+def test_incumbent_mistakes_are_moot_when_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An old .env left in test mode does not block a connector configured with HOTELEITOS_* variables."""
+    (tmp_path / "censo.sql").write_text("SELECT 1", encoding="utf-8")
+    setenv(
+        monkeypatch,
+        {
+            **COMMON,
+            "ENABLED_INTEGRATIONS": "test",
+            "DB_DIALECT": "db2",
+            "HOTELEITOS_SOURCE_VENDOR": "custom",
+            "HOTELEITOS_SOURCE_QUERY_FILE": str(tmp_path / "censo.sql"),
+            "HOTELEITOS_SOURCE_URL": "mysql+pymysql://u:p@h/db",
+        },
+    )
+    settings, _ = load_settings()
+    assert settings.source.vendor == "custom"

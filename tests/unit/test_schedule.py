@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,3 +51,27 @@ def test_invalid_schedules_are_refused_in_portuguese(text: str) -> None:
     """The message says what is accepted."""
     with pytest.raises(ValueError, match=r"inválid|mínimo"):
         Schedule.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("field", "days"),
+    [("0-6", {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}),
+     ("0-4", {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday"}),
+     ("*/2", {"Sunday", "Tuesday", "Thursday", "Saturday"}),
+     ("1,3,7", {"Monday", "Wednesday", "Sunday"}),
+     ("mon-fri", {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"})],
+)  # fmt: skip
+def test_cron_weekday_ranges_lists_and_steps(field: str, days: set[str]) -> None:
+    """Sunday-based ranges, steps and lists mean what cron means."""
+    trigger = Schedule.parse(f"0 8 * * {field}").trigger(SP)
+    fire, seen = datetime(2026, 11, 26, 9, 0, tzinfo=SP), set()
+    for _ in range(14):
+        fire = trigger.get_next_fire_time(None, fire + timedelta(seconds=1))
+        seen.add(fire.strftime("%A"))
+    assert seen == days
+
+
+def test_cron_that_never_fires_is_refused() -> None:
+    """February 31st: refused at start, not a crash later."""
+    with pytest.raises(ValueError, match="nunca dispara"):
+        Schedule.parse("0 0 31 2 *")

@@ -135,3 +135,31 @@ def test_transport_errors_are_retriable_and_stop_event_interrupts() -> None:
     with pytest.raises(RetriableSinkError):
         sink.push(SNAPSHOT, deadline=60)
     assert len(calls) == 2
+
+
+def test_retry_after_is_capped_at_the_schedule_interval() -> None:
+    """A huge Retry-After pauses the pushes for at most `max_pause`: backoff never outlives the next cycle."""
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(429 if len(calls) == 1 else 200, headers={"Retry-After": "99999999"})
+
+    sink = sink_with(handler)
+    sink.max_pause = 0.3
+    with pytest.raises(RetriableSinkError):
+        sink.push(SNAPSHOT, deadline=0.2)
+    threading.Event().wait(0.4)
+    assert sink.push(SNAPSHOT, deadline=5).status == 200
+    assert len(calls) == 2
+
+
+def test_undecodable_answer_is_a_retriable_failure_not_a_crash() -> None:
+    """An answer httpx cannot decode (a broken gzip body) is reported like a network failure."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=b"not gzip at all")
+
+    sink = sink_with(handler)
+    with pytest.raises(RetriableSinkError, match="falha de rede"):
+        sink.send(SNAPSHOT)

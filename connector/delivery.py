@@ -1,0 +1,126 @@
+"""Delivery: what the outbox holds goes to the API oldest first, one snapshot at a time (contract §2, §6).
+
+A retriable failure stops the round (order is kept: nothing newer overtakes it); a refused snapshot is set
+aside and the next one goes; a wrong token pauses delivery for a while. Processes sharing a state folder
+(the agent and a `release` run next to it) take turns through a file lock, so they never send the same
+snapshots at the same time nor out of order.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import structlog
+
+from connector import metrics
+from connector.errors import FatalSinkError, RejectedSnapshotError, SinkError
+from connector.outbox import Outbox
+from connector.settings import Settings
+from connector.sink import ApiSink
+from connector.snapshot import Snapshot
+
+log = structlog.get_logger("hoteleitos.delivery")
+
+
+@dataclass(frozen=True)
+class Delivered:
+    snapshot_id: str
+    count: int
+    status: int
+    attempts: int
+    latency: float
+
+
+@dataclass
+class Round:
+    """What one delivery round did."""
+
+    delivered: list[Delivered] = field(default_factory=list)
+    rejected: list[tuple[str, int | None]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class Courier:
+    """Takes pending snapshots from the outbox to the API."""
+
+    def __init__(self, settings: Settings, outbox: Outbox, sink: ApiSink, stop: threading.Event) -> None:
+        self.settings = settings
+        self.outbox = outbox
+        self.sink = sink
+        self.stop = stop
+        self.paused_until = 0.0
+        self._lock_path = settings.state_dir / "delivery.lock"
+
+    def deliver(self, budget: float | None, fresh: Snapshot | None = None) -> Round:
+        """Push pending snapshots oldest first until one fails or `budget` seconds are spent (None: no limit).
+
+        `fresh` is this cycle's snapshot, still in memory: it is not read back from disk.
+        """
+        result = Round()
+        if time.monotonic() < self.paused_until:
+            log.warning("push_paused", reason="auth", resume_in_s=round(self.paused_until - time.monotonic()))
+            result.errors.append("envio pausado: a API recusou o token; nova tentativa em breve.")
+            return result
+        with self._turn():
+            started = time.monotonic()
+            for entry in self.outbox.entries("pending"):
+                elapsed = time.monotonic() - started
+                if self.stop.is_set() or (budget is not None and result.delivered and elapsed >= budget):
+                    break
+                try:
+                    body = fresh.parts if fresh and fresh.id == entry.id else (self.outbox.body(entry.id),)
+                except KeyError:  # delivered or discarded meanwhile by another process
+                    continue
+                snapshot = Snapshot(entry.id, entry.captured_at, entry.count, body)
+                deadline = max(self.settings.retry_deadline - (elapsed if budget is not None else 0), 0.001)
+                if not self._push(snapshot, deadline, result):
+                    break
+        return result
+
+    def _push(self, snapshot: Snapshot, deadline: float, result: Round) -> bool:
+        """One snapshot; False when the round must stop here."""
+        try:
+            delivery = self.sink.push(snapshot, deadline)
+        except RejectedSnapshotError as error:
+            self.outbox.set_status([snapshot.id], "dead", error.body)
+            self.outbox.attempted(snapshot.id, error.status, error.message)
+            result.rejected.append((snapshot.id, error.status))
+            metrics.DEAD.inc()
+            log.error("snapshot_rejected", snapshot_id=snapshot.id, status=error.status, message=error.message)
+            return True
+        except SinkError as error:
+            self.outbox.attempted(snapshot.id, error.status, error.message)
+            result.errors.append(error.message)
+            if isinstance(error, FatalSinkError):  # 401/403, a redirect, an untrusted certificate
+                self.paused_until = time.monotonic() + self.settings.api.auth_retry_interval
+            log.error("push_failed", snapshot_id=snapshot.id, status=error.status, detail=error.detail,
+                      message=error.message)  # fmt: skip
+            return False
+        now = time.time()
+        self.outbox.write_state(
+            {"last_delivered_count": str(snapshot.count), "last_delivered_id": snapshot.id,
+             "last_delivered_at": str(now)},
+            delivered=snapshot.id,
+        )  # fmt: skip
+        metrics.LAST_SUCCESS.set(now)
+        result.delivered.append(
+            Delivered(snapshot.id, snapshot.count, delivery.status, delivery.attempts, delivery.latency)
+        )
+        log.info("snapshot_delivered", snapshot_id=snapshot.id, patients=snapshot.count, status=delivery.status,
+                 attempts=delivery.attempts, latency_ms=round(delivery.latency * 1000, 1))  # fmt: skip
+        return True
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """Exclusive use of the outbox's delivery among the processes sharing the state folder."""
+        with open(self._lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,63 @@
+"""Logging: JSON facts with a cycle id, secrets redacted even inside a library's traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+import structlog
+
+from connector.logs import configure, get_logger
+from connector.settings import LogSettings
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():  # type: ignore[no-untyped-def]
+    yield
+    structlog.reset_defaults()
+    for handler in list(logging.getLogger().handlers):
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+
+
+def lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_json_events_carry_bound_cycle_id(capsys: pytest.CaptureFixture[str]) -> None:
+    """One JSON object per event, with level, timestamp and the cycle id bound by the caller."""
+    configure(LogSettings(format="json"))
+    with structlog.contextvars.bound_contextvars(cycle_id="abc123"):
+        get_logger().info("census_extracted", rows=3)
+    event = lines(capsys.readouterr().err)[0]
+    assert event["event"] == "census_extracted" and event["rows"] == 3 and event["cycle_id"] == "abc123"
+    assert event["level"] == "info" and str(event["timestamp"]).endswith("Z")
+
+
+def test_secrets_are_redacted_in_messages_and_library_tracebacks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A token inside a message or inside another library's exception never reaches stderr or the log file."""
+    configure(LogSettings(format="json", dir=tmp_path), secrets=["supersecret-token"])
+    get_logger().error("push_failed", message="token supersecret-token recusado")
+    try:
+        raise RuntimeError("boom supersecret-token")
+    except RuntimeError:
+        logging.getLogger("apscheduler.executors").exception("Job raised")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    written = capsys.readouterr().err + (tmp_path / "hoteleitos-connector.log").read_text(encoding="utf-8")
+    assert "supersecret-token" not in written
+    assert "RuntimeError" in written and "***" in written
+
+
+def test_unwritable_log_folder_falls_back_to_stderr(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A log folder that cannot be created is reported once; logging goes on."""
+    blocker = tmp_path / "arquivo"
+    blocker.write_text("x", encoding="utf-8")
+    configure(LogSettings(format="json", dir=blocker / "log"))
+    get_logger().info("cycle_finished")
+    events = [e["event"] for e in lines(capsys.readouterr().err)]
+    assert events == ["log_dir_unwritable", "cycle_finished"]

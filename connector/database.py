@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -110,8 +111,6 @@ def _session_setup(engine: Engine, query_timeout: float) -> Any:
 
     def setup(dbapi_connection: Any, _record: Any) -> None:
         backend = dialect.name
-        if engine.driver == "psycopg":
-            _lenient_psycopg_dates(dbapi_connection)
         if backend == "oracle":
             dbapi_connection.call_timeout = ms  # read-only: SET TRANSACTION READ ONLY in `fetch`
             return
@@ -139,6 +138,20 @@ def _session_setup(engine: Engine, query_timeout: float) -> Any:
             dbapi_connection.commit()
 
     return setup
+
+
+# Engines whose database holds dates Python cannot represent: their dates are loaded leniently (a little
+# slower, so only where needed).
+_LENIENT_DATES: weakref.WeakSet[Engine] = weakref.WeakSet()
+_UNREPRESENTABLE = re.compile(r"(date|timestamp)[^:]*too (large|small)|infinity| BC", re.IGNORECASE)
+
+
+def _unrepresentable_dates(engine: Engine, error: SQLAlchemyError) -> bool:
+    return (
+        engine.driver == "psycopg"
+        and engine not in _LENIENT_DATES
+        and bool(_UNREPRESENTABLE.search(str(getattr(error, "orig", error))))
+    )
 
 
 def _lenient_psycopg_dates(dbapi_connection: Any) -> None:
@@ -198,23 +211,36 @@ def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], con
 
     started = time.perf_counter()
     try:
-        with engine.connect() as connection:
-            opening = READ_ONLY_TRANSACTION.get(engine.dialect.name)
-            if opening:
-                connection.exec_driver_sql(opening)
-            streaming = {"stream_results": True, "max_row_buffer": BATCH_ROWS}
-            result = connection.execute(statement, parameters, execution_options=streaming)
-            try:
-                columns = [str(name).lower() for name in result.keys()]  # noqa: SIM118 - a Result, not a dict
-                value = consume(columns, result.partitions(BATCH_ROWS))
-            except BaseException:
-                _abandon(connection, result)
+        try:
+            value = _read(engine, statement, parameters, consume)
+        except SQLAlchemyError as error:
+            if not _unrepresentable_dates(engine, error):
                 raise
-            result.close()  # also drains what a limited read left (unbuffered drivers insist)
-            connection.rollback()
+            _LENIENT_DATES.add(engine)  # from now on this database's dates are loaded leniently
+            value = _read(engine, statement, parameters, consume)
     except SQLAlchemyError as error:
         raise translate(error, engine.url, statement.text) from None
     return value, time.perf_counter() - started
+
+
+def _read(engine: Engine, statement: TextClause, parameters: dict[str, Any], consume: Consumer[T]) -> T:
+    with engine.connect() as connection:
+        if engine in _LENIENT_DATES:
+            _lenient_psycopg_dates(connection.connection.dbapi_connection)
+        opening = READ_ONLY_TRANSACTION.get(engine.dialect.name)
+        if opening:
+            connection.exec_driver_sql(opening)
+        streaming = {"stream_results": True, "max_row_buffer": BATCH_ROWS}
+        result = connection.execute(statement, parameters, execution_options=streaming)
+        try:
+            columns = [str(name).lower() for name in result.keys()]  # noqa: SIM118 - a Result, not a dict
+            value = consume(columns, result.partitions(BATCH_ROWS))
+        except BaseException:
+            _abandon(connection, result)
+            raise
+        result.close()  # also drains what a limited read left (unbuffered drivers insist)
+        connection.rollback()
+    return value
 
 
 def _abandon(connection: Connection, result: CursorResult[Any]) -> None:

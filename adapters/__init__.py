@@ -1,19 +1,48 @@
-"""HIS adapters, one module per vendor, found by the vendor's name."""
+"""HIS adapters: one folder per vendor, found by scanning this package.
+
+    adapters/<vendor>/__init__.py   the adapter: a subclass of `adapters.base.Adapter` (and its `Options`)
+    adapters/<vendor>/census.sql    the census query (a vendor without one reads the hospital's SQL file)
+
+The folder's name is the vendor's name (`HOTELEITOS_SOURCE_VENDOR=<folder>`); see docs/novo-fornecedor.md.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from functools import cache
+
 from adapters.base import Adapter
-from adapters.custom import CustomAdapter
-from adapters.mv import MvAdapter
-from adapters.sigho import SighoAdapter
-from adapters.wareline import WarelineAdapter
 from connector.settings import SourceSettings
 
-ADAPTERS: dict[str, type[Adapter]] = {
-    adapter.name: adapter for adapter in (MvAdapter, WarelineAdapter, SighoAdapter, CustomAdapter)
-}
+
+@cache
+def registry() -> dict[str, type[Adapter]]:
+    """Every vendor folder's adapter, by name: vendors with their own query first, then the SQL-file ones."""
+    found: dict[str, type[Adapter]] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if not info.ispkg:
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        classes = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, Adapter) and value.__module__ == module.__name__
+        ]
+        if len(classes) != 1:
+            raise RuntimeError(
+                f"adapters/{info.name}/__init__.py deve definir exatamente uma subclasse de adapters.base.Adapter "
+                f"(encontradas: {len(classes)}); veja docs/novo-fornecedor.md."
+            )
+        found[info.name] = classes[0]
+    return dict(sorted(found.items(), key=lambda item: (item[1].census_resource() is None, item[0])))
+
+
+def vendor_names() -> list[str]:
+    """The valid values of HOTELEITOS_SOURCE_VENDOR."""
+    return list(registry())
 
 
 def adapter_for(source: SourceSettings) -> Adapter:
-    """The adapter of the configured vendor."""
-    return ADAPTERS[source.vendor](source)
+    """The adapter of the configured vendor (its options validated: `pydantic.ValidationError` when wrong)."""
+    return registry()[source.vendor](source)

@@ -1,6 +1,7 @@
-"""What every HIS adapter shares: loading its census SQL, binding its parameters, checking its columns.
+"""What every HIS adapter shares: its census SQL, its options, binding parameters, checking columns.
 
-A vendor module is a small subclass that names its query and, if it needs any, its parameters.
+A vendor folder holds a small subclass of `Adapter` that says only what is special about the vendor: its
+usual schema, its `Options` (a pydantic model of the keys it reads from `source:`), its parameters.
 """
 
 from __future__ import annotations
@@ -10,20 +11,25 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from connector.census import FIELDS, Census, normalise_batches
-from connector.database import fetch
 from connector.errors import SourceError
-from connector.settings import SourceSettings
+from connector.settings import SourceSettings, split_list
+from connector.source.fetch import fetch
 
 _COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+# A list option: `1,3` in an environment variable, `[1, 3]` in YAML.
+CommaList = Annotated[list[Any], BeforeValidator(split_list)]
 
 
 def strip_comments(sql: str) -> str:
@@ -39,15 +45,40 @@ def strip_comments(sql: str) -> str:
     return _COMMENT_OR_STRING.sub(keep, sql).strip().rstrip(";").strip()
 
 
-class Adapter:
-    """Base of the vendor adapters: the census query and what to bind to it."""
+class VendorOptions(BaseModel):
+    """A vendor's own options: keys of the YAML's `source:` section, or `HOTELEITOS_SOURCE_<KEY>` variables.
 
-    name: ClassVar[str]
-    query_resource: ClassVar[str | None] = None  # "<vendor>/census.sql" inside the `queries` package
+    Every field needs a description (it documents the option) and a default (a hospital that does not set it
+    gets the vendor's usual behaviour). Raise `connector.settings.problem(...)` for a bad value.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Adapter:
+    """Base of the vendor adapters: the census query, the vendor's options and what to bind to the query."""
+
+    name: ClassVar[str]  # the vendor folder's name, set for every subclass
+    title: ClassVar[str] = ""  # how operators know the HIS, e.g. "MV (SOUL MV, MV 2000)"
+    guide: ClassVar[str] = "docs/sql-proprio.md"  # the vendor's page for hospital IT
     default_schema: ClassVar[str | None] = None
+    dialect: ClassVar[str | None] = None  # SQL dialect of the vendor's database (sqlglot name), for the tests
+    Options: ClassVar[type[VendorOptions]] = VendorOptions
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = cls.__module__.rsplit(".", 1)[-1]
+        cls.title = cls.__dict__.get("title") or cls.name
 
     def __init__(self, source: SourceSettings) -> None:
         self.source = source
+        self.options = self.Options.model_validate(source.options)
+
+    @classmethod
+    def census_resource(cls) -> Traversable | None:
+        """The vendor's own `census.sql`, next to its adapter; None for a vendor whose SQL the hospital supplies."""
+        resource = resources.files(cls.__module__).joinpath("census.sql")
+        return resource if resource.is_file() else None
 
     @property
     def schema(self) -> str | None:
@@ -59,7 +90,19 @@ class Adapter:
 
     def problems(self) -> list[str]:
         """Configuration problems only this vendor knows of (one operator line each)."""
-        return []
+        if self.source.query_file is not None or self.census_resource() is not None:
+            return []
+        return [
+            f"HOTELEITOS_SOURCE_QUERY_FILE: obrigatório com o fornecedor {self.name}: informe o arquivo SQL do censo, "
+            f"uma linha por atendimento internado agora, com as colunas {', '.join(FIELDS)} (NULL AS campo quando o "
+            f"sistema não tiver o dado).{self.why_query_file()} No contêiner, monte o arquivo (ex.: "
+            "./censo.sql:/app/censo.sql:ro) e defina HOTELEITOS_SOURCE_QUERY_FILE=/app/censo.sql. "
+            f"Guia e modelo: {self.guide}."
+        ]
+
+    def why_query_file(self) -> str:
+        """Why this vendor needs the hospital's SQL file (a sentence with a leading space), for `problems`."""
+        return ""
 
     def raw_sql(self) -> str:
         """The census SQL as written: the hospital's file if configured, else the vendor's own."""
@@ -72,9 +115,10 @@ class Adapter:
                     "confira HOTELEITOS_SOURCE_QUERY_FILE e as permissões do arquivo (UTF-8).",
                     kind="config",
                 ) from None
-        if self.query_resource is None:
+        resource = self.census_resource()
+        if resource is None:
             raise SourceError(f"o fornecedor {self.name} precisa de um arquivo de consulta.", kind="config")
-        return resources.files("queries").joinpath(self.query_resource).read_text(encoding="utf-8")
+        return resource.read_text(encoding="utf-8")
 
     def sql(self) -> str:
         """The SQL to run: comments stripped, `$schema.` replaced by the configured schema."""

@@ -42,7 +42,7 @@ def baseline(dsn: str, sql_file: str, api_url: str, repeat: int) -> list[float]:
 def connector(url: str, state_dir: str, api_url: str, repeat: int) -> list[float]:
     """The connector's `run --once` path in-process: extract, normalise, outbox, push, with logging on."""
     from connector.config import settings_from_values
-    from connector.job import Agent
+    from connector.cycle import Agent
     from connector.logs import configure
 
     settings = settings_from_values({

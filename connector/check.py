@@ -9,10 +9,11 @@ from datetime import datetime
 import httpx
 
 from adapters import adapter_for
-from connector.database import engine_for, safe_url, source_url
 from connector.errors import SourceError
 from connector.settings import Settings
 from connector.sink import ApiSink
+from connector.source.engine import engine_for
+from connector.source.urls import safe_url, source_url
 
 CHECK_ROWS = 20
 
@@ -107,7 +108,15 @@ def check_state(settings: Settings) -> Verdict:
 
 def run_checks(settings: Settings) -> int:
     """Print one verdict per item; 0 when nothing failed."""
-    verdicts = [Verdict("Configuração", True, f"fornecedor {settings.source.vendor}, agenda {settings.schedule}.")]
+    adapter = adapter_for(settings.source)
+    query = settings.source.query_file or f"adapters/{adapter.name}/census.sql"
+    verdicts = [
+        Verdict(
+            "Configuração",
+            True,
+            f"fornecedor {adapter.name} — {adapter.title} (consulta {query}), agenda {settings.schedule}.",
+        )
+    ]
     print(verdicts[0].line(), flush=True)
     for check in (check_state, check_database, check_api):
         verdict = check(settings)

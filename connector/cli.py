@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    from sqlalchemy.engine import make_url
+    from sqlalchemy.engine import make_url  # the password alone, as the driver could echo it
 
     values = [settings.api.token.get_secret_value()] if settings.api.token else []
     if settings.source.url is not None:
@@ -89,7 +89,7 @@ def _run(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
         from connector.runner import run_forever
 
         return run_forever(settings)
-    from connector.job import Agent
+    from connector.cycle import Agent
     from connector.report import describe_cycle
 
     agent = Agent(settings)
@@ -114,7 +114,9 @@ def _preview(settings: Settings, _layers: Layers, args: argparse.Namespace) -> i
 
 
 def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> int:
-    from connector.job import Agent, CycleReport
+    from connector import telemetry
+    from connector.cycle import Agent
+    from connector.outcome import CycleReport
     from connector.report import describe_cycle
 
     agent = Agent(settings)
@@ -122,7 +124,8 @@ def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> 
         released = agent.release()
         print(f"{released} censo(s) retido(s) liberado(s).")
         report = CycleReport(cycle_id="release", patients=0)
-        agent.deliver(report, budget=None)
+        agent.send(report, budget=None)
+        telemetry.round_finished(report.round)
         report.depth = agent.outbox.depth()
     finally:
         agent.close()

@@ -20,27 +20,21 @@ import yaml
 from dotenv import dotenv_values
 from pydantic import ValidationError
 from pydantic_settings import (
-    BaseSettings,
     DotEnvSettingsSource,
     EnvSettingsSource,
-    PydanticBaseSettingsSource,
     SettingsError,
     YamlConfigSettingsSource,
 )
 
+from adapters import adapter_for, registry, vendor_names
 from connector.errors import ConfigError
 from connector.incumbent import incumbent_settings
 from connector.settings import Settings
+from connector.source.urls import check_url
 
 _REQUIRED = {
-    (
-        "api",
-        "url",
-    ): "obrigatório: a URL base da API HOTELEITOS (ex.: https://api.hoteleitos.com.br); ou API_URL.",
-    (
-        "source",
-        "vendor",
-    ): "obrigatório: mv, wareline, sigho ou custom (ou ENABLED_INTEGRATIONS=mv_mapa, ...).",
+    ("api", "url"): "obrigatório: a URL base da API HOTELEITOS (ex.: https://api.hoteleitos.com.br); ou API_URL.",
+    ("source", "vendor"): "obrigatório: {vendors} (ou ENABLED_INTEGRATIONS=mv_mapa, ...).",
 }
 _TEXTS = {
     "missing": "obrigatório.",
@@ -162,41 +156,45 @@ def load_settings(config: str | None = None, env_file: str | None = None) -> tup
     merged: dict[str, Any] = {}
     for _name, values in reversed(layers.sources):
         _deep_merge(merged, values)
-    problems = list(layers.problems)
-    if problems:  # a source that could not be read makes every later "missing" misleading
-        raise ConfigError(problems)
-    settings = None
-    try:
-        settings = _Validated(**merged)
-    except ValidationError as error:
-        problems += [_describe(e, layers) for e in error.errors(include_input=False, include_url=False)]
-    if settings is not None and not problems:
-        from adapters import adapter_for
-
-        problems += adapter_for(settings.source).problems()
-    if problems or settings is None:
-        raise ConfigError(problems)
-    return settings, layers
+    if layers.problems:  # a source that could not be read makes every later "missing" misleading
+        raise ConfigError(list(layers.problems))
+    return validate(merged, layers), layers
 
 
 def settings_from_values(values: Mapping[str, Any]) -> Settings:
     """Settings from these values and the defaults only (no environment, no file): the demo, the tests."""
-    return _Validated(**values)
+    return validate(dict(values), Layers(sources=[("valores", dict(values))]))
+
+
+def validate(values: dict[str, Any], layers: Layers) -> Settings:
+    """The settings these merged values make, checked by every layer that has a say: the settings model, the
+    source layer (the database URL), the registry of vendors, and the configured vendor (its options, its needs).
+    Raises `ConfigError` with one line per problem."""
+    problems: list[str] = []
+    settings = None
+    try:
+        settings = _Validated({"vendors": vendor_names(), "url_problem": check_url}, **values)
+    except ValidationError as error:
+        problems += [_describe(e, layers) for e in error.errors(include_input=False, include_url=False)]
+    if settings is not None:
+        try:
+            problems += adapter_for(settings.source).problems()
+        except ValidationError as error:  # the vendor's own options
+            problems += [
+                _describe({**e, "loc": ("source", *e["loc"])}, layers, settings.source.vendor)
+                for e in error.errors(include_input=False, include_url=False)
+            ]
+    if problems or settings is None:
+        raise ConfigError(problems)
+    return settings
 
 
 class _Validated(Settings):
-    """Settings validated from the merged layers only (the sources were read by `gather`)."""
+    """Settings validated from the merged layers only (the sources were read by `gather`), with a validation
+    context that carries the checks of the layers above the settings (see `validate`)."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
+    def __init__(self, context: dict[str, Any] | None = None, /, **values: Any) -> None:
+        type(self).__pydantic_validator__.validate_python(values, self_instance=self, context=context)
 
 
 def _deep_merge(target: dict[str, Any], values: Mapping[str, Any]) -> None:
@@ -219,13 +217,15 @@ def setting_label(path: tuple[str, ...], layers: Layers | None = None) -> str:
     return f"{variable} ({'.'.join(keys)})" if keys else "configuração"
 
 
-def _describe(error: Any, layers: Layers) -> str:
+def _describe(error: Any, layers: Layers, vendor: str | None = None) -> str:
     path = tuple(p for p in error["loc"] if not isinstance(p, int))
     kind = error["type"]
     if kind == "setting":
         text = error["msg"]
     elif kind == "missing" and path in _REQUIRED:
-        text = _REQUIRED[path]
+        text = _REQUIRED[path].format(vendors=", ".join(vendor_names()))
+    elif kind == "extra_forbidden" and vendor is not None and len(path) == 2:
+        text = _foreign_option(path[1], vendor)
     elif kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", "")).replace("'", "").replace(" or ", ", ")
         text = f"valor inválido; use um de: {expected}."
@@ -241,6 +241,15 @@ def _describe(error: Any, layers: Layers) -> str:
     else:
         text = _TEXTS.get(kind, f"valor inválido ({kind}).")
     return f"{setting_label(path, layers)}: {text}"
+
+
+def _foreign_option(key: str, vendor: str) -> str:
+    """Why a key of `source:` is not accepted: another vendor's option, or a key nobody knows."""
+    owners = [name for name, adapter in registry().items() if key in adapter.Options.model_fields]
+    if owners:
+        return f"opção do fornecedor {', '.join(owners)}; não se aplica ao fornecedor {vendor}: remova-a."
+    own = ", ".join(registry()[vendor].Options.model_fields) or "nenhuma"
+    return f"chave desconhecida; confira a grafia em config.example.yaml (opções do fornecedor {vendor}: {own})."
 
 
 def flatten(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:

@@ -3,7 +3,8 @@
 A retriable failure stops the round (order is kept: nothing newer overtakes it); a refused snapshot is set
 aside and the next one goes; a wrong token pauses delivery for a while. Processes sharing a state folder
 (the agent and a `release` run next to it) take turns through a file lock, so they never send the same
-snapshots at the same time nor out of order.
+snapshots at the same time nor out of order. What a round did is returned as data: `connector.telemetry`
+logs and counts it.
 """
 
 from __future__ import annotations
@@ -15,16 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import structlog
-
-from connector import metrics
 from connector.errors import FatalSinkError, RejectedSnapshotError, SinkError
 from connector.outbox import Outbox
 from connector.settings import Settings
 from connector.sink import ApiSink
 from connector.snapshot import Snapshot
-
-log = structlog.get_logger("hoteleitos.delivery")
 
 
 @dataclass(frozen=True)
@@ -34,6 +30,18 @@ class Delivered:
     status: int
     attempts: int
     latency: float
+    at: float  # Unix time
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A snapshot the API did not take: refused for good (`rejected`) or not yet."""
+
+    snapshot_id: str
+    status: int | None
+    message: str
+    detail: str | None = None
+    rejected: bool = False
 
 
 @dataclass
@@ -41,8 +49,20 @@ class Round:
     """What one delivery round did."""
 
     delivered: list[Delivered] = field(default_factory=list)
-    rejected: list[tuple[str, int | None]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    paused_for: float | None = None  # seconds left of a pause after a refused token, when the round was skipped
+
+    @property
+    def rejected(self) -> list[Failure]:
+        return [f for f in self.failures if f.rejected]
+
+    @property
+    def errors(self) -> list[str]:
+        """Operator messages of what did not go out (refused snapshots are reported apart)."""
+        texts = [f.message for f in self.failures if not f.rejected]
+        if self.paused_for is not None:
+            texts.append("envio pausado: a API recusou o token; nova tentativa em breve.")
+        return texts
 
 
 class Courier:
@@ -63,8 +83,7 @@ class Courier:
         """
         result = Round()
         if time.monotonic() < self.paused_until:
-            log.warning("push_paused", reason="auth", resume_in_s=round(self.paused_until - time.monotonic()))
-            result.errors.append("envio pausado: a API recusou o token; nova tentativa em breve.")
+            result.paused_for = self.paused_until - time.monotonic()
             return result
         with self._turn():
             started = time.monotonic()
@@ -89,17 +108,13 @@ class Courier:
         except RejectedSnapshotError as error:
             self.outbox.set_status([snapshot.id], "dead", error.body)
             self.outbox.attempted(snapshot.id, error.status, error.message)
-            result.rejected.append((snapshot.id, error.status))
-            metrics.DEAD.inc()
-            log.error("snapshot_rejected", snapshot_id=snapshot.id, status=error.status, message=error.message)
+            result.failures.append(Failure(snapshot.id, error.status, error.message, error.detail, rejected=True))
             return True
         except SinkError as error:
             self.outbox.attempted(snapshot.id, error.status, error.message)
-            result.errors.append(error.message)
+            result.failures.append(Failure(snapshot.id, error.status, error.message, error.detail))
             if isinstance(error, FatalSinkError):  # 401/403, a redirect, an untrusted certificate
                 self.paused_until = time.monotonic() + self.settings.api.auth_retry_interval
-            log.error("push_failed", snapshot_id=snapshot.id, status=error.status, detail=error.detail,
-                      message=error.message)  # fmt: skip
             return False
         now = time.time()
         self.outbox.write_state(
@@ -107,12 +122,9 @@ class Courier:
              "last_delivered_at": str(now)},
             delivered=snapshot.id,
         )  # fmt: skip
-        metrics.LAST_SUCCESS.set(now)
         result.delivered.append(
-            Delivered(snapshot.id, snapshot.count, delivery.status, delivery.attempts, delivery.latency)
+            Delivered(snapshot.id, snapshot.count, delivery.status, delivery.attempts, delivery.latency, now)
         )
-        log.info("snapshot_delivered", snapshot_id=snapshot.id, patients=snapshot.count, status=delivery.status,
-                 attempts=delivery.attempts, latency_ms=round(delivery.latency * 1000, 1))  # fmt: skip
         return True
 
     @contextmanager

@@ -1,7 +1,7 @@
 """The variables of the integrator hospitals run today, read as our settings (drop-in `.env`).
 
 API_URL, API_TOKEN                     -> api.url, api.token
-DB_DIALECT + DB_HOST/PORT/NAME/USER/PASS -> source.url (credentials percent-encoded by SQLAlchemy)
+DB_DIALECT + DB_HOST/PORT/NAME/USER/PASS -> source.url (built by `connector.source.urls.incumbent_url`)
 DB_SCHEMA                              -> source.schema
 ENABLED_INTEGRATIONS                   -> source.vendor (mv_mapa, wareline_mapa, sigho_mapa)
 CRON_TIME                              -> schedule (6 fields, seconds first)
@@ -13,20 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import URL
+from connector.source.urls import INCUMBENT_DIALECTS, incumbent_url
 
 INTEGRATIONS = {"mv_mapa": "mv", "wareline_mapa": "wareline", "sigho_mapa": "sigho"}
-# DB_DIALECT -> (SQLAlchemy driver name, default port)
-DIALECTS: dict[str, tuple[str, int | None]] = {
-    "native_oracle": ("oracle+oracledb", 1521),
-    "postgres": ("postgresql+psycopg", 5432),
-    "native_postgres": ("postgresql+psycopg", 5432),
-    "mysql": ("mysql+pymysql", 3306),
-    "mariadb": ("mariadb+pymysql", 3306),
-    "mssql": ("mssql+pyodbc", 1433),
-    "sqlite": ("sqlite", None),
-}
-ODBC_PREFERENCE = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
 
 
 @dataclass
@@ -44,44 +33,6 @@ class Incumbent:
             node = node.setdefault(key, {})
         node[path[-1]] = value
         self.names[path] = variable
-
-
-def odbc_driver() -> str:
-    """Microsoft's ODBC driver when the hospital installed it, else FreeTDS (shipped in the image)."""
-    try:
-        import pyodbc
-
-        installed = set(pyodbc.drivers())
-    except ImportError:
-        installed = set()
-    return next((name for name in ODBC_PREFERENCE if name in installed), "FreeTDS")
-
-
-def database_url(environ: Mapping[str, str], dialect: str) -> URL:
-    """The SQLAlchemy URL that DB_* describe."""
-    driver, default_port = DIALECTS[dialect]
-    if dialect == "sqlite":
-        return URL.create("sqlite", database=environ.get("DB_NAME"))
-    port = environ.get("DB_PORT")
-    query: dict[str, str] = {}
-    database: str | None = environ.get("DB_NAME")
-    if dialect == "native_oracle":
-        # DB_NAME holds a service name or an SID; the engine tries the other when the listener refuses one.
-        query, database = {"service_name": database or ""}, None
-    elif dialect == "mssql":
-        name = odbc_driver()
-        query = {"driver": name, "TrustServerCertificate": "yes"}
-        if name == "FreeTDS":
-            query["TDS_Version"] = "7.4"
-    return URL.create(
-        driver,
-        username=environ.get("DB_USER") or None,
-        password=environ.get("DB_PASS") or None,
-        host=environ.get("DB_HOST") or None,
-        port=int(port) if port else default_port,
-        database=database,
-        query=query,
-    )
 
 
 def incumbent_settings(environ: Mapping[str, str]) -> Incumbent:
@@ -106,7 +57,7 @@ def incumbent_settings(environ: Mapping[str, str]) -> Incumbent:
             (
                 ("source", "url"),
                 "DB_DIALECT: obrigatório quando DB_HOST/DB_NAME/DB_USER são usados; valores: "
-                + ", ".join(DIALECTS)
+                + ", ".join(INCUMBENT_DIALECTS)
                 + ".",
             )
         )
@@ -137,8 +88,10 @@ def _vendor(found: Incumbent, integrations: str) -> None:
 
 
 def _database(found: Incumbent, environ: Mapping[str, str], dialect: str) -> None:
-    if dialect not in DIALECTS:
-        found.problems.append((("source", "url"), f"DB_DIALECT: valor desconhecido; use um de: {', '.join(DIALECTS)}."))
+    if dialect not in INCUMBENT_DIALECTS:
+        found.problems.append(
+            (("source", "url"), f"DB_DIALECT: valor desconhecido; use um de: {', '.join(INCUMBENT_DIALECTS)}.")
+        )
         return
     needed = ["DB_NAME"] if dialect == "sqlite" else ["DB_HOST", "DB_NAME", "DB_USER"]
     missing = [v for v in needed if not environ.get(v)]
@@ -151,5 +104,5 @@ def _database(found: Incumbent, environ: Mapping[str, str], dialect: str) -> Non
             (("source", "url"), "DB_PORT: deve ser um número de porta (ex.: 1521, 5432, 1433, 3306).")
         )
         return
-    url = database_url(environ, dialect)
+    url = incumbent_url(environ, dialect)
     found.put(("source", "url"), url.render_as_string(hide_password=False), "DB_DIALECT/DB_HOST/DB_USER/DB_PASS")

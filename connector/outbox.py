@@ -13,11 +13,13 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from connector.errors import ConfigError
+from connector.guard import GuardState, Held
 from connector.snapshot import Snapshot
 
 _SCHEMA = """
@@ -84,21 +86,35 @@ class Outbox:
 
     def add(self, snapshot: Snapshot, status: str = "pending") -> None:
         """Commit a snapshot to disk (durable when this returns)."""
+        self.store(snapshot, status)
+
+    def store(
+        self,
+        snapshot: Snapshot,
+        status: str,
+        *,
+        discard: Iterable[str] = (),
+        release: Iterable[str] = (),
+        state: dict[str, str | None] | None = None,
+    ) -> None:
+        """Commit a snapshot with the guard's decision in one transaction: `discard` leaves, `release` becomes
+        pending, `state` is written. A crash keeps all of it or none of it."""
         compressor = zlib.compressobj(1)
         compressed = b"".join([*(compressor.compress(part) for part in snapshot.parts), compressor.flush()])
-        with self._lock:
+        with self._lock, self._transaction():
+            self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in discard])
+            self._db.executemany("UPDATE snapshots SET status = 'pending' WHERE id = ?", [(i,) for i in release])
             self._db.execute(
                 "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,?)",
-                (
-                    snapshot.id,
-                    snapshot.captured_at,
-                    time.time(),
-                    snapshot.count,
-                    status,
-                    len(compressed),
-                    compressed,
-                ),
+                (snapshot.id, snapshot.captured_at, time.time(), snapshot.count, status, len(compressed), compressed),
             )
+            self._write_state(state or {})
+
+    def guard_state(self) -> GuardState:
+        """What the guard remembers: the baseline, the held snapshots (oldest first) and why they are held."""
+        baseline = self.read_state("last_delivered_count")
+        held = tuple(Held(e.id, e.count, e.created) for e in self.entries("held"))
+        return GuardState(int(baseline) if baseline is not None else None, held, self.read_state("guard_reason"))
 
     def entries(self, *statuses: str) -> list[Entry]:
         """Entries in capture order, of the given statuses (all when none is given)."""
@@ -171,17 +187,24 @@ class Outbox:
     def write_state(self, values: dict[str, str | None], *, delivered: str | None = None) -> None:
         """Store (or, with None, forget) several state values in one transaction; with `delivered`, that
         snapshot leaves the outbox in the same transaction (a crash cannot separate the two)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                if delivered is not None:
-                    self._db.execute("DELETE FROM snapshots WHERE id = ?", (delivered,))
-                for key, value in values.items():
-                    if value is None:
-                        self._db.execute("DELETE FROM state WHERE key = ?", (key,))
-                    else:
-                        self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._lock, self._transaction():
+            if delivered is not None:
+                self._db.execute("DELETE FROM snapshots WHERE id = ?", (delivered,))
+            self._write_state(values)
+
+    def _write_state(self, values: dict[str, str | None]) -> None:
+        for key, value in values.items():
+            if value is None:
+                self._db.execute("DELETE FROM state WHERE key = ?", (key,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")

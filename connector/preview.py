@@ -10,9 +10,9 @@ from datetime import datetime
 
 from adapters import adapter_for
 from connector.census import FIELDS, Census
-from connector.database import engine_for
 from connector.errors import SourceError
 from connector.settings import Settings
+from connector.source.engine import engine_for
 
 TABLE = (
     "cod_ocorrencia",

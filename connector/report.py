@@ -6,9 +6,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from adapters import adapter_for, registry
 from connector.config import Layers, flatten
-from connector.job import CycleReport
+from connector.outcome import CycleReport
 from connector.settings import Settings
+from connector.source.urls import safe_url
 
 
 def describe_cycle(report: CycleReport) -> str:
@@ -28,10 +30,10 @@ def describe_cycle(report: CycleReport) -> str:
             f"Entregue: censo {delivered.snapshot_id} ({delivered.count} pacientes), HTTP {delivered.status}, "
             f"{delivered.latency * 1000:.0f} ms, {delivered.attempts} tentativa(s)."
         )
-    for snapshot_id, status in report.rejected:
+    for refused in report.rejected:
         lines.append(
-            f"A API recusou este censo (HTTP {status}): {snapshot_id}. Ele foi separado e os próximos seguem; "
-            "detalhes em `hoteleitos-connector outbox`."
+            f"A API recusou este censo (HTTP {refused.status}): {refused.snapshot_id}. Ele foi separado e os "
+            "próximos seguem; detalhes em `hoteleitos-connector outbox`."
         )
     lines.extend(f"Erro: {message}" for message in dict.fromkeys(report.errors))
     depth = report.depth
@@ -45,9 +47,7 @@ def describe_cycle(report: CycleReport) -> str:
 def _shown(path: tuple[str, ...], value: Any) -> str:
     if isinstance(value, SecretStr):
         if path == ("source", "url"):
-            from sqlalchemy.engine import make_url
-
-            return make_url(value.get_secret_value()).render_as_string(hide_password=True)
+            return safe_url(value.get_secret_value())
         return "***"
     if isinstance(value, list):
         return ",".join(str(v) for v in value) or "(vazio)"
@@ -55,15 +55,28 @@ def _shown(path: tuple[str, ...], value: Any) -> str:
 
 
 def describe_config(settings: Settings, layers: Layers) -> str:
-    """Every setting, its effective value (secrets masked) and where it came from."""
+    """Every setting, its effective value (secrets masked) and where it came from; the configured vendor's own
+    options with theirs; and the vendors this installation knows."""
     values = settings.model_dump(by_alias=True)
+    for key in settings.source.options:  # shown below, validated, with the vendor's defaults
+        values["source"].pop(key, None)
     values["schedule"] = str(settings.schedule)
+    adapter = adapter_for(settings.source)
     lines = ["Configuração efetiva (valor — origem):"]
     for path, value in flatten(values):
         if path in (("api", "token_file"), ("source", "url_file")) and value is None:
             continue
         original = _attribute(settings, path)
         lines.append(f"  {'.'.join(path)} = {_shown(path, original)} — {layers.origin(path)}")
+    own = adapter.options.model_dump()
+    if own:
+        lines.append(f"Opções do fornecedor {adapter.name} — {adapter.title}:")
+        for key, value in own.items():
+            lines.append(f"  source.{key} = {_shown(('source', key), value)} — {layers.origin(('source', key))}")
+    query = settings.source.query_file or f"adapters/{adapter.name}/census.sql"
+    lines.append(f"Consulta do censo: {query} (guia: {adapter.guide}).")
+    known = "; ".join(f"{name} — {other.title}" for name, other in registry().items())
+    lines.append(f"Fornecedores disponíveis (HOTELEITOS_SOURCE_VENDOR): {known}.")
     return "\n".join(lines)
 
 

@@ -10,8 +10,8 @@ from types import FrameType
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from connector.cycle import Agent
 from connector.health import HealthServer, Readiness
-from connector.job import Agent
 from connector.settings import Settings
 
 log = structlog.get_logger("hoteleitos.runner")

@@ -27,7 +27,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connector.schedule import Schedule
 
-VENDORS = ("mv", "wareline", "sigho", "custom")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#]*$")
 
 
@@ -36,7 +35,8 @@ def problem(message: str) -> PydanticCustomError:
     return PydanticCustomError("setting", "{message}", {"message": message})
 
 
-def _split_list(value: Any) -> Any:
+def split_list(value: Any) -> Any:
+    """A comma-separated text (an environment variable) as a list; lists (YAML) pass as they are."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
@@ -134,9 +134,17 @@ class ApiSettings(_Group):
 
 
 class SourceSettings(_Group):
-    """The HIS database and its census query."""
+    """The HIS database and its census query.
 
-    vendor: Literal["mv", "wareline", "sigho", "custom"] = Field(description="HIS: mv, wareline, sigho or custom.")
+    Keys this model does not name are the vendor's own options (MV's `multi_empresa`, ...): each vendor folder
+    declares and validates them (`adapters.<vendor>.Options`), so they are kept here as extras.
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+    vendor: str = Field(
+        description="HIS vendor: the name of a folder under adapters/ (mv, wareline, sigho, custom...)."
+    )
     url_file: Path | None = Field(None, description="File holding the database URL (Docker secret).")
     url: SecretStr | None = Field(
         None, validate_default=True, description="SQLAlchemy URL of the HIS database (read-only user)."
@@ -144,20 +152,20 @@ class SourceSettings(_Group):
     db_schema: str | None = Field(
         None,
         alias="schema",
-        description="Schema of the vendor's tables; default DBAMV for MV, public for Wareline.",
+        description="Schema of the vendor's tables; default the vendor's usual one (MV: DBAMV, Wareline: public).",
     )
     query_file: Path | None = Field(None, description="Census SQL file that replaces the vendor's own.")
-    multi_empresa: Annotated[list[int], NoDecode] = Field(
-        default_factory=list, description="MV networks: CD_MULTI_EMPRESA values to include (empty: all)."
-    )
-    encounter_types: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["I"],
-        description="MV TP_ATENDIMENTO codes counted as admitted; types other than I count only with a bed.",
-    )
     connect_timeout: PositiveFloat = Field(15, description="Seconds to connect to the database.")
     query_timeout: PositiveFloat = Field(60, description="Seconds the census query may run.")
 
-    _split = field_validator("multi_empresa", "encounter_types", mode="before")(_split_list)
+    @field_validator("vendor")
+    @classmethod
+    def _check_vendor(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip().lower()
+        known = (info.context or {}).get("vendors")
+        if known is not None and value not in known:
+            raise problem(f"fornecedor desconhecido '{value}'; use um de: {', '.join(known)}.")
+        return value
 
     @field_validator("db_schema")
     @classmethod
@@ -165,13 +173,6 @@ class SourceSettings(_Group):
         if value is not None and value.strip() and not _IDENTIFIER.match(value.strip()):
             raise problem("nome de schema inválido (apenas letras, números e _).")
         return value.strip() if value else value
-
-    @field_validator("encounter_types")
-    @classmethod
-    def _check_types(cls, value: list[str]) -> list[str]:
-        if not value or any(len(code) != 1 for code in value):
-            raise problem("informe códigos de uma letra, ex.: I ou I,U.")
-        return [code.upper() for code in value]
 
     _url_file = field_validator("url_file")(_readable_secret_file)
 
@@ -184,9 +185,8 @@ class SourceSettings(_Group):
                 "obrigatório: informe a URL do banco do sistema hospitalar "
                 "(ex.: oracle+oracledb://usuario:senha@servidor:1521/?service_name=PROD) ou as variáveis DB_*."
             )
-        from connector.database import check_url
-
-        error = check_url(url.get_secret_value())
+        check = (info.context or {}).get("url_problem")  # the source layer's check, handed in by the loader
+        error = check(url.get_secret_value()) if check is not None else None
         if error:
             raise problem(error)
         return url
@@ -197,6 +197,11 @@ class SourceSettings(_Group):
         if value is not None and not value.is_file():
             raise problem(f"arquivo {value} não encontrado.")
         return value
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The keys meant for the vendor's own options, unvalidated (the vendor's adapter validates them)."""
+        return dict(self.model_extra or {})
 
 
 class GuardSettings(_Group):

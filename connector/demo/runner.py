@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 from connector.config import settings_from_values
+from connector.cycle import Agent
 from connector.demo.hospital import DemoHospital
 from connector.demo.receiver import Receiver
-from connector.job import Agent, CycleReport
 from connector.logs import configure
+from connector.outcome import CycleReport
 from connector.settings import LogSettings
 
 TOKEN = "demo-token-local"

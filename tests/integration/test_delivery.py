@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL
 from structlog.testing import capture_logs
 
 from connector.config import settings_from_values
-from connector.job import Agent
+from connector.cycle import Agent
 from tests.conftest import ROOT, run_cli
 from tests.receivers import Fault, ScriptedReceiver, status, wait_until
 from tests.tcp_proxy import TcpProxy
@@ -249,7 +249,7 @@ def test_connection_terminated_mid_fetch_produces_no_snapshot(
     hospital: Hospital, where: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """pg_terminate_backend while the census is being read: the cycle fails, nothing is stored or sent."""
-    from connector import database
+    from connector.source import fetch as database
 
     monkeypatch.setattr(database, "BATCH_ROWS", 5)
     slow = hospital.folder / "lento.sql"

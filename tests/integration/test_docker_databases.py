@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from adapters import adapter_for
-from connector.database import create_source_engine
 from connector.settings import SourceSettings
+from connector.source.engine import create_source_engine
 from tests import custom_replica, mv_replica
 
 READER_PASSWORD = "p@ss:w/rd%1A"
@@ -102,7 +102,7 @@ def sqlserver() -> Iterator[URL]:
     """SQL Server with the MV tables under schema dbamv and a custom HIS, reached through pyodbc + FreeTDS."""
     from testcontainers.community.mssql import SqlServerContainer
 
-    from connector.incumbent import odbc_driver
+    from connector.source.urls import odbc_driver
 
     with SqlServerContainer("mcr.microsoft.com/mssql/server:2022-latest", dialect="mssql+pyodbc") as container:
         url = make_url(container.get_connection_url()).set(

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.engine import URL
 
 from adapters.mv import MvAdapter
-from connector.database import create_source_engine
 from connector.settings import SourceSettings
+from connector.source.engine import create_source_engine
 from tests import mv_replica
 
 TODAY = date(2026, 11, 26)
@@ -73,7 +73,7 @@ def test_census_is_streamed_in_batches_with_the_same_result(mv_url: URL, monkeyp
     """Rows arrive a few at a time (server-side cursor); the census and its warnings do not depend on it."""
     import adapters.base
     from connector import census as census_module
-    from connector import database
+    from connector.source import fetch as database
 
     whole = census_of(mv_url)
     sizes: list[int] = []

@@ -1,5 +1,5 @@
-"""The installable package: the wheel carries the vendor queries, so an installed connector (and the image,
-which installs the wheel) finds them without the source tree."""
+"""The installable package: the wheel carries every vendor folder whole (adapter and SQL), so an installed
+connector (and the image, which installs the wheel) finds them without the source tree."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def test_wheel_ships_the_queries_and_the_console_script(tmp_path: Path) -> None:
-    """queries/<vendor>/census.sql and the hoteleitos-connector entry point are in the wheel."""
+def test_wheel_ships_every_vendor_folder_and_the_console_script(tmp_path: Path) -> None:
+    """adapters/<vendor>/ (adapter, census.sql, ...) and the hoteleitos-connector entry point are in the wheel."""
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
         check=True, capture_output=True, timeout=300,
@@ -22,6 +22,13 @@ def test_wheel_ships_the_queries_and_the_console_script(tmp_path: Path) -> None:
         names = set(archive.namelist())
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         scripts = archive.read(entry_points).decode()
-    assert {"queries/mv/census.sql", "queries/wareline/census.sql", "connector/cli.py", "adapters/mv.py"} <= names
+    vendor_files = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "adapters").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert {"adapters/mv/census.sql", "adapters/wareline/census.sql", "adapters/mv/__init__.py"} <= vendor_files
+    assert vendor_files <= names
+    assert "connector/cli.py" in names and "connector/source/fetch.py" in names
     assert "hoteleitos-connector = connector.cli:main" in scripts
     assert not any(name.startswith("tests/") for name in names)

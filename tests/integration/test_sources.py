@@ -14,9 +14,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from adapters import adapter_for
-from connector.database import create_source_engine
 from connector.errors import SourceError
 from connector.settings import SourceSettings
+from connector.source.engine import create_source_engine
 from tests import custom_replica, mv_replica, services
 from tests.services import unavailable
 

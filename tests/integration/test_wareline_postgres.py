@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.engine import URL
 
 from adapters.wareline import WarelineAdapter
-from connector.database import create_source_engine
 from connector.settings import SourceSettings
+from connector.source.engine import create_source_engine
 from tests import wareline_replica
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from adapters import adapter_for, registry
 from connector.config import load_settings
 from connector.errors import ConfigError
 from connector.settings import Settings
@@ -55,9 +56,15 @@ def yaml_keys(values: dict[str, object], prefix: str = "") -> set[str]:
 
 
 def test_example_config_documents_every_setting_and_loads() -> None:
-    """config.example.yaml has every key of the model, and is itself a valid configuration."""
+    """config.example.yaml has every key of the model and of its vendor's options, names every other vendor's
+    options (commented out), and is itself a valid configuration."""
     example = Path(__file__).resolve().parents[2] / "config.example.yaml"
-    assert yaml_keys(yaml.safe_load(example.read_text(encoding="utf-8"))) == model_keys(Settings)
+    text = example.read_text(encoding="utf-8")
+    vendor_options = {f"source.{key}" for key in registry()["mv"].Options.model_fields}
+    assert yaml_keys(yaml.safe_load(text)) == model_keys(Settings) | vendor_options
+    for adapter in registry().values():
+        for key in adapter.Options.model_fields:
+            assert f"  {key}:" in text or f"  # {key}:" in text, (adapter.name, key)
     settings, _ = load_settings(str(example))
     assert settings.source.vendor == "mv"
     assert settings.api.path == "/integracao/censo"
@@ -76,6 +83,9 @@ def test_every_setting_has_a_description() -> None:
         return missing
 
     assert undocumented(Settings) == []
+    for adapter in registry().values():
+        assert undocumented(adapter.Options) == [], adapter.name
+        assert all(not info.is_required() for info in adapter.Options.model_fields.values()), adapter.name
 
 
 def test_environment_wins_over_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -183,8 +193,9 @@ def test_lists_accept_commas(monkeypatch: pytest.MonkeyPatch) -> None:
         {**BASE_ENV, "HOTELEITOS_SOURCE_MULTI_EMPRESA": "1,3", "HOTELEITOS_SOURCE_ENCOUNTER_TYPES": "i,u"},
     )
     settings, _ = load_settings()
-    assert settings.source.multi_empresa == [1, 3]
-    assert settings.source.encounter_types == ["I", "U"]
+    options = adapter_for(settings.source).options
+    assert options.multi_empresa == [1, 3]  # type: ignore[attr-defined]
+    assert options.encounter_types == ["I", "U"]  # type: ignore[attr-defined]
 
 
 def test_derived_windows_follow_the_schedule(monkeypatch: pytest.MonkeyPatch) -> None:

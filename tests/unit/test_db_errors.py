@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from connector.database import _oracle_sid_or_service_name
-from connector.db_errors import translate
+from connector.source.engine import _oracle_sid_or_service_name
+from connector.source.errors import translate
 
 SQL = "SELECT 1 FROM DBAMV.ATENDIME a JOIN DBAMV.PACIENTE p ON 1 = 1"
 ORACLE = make_url("oracle+oracledb://hoteleitos:segredo@10.0.0.10:1521/?service_name=PROD")

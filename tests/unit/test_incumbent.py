@@ -8,9 +8,9 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy.engine import make_url
 
-from connector import incumbent
 from connector.config import load_settings
 from connector.errors import ConfigError
+from connector.source import urls
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 PASSWORD = "p@ss:w/rd%2F"
@@ -37,7 +37,7 @@ EXPECTED_URLS = {
 @pytest.fixture(autouse=True)
 def freetds(monkeypatch: pytest.MonkeyPatch) -> None:
     """The ODBC driver choice depends on the machine; fix it to the image's FreeTDS."""
-    monkeypatch.setattr(incumbent, "odbc_driver", lambda: "FreeTDS")
+    monkeypatch.setattr(urls, "odbc_driver", lambda: "FreeTDS")
 
 
 def setenv(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:

@@ -9,13 +9,13 @@ import sqlglot
 from sqlalchemy import create_engine
 from sqlglot import exp
 
-from adapters import ADAPTERS
+from adapters import registry
 from adapters.base import strip_comments
 from connector.census import FIELDS
 from connector.settings import SourceSettings
 
-# vendor -> the dialect its database speaks
-DIALECTS = {"mv": "oracle", "wareline": "postgres"}
+# vendor -> the dialect its database speaks (each vendor folder says it)
+DIALECTS = {name: adapter.dialect for name, adapter in registry().items() if adapter.dialect}
 DRIVER_URLS = {
     "oracle": "oracle+oracledb://",
     "postgres": "postgresql+psycopg://",
@@ -27,10 +27,16 @@ DRIVER_URLS = {
 def rendered(vendor: str) -> str:
     """The SQL exactly as SQLAlchemy hands it to the vendor's driver (lists expanded into binds)."""
     source = SourceSettings.model_validate({"vendor": vendor, "url": "postgresql://u@h/db"})
-    statement, values = ADAPTERS[vendor](source).statement()
+    statement, values = registry()[vendor](source).statement()
     dialect = create_engine(DRIVER_URLS[DIALECTS[vendor]]).dialect
     compiled = statement.bindparams(**values).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     return str(compiled)
+
+
+def test_vendors_with_their_own_query_name_its_dialect() -> None:
+    """Every vendor folder with a census.sql says which SQL dialect its database speaks."""
+    assert {"mv", "wareline"} <= set(DIALECTS)
+    assert all(name in DIALECTS for name, adapter in registry().items() if adapter.census_resource() is not None)
 
 
 @pytest.mark.parametrize("vendor", sorted(DIALECTS))
@@ -63,9 +69,9 @@ def test_wareline_query_stays_within_postgresql_9_1() -> None:
 def test_schema_prefix_is_replaced_and_comments_are_stripped() -> None:
     """$schema. becomes the configured schema; an empty schema leaves bare table names."""
     source = SourceSettings.model_validate({"vendor": "mv", "url": "postgresql://u@h/db"})
-    assert "DBAMV.ATENDIME" in ADAPTERS["mv"](source).sql()
+    assert "DBAMV.ATENDIME" in registry()["mv"](source).sql()
     bare = SourceSettings.model_validate({"vendor": "mv", "url": "postgresql://u@h/db", "schema": ""})
-    sql = ADAPTERS["mv"](bare).sql()
+    sql = registry()["mv"](bare).sql()
     assert " ATENDIME " in sql and "$schema" not in sql and "--" not in sql
 
 

@@ -6,6 +6,7 @@ from adapters.base import Adapter
 
 
 class WarelineAdapter(Adapter):
-    name = "wareline"
-    query_resource = "wareline/census.sql"
+    title = "Wareline"
+    guide = "docs/wareline.md"
+    dialect = "postgres"
     default_schema = "public"

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from connector.database import referenced_tables
 from connector.errors import SourceError
 
 
@@ -137,6 +136,12 @@ def translate(error: SQLAlchemyError, url: URL, sql: str) -> SourceError:
     }
     name = type(original or error).__name__
     return SourceError(messages[kind], kind=kind, detail=name if code == name else f"{name} {code}")
+
+
+def referenced_tables(sql: str) -> list[str]:
+    """Tables named after FROM/JOIN in a query (for messages about grants), in order, without repeats."""
+    names = re.findall(r"\b(?:FROM|JOIN)\s+([A-Za-z_][\w$#]*(?:\.[A-Za-z_][\w$#]*)?)", sql, re.IGNORECASE)
+    return list(dict.fromkeys(names))
 
 
 def _grant_hint(what: str, url: URL, user: str, table: str | None, tables: list[str]) -> str:

@@ -1,0 +1,55 @@
+"""MV (SOUL MV, MV 2000) on Oracle: inpatients with no discharge, optionally one hospital of a network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from adapters.base import Adapter, CommaList, VendorOptions
+from connector.settings import problem
+
+
+class MvOptions(VendorOptions):
+    """MV's own keys of `source:` (HOTELEITOS_SOURCE_MULTI_EMPRESA, HOTELEITOS_SOURCE_ENCOUNTER_TYPES)."""
+
+    multi_empresa: CommaList = Field(
+        default_factory=list, description="MV networks: CD_MULTI_EMPRESA values to include (empty: all)."
+    )
+    encounter_types: CommaList = Field(
+        default_factory=lambda: ["I"],
+        description="MV TP_ATENDIMENTO codes counted as admitted; types other than I count only with a bed.",
+    )
+
+    @field_validator("multi_empresa")
+    @classmethod
+    def _check_companies(cls, value: list[Any]) -> list[int]:
+        try:
+            return [int(str(code).strip()) for code in value]
+        except ValueError:
+            raise problem("informe números de CD_MULTI_EMPRESA separados por vírgula, ex.: 1,3.") from None
+
+    @field_validator("encounter_types")
+    @classmethod
+    def _check_types(cls, value: list[Any]) -> list[str]:
+        codes = [str(code).strip().upper() for code in value]
+        if not codes or any(len(code) != 1 for code in codes):
+            raise problem("informe códigos de uma letra, ex.: I ou I,U.")
+        return codes
+
+
+class MvAdapter(Adapter):
+    title = "MV (SOUL MV, MV 2000)"
+    guide = "docs/mv.md"
+    dialect = "oracle"
+    default_schema = "DBAMV"
+    Options = MvOptions
+    options: MvOptions
+
+    def parameters(self) -> dict[str, Any]:
+        companies = list(self.options.multi_empresa)
+        return {
+            "tipos_atendimento": list(self.options.encounter_types),
+            "todas_empresas": 0 if companies else 1,
+            "empresas": companies or [-1],
+        }

@@ -1,0 +1,75 @@
+"""What a cycle did, as data: the cycle fills it step by step; telemetry, the CLI and the health server read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from connector.census import Issues
+from connector.delivery import Delivered, Failure, Round
+from connector.errors import SourceError
+from connector.guard import Decision
+from connector.outbox import Entry
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """Why the census could not be read (the error's text only: the exception itself would keep the driver's
+    cursor alive through its traceback)."""
+
+    kind: str
+    message: str
+    detail: str | None = None
+
+    @classmethod
+    def of(cls, error: SourceError) -> ReadFailure:
+        return cls(error.kind, error.message, error.detail)
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did; `ok` is what `run --once` turns into its exit status."""
+
+    cycle_id: str
+    patients: int | None = None
+    rows: int | None = None
+    extract_seconds: float = 0.0
+    issues: Issues | None = None
+    read_error: ReadFailure | None = None
+    snapshot_id: str | None = None
+    snapshot_bytes: int = 0
+    decision: Decision | None = None
+    store_error: str | None = None
+    dropped: list[tuple[Entry, str]] = field(default_factory=list)
+    round: Round = field(default_factory=Round)
+    crashes: list[str] = field(default_factory=list)
+    depth: dict[str, int] = field(default_factory=dict)
+    duration: float = 0.0
+
+    @property
+    def held(self) -> bool:
+        return self.decision is not None and self.decision.status == "held" and self.store_error is None
+
+    @property
+    def delivered(self) -> list[Delivered]:
+        return self.round.delivered
+
+    @property
+    def rejected(self) -> list[Failure]:
+        return self.round.rejected
+
+    @property
+    def errors(self) -> list[str]:
+        """Operator messages of everything that went wrong, in the order it happened."""
+        texts = [self.read_error.message] if self.read_error else []
+        texts += [self.store_error] if self.store_error else []
+        return texts + self.round.errors + self.crashes
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.patients is not None
+            and not self.rejected
+            and not self.errors
+            and self.depth.get("pending", 0) == 0
+            and self.depth.get("held", 0) == 0
+        )

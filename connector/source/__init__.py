@@ -1,0 +1,9 @@
+"""The HIS database, and everything that touches it through a driver.
+
+    urls     SQLAlchemy URLs: the stack's default drivers, checks, the incumbent's DB_* mapping
+    engine   engines with per-dialect session setup: read-only, timeouts, Oracle SID/service name
+    fetch    the census read: streamed batches inside one read-only transaction
+    errors   driver errors translated into operator messages that point at a fix
+
+This layer knows nothing of vendors, of the census model or of the agent: adapters build on it.
+"""

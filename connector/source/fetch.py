@@ -1,0 +1,108 @@
+"""The census read: one read-only transaction, rows streamed in batches, any failure a `SourceError`."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.elements import TextClause
+
+from connector.source.errors import translate
+
+BATCH_ROWS = 5000
+T = TypeVar("T")
+Consumer = Callable[[list[str], Iterator[Sequence[Any]]], T]
+
+# Statements that open each census read, where read-only is a property of the transaction.
+READ_ONLY_TRANSACTION = {"oracle": "SET TRANSACTION READ ONLY"}
+
+# Engines whose database holds dates Python cannot represent: their dates are loaded leniently (a little
+# slower, so only where needed).
+_LENIENT_DATES: weakref.WeakSet[Engine] = weakref.WeakSet()
+_UNREPRESENTABLE = re.compile(r"(date|timestamp)[^:]*too (large|small)|infinity| BC", re.IGNORECASE)
+
+
+def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], consume: Consumer[T]) -> tuple[T, float]:
+    """Run the census query and hand its column names and row batches to `consume`, inside the transaction.
+
+    Rows are streamed (a server-side cursor where the driver has one), so a large census never sits twice in
+    memory. Any failure, including one in the middle of the rows, raises `SourceError`: `consume` never gets
+    the chance to turn part of a result into a census. Returns what `consume` returned and the seconds taken.
+    """
+    started = time.perf_counter()
+    try:
+        try:
+            value = _read(engine, statement, parameters, consume)
+        except SQLAlchemyError as error:
+            if not _unrepresentable_dates(engine, error):
+                raise
+            _LENIENT_DATES.add(engine)  # from now on this database's dates are loaded leniently
+            value = _read(engine, statement, parameters, consume)
+    except SQLAlchemyError as error:
+        raise translate(error, engine.url, statement.text) from None
+    return value, time.perf_counter() - started
+
+
+def _read(engine: Engine, statement: TextClause, parameters: dict[str, Any], consume: Consumer[T]) -> T:
+    with engine.connect() as connection:
+        if engine in _LENIENT_DATES:
+            _lenient_psycopg_dates(connection.connection.dbapi_connection)
+        opening = READ_ONLY_TRANSACTION.get(engine.dialect.name)
+        if opening:
+            connection.exec_driver_sql(opening)
+        streaming = {"stream_results": True, "max_row_buffer": BATCH_ROWS}
+        result = connection.execute(statement, parameters, execution_options=streaming)
+        try:
+            columns = [str(name).lower() for name in result.keys()]  # noqa: SIM118 - a Result, not a dict
+            value = consume(columns, result.partitions(BATCH_ROWS))
+        except BaseException:
+            _abandon(connection, result)
+            raise
+        result.close()  # also drains what a limited read left (unbuffered drivers insist)
+        connection.rollback()
+    return value
+
+
+def _abandon(connection: Connection, result: CursorResult[Any]) -> None:
+    """Close a read that failed half-way; if the connection broke, drop it (its cursor cannot be closed on
+    the server). The first error is the one worth reporting, so errors here are swallowed."""
+    cursor = result.cursor
+    try:
+        result.close()
+    except SQLAlchemyError:
+        connection.invalidate()
+        with contextlib.suppress(Exception):
+            if cursor is not None:
+                cursor.close()
+
+
+def _unrepresentable_dates(engine: Engine, error: SQLAlchemyError) -> bool:
+    return (
+        engine.driver == "psycopg"
+        and engine not in _LENIENT_DATES
+        and bool(_UNREPRESENTABLE.search(str(getattr(error, "orig", error))))
+    )
+
+
+def _lenient_psycopg_dates(dbapi_connection: Any) -> None:
+    """Dates Python cannot hold (PostgreSQL's 'infinity', years BC) arrive as text instead of failing the whole
+    census: normalisation then nulls that one field with a warning, and the patient stays in the census."""
+    from psycopg import DataError
+    from psycopg.types.datetime import DateLoader, TimestampLoader, TimestamptzLoader
+
+    for type_name, base in (("date", DateLoader), ("timestamp", TimestampLoader), ("timestamptz", TimestamptzLoader)):
+
+        class Lenient(base):  # type: ignore[valid-type,misc]
+            def load(self, data: Any) -> Any:
+                try:
+                    return super().load(data)
+                except DataError:
+                    return bytes(data).decode("utf-8", "replace")
+
+        dbapi_connection.adapters.register_loader(type_name, Lenient)

@@ -1,0 +1,147 @@
+"""The cycle's logs and metrics, in one place: each function turns what a step did into events and counts.
+
+Events are snake_case facts with counts, codes and timings; never a patient's data, never a secret.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from connector import __version__, metrics
+from connector.delivery import Round
+from connector.errors import SinkError
+from connector.outcome import CycleReport
+from connector.settings import Settings
+from connector.snapshot import Snapshot
+
+log = structlog.get_logger("hoteleitos.cycle")
+
+HELD_MESSAGE = (
+    "censo retido: encolheu demais em relação ao último enviado; confirme com `hoteleitos-connector release` "
+    "ou aguarde a confirmação automática."
+)
+
+
+def started(settings: Settings) -> None:
+    metrics.BUILD.info({"version": __version__, "vendor": settings.source.vendor})
+
+
+def count_attempt(_snapshot: Snapshot, status: int | None, _error: SinkError | None, seconds: float) -> None:
+    """One push attempt (the sink calls this for every attempt, retries included)."""
+    metrics.PUSHES.labels(status=str(status) if status is not None else "error").inc()
+    metrics.PUSH_SECONDS.observe(seconds)
+
+
+def crashed(error_type: str, where: str) -> None:
+    log.error("cycle_crashed", error_type=error_type, where=where,
+              message="falha inesperada no ciclo; os censos já guardados continuam na fila.")  # fmt: skip
+
+
+def released(count: int, reason: str) -> None:
+    if count:
+        log.warning("guard_released", snapshots=count, reason=reason)
+
+
+def cycle_finished(report: CycleReport) -> None:
+    """Everything one cycle did, step by step, then its summary."""
+    _read(report)
+    _stored(report)
+    round_finished(report.round)
+    for status, count in report.depth.items():
+        metrics.OUTBOX.labels(status=status).set(count)
+    result = "ok" if report.ok else ("extract_failed" if report.patients is None else "not_delivered")
+    metrics.CYCLES.labels(result=result).inc()
+    metrics.CYCLE_SECONDS.observe(report.duration)
+    log.info(
+        "cycle_finished",
+        result=result,
+        patients=report.patients,
+        delivered=len(report.delivered),
+        pending=report.depth.get("pending", 0),
+        held=report.depth.get("held", 0),
+        dead=report.depth.get("dead", 0),
+        duration_ms=round(report.duration * 1000, 1),
+    )
+
+
+def _read(report: CycleReport) -> None:
+    error = report.read_error
+    if error is not None:
+        log.error("census_failed", kind=error.kind, detail=error.detail, message=error.message)
+        return
+    if report.patients is None or report.issues is None:
+        return
+    metrics.EXTRACT_SECONDS.observe(report.extract_seconds)
+    metrics.ROWS.set(report.rows or 0)
+    metrics.PATIENTS.set(report.patients)
+    issues = report.issues
+    for (kind, name), count in sorted(issues.counts.items()):
+        metrics.WARNINGS.labels(kind=kind, field=name).inc(count)
+        log.warning(
+            "normalisation_warning",
+            kind=kind,
+            field=name,
+            count=count,
+            rows=issues.rows.get(kind) if kind.endswith("cod_ocorrencia") else None,
+        )
+    log.info(
+        "census_extracted",
+        rows=report.rows,
+        patients=report.patients,
+        duration_ms=round(report.extract_seconds * 1000, 1),
+    )
+
+
+def _stored(report: CycleReport) -> None:
+    decision = report.decision
+    if report.store_error is not None:
+        log.error("store_failed", snapshot_id=report.snapshot_id, message=report.store_error)
+        return
+    if decision is None:
+        return
+    if decision.discard:
+        metrics.DROPPED.labels(reason="guard_false_alarm").inc(len(decision.discard))
+        log.warning("guard_false_alarm", discarded=len(decision.discard), patients=report.patients)
+    if decision.reason is not None:
+        metrics.HELD.inc()
+        log.error(
+            "census_held",
+            reason=decision.reason,
+            patients=report.patients,
+            lost=decision.lost,
+            confirmations=decision.confirmations,
+            message=HELD_MESSAGE,
+        )
+    if decision.confirmed:
+        released(len(decision.release) + 1, "confirmed")
+    log.info(
+        "snapshot_stored",
+        snapshot_id=report.snapshot_id,
+        patients=report.patients,
+        status=decision.status,
+        bytes=report.snapshot_bytes,
+    )
+    for entry, reason in report.dropped:
+        metrics.DROPPED.labels(reason=reason).inc()
+        log.warning(
+            "outbox_dropped", snapshot_id=entry.id, captured_at=entry.captured_at, status=entry.status, reason=reason
+        )
+
+
+def round_finished(result: Round) -> None:
+    """What a delivery round did: each snapshot delivered, refused or not yet taken."""
+    if result.paused_for is not None:
+        log.warning("push_paused", reason="auth", resume_in_s=round(result.paused_for))
+    for delivered in result.delivered:
+        metrics.LAST_SUCCESS.set(delivered.at)
+        log.info("snapshot_delivered", snapshot_id=delivered.snapshot_id, patients=delivered.count,
+                 status=delivered.status, attempts=delivered.attempts,
+                 latency_ms=round(delivered.latency * 1000, 1))  # fmt: skip
+    for failure in result.failures:
+        if failure.rejected:
+            metrics.DEAD.inc()
+            log.error("snapshot_rejected", snapshot_id=failure.snapshot_id, status=failure.status,
+                      message=failure.message)  # fmt: skip
+        else:
+            log.error("push_failed", snapshot_id=failure.snapshot_id, status=failure.status, detail=failure.detail,
+                      message=failure.message)  # fmt: skip

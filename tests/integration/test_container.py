@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from tests.receivers import ScriptedReceiver, wait_until
 from tests.services import unavailable
 
 BASE = os.environ.get("HOTELEITOS_TEST_BASE_IMAGE", "localhost/hoteleitos-base:bookworm")
-IMAGE = "localhost/hoteleitos-connector:test"
+# One tag per test run: several checkouts on one machine may build at the same time.
+IMAGE = f"localhost/hoteleitos-connector:test-{uuid.uuid4().hex[:8]}"
 
 
 def podman(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -38,7 +40,7 @@ def podman(*args: str, check: bool = True, timeout: float = 600) -> subprocess.C
 
 
 @pytest.fixture(scope="module")
-def image() -> str:
+def image() -> Iterator[str]:
     """The project's Dockerfile built on the local base (the same file builds on python:3.12-slim)."""
     if shutil.which("podman") is None or shutil.which("runc") is None:
         unavailable("podman/runc ausentes: rode ../shared/tools/container-env.sh (o .ci/run já roda)")
@@ -58,7 +60,8 @@ def image() -> str:
         check=False,
     )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    return IMAGE
+    yield IMAGE
+    podman("rmi", "-f", IMAGE, check=False)
 
 
 @pytest.fixture(scope="module")

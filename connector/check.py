@@ -9,6 +9,7 @@ from datetime import datetime
 import httpx
 
 from adapters import adapter_for
+from adapters.base import Adapter
 from connector.errors import SourceError
 from connector.settings import Settings
 from connector.sink import ApiSink
@@ -33,9 +34,11 @@ def check_database(settings: Settings) -> Verdict:
     source = settings.source
     assert source.url is not None
     url = source_url(source.url.get_secret_value())
-    engine = engine_for(source)
+    engine = engine_for(source, settings.timezone)
+    adapter = adapter_for(source)
     try:
-        reading = adapter_for(source).read(engine, datetime.now(settings.tz).date(), limit=CHECK_ROWS)
+        today = datetime.now(settings.tz).date()
+        reading = adapter.read(engine, today, limit=CHECK_ROWS, tz=settings.tz)
     except SourceError as error:
         return Verdict("Banco e consulta do censo", False, error.message)
     finally:
@@ -44,8 +47,24 @@ def check_database(settings: Settings) -> Verdict:
         "Banco e consulta do censo",
         True,
         f"{safe_url(url)}: consulta do {source.vendor} executada em {reading.duration * 1000:.0f} ms, "
-        f"{reading.census.rows_read} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes.",
+        f"{reading.census.rows_read} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes"
+        f"{_layout_note(adapter)}.",
     )
+
+
+def _layout_note(adapter: Adapter) -> str:
+    """What the catalog showed: the schema used and how it was chosen, the optional columns found."""
+    layout = adapter.layout
+    if layout is None:
+        return ""
+    note = f"; schema {layout.schema} ({layout.found})" if layout.schema else ""
+    found = [name for name, present in layout.columns.items() if present]
+    missing = [name for name, present in layout.columns.items() if not present]
+    if found:
+        note += f"; colunas opcionais presentes: {', '.join(found)}"
+    if missing:
+        note += f"; ausentes (usada a alternativa): {', '.join(missing)}"
+    return note
 
 
 def check_api(settings: Settings) -> Verdict:

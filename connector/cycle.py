@@ -72,7 +72,7 @@ class Agent:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = engine_for(self.settings.source)
+            self._engine = engine_for(self.settings.source, self.settings.timezone)
         return self._engine
 
     def close(self) -> None:
@@ -102,7 +102,8 @@ class Agent:
     def read(self, report: CycleReport) -> Census | None:
         """Read and normalise the census, or note why it could not be read."""
         try:
-            reading = self.adapter.read(self.engine, datetime.now(self.settings.tz).date())
+            tz = self.settings.tz
+            reading = self.adapter.read(self.engine, datetime.now(tz).date(), tz=tz)
         except SourceError as error:
             report.read_error = ReadFailure.of(error)
             return None

@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connector.schedule import Schedule
+from connector.text import canonical_codec
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#]*$")
 
@@ -155,6 +156,11 @@ class SourceSettings(_Group):
         description="Schema of the vendor's tables; default the vendor's usual one (MV: DBAMV, Wareline: public).",
     )
     query_file: Path | None = Field(None, description="Census SQL file that replaces the vendor's own.")
+    encoding: str | None = Field(
+        None,
+        description="Only for databases that mislabel their text: the encoding to decode it with "
+        "(default: automatic, per value: UTF-8, else Windows-1252, else Latin-1).",
+    )
     connect_timeout: PositiveFloat = Field(15, description="Seconds to connect to the database.")
     query_timeout: PositiveFloat = Field(60, description="Seconds the census query may run.")
 
@@ -197,6 +203,16 @@ class SourceSettings(_Group):
         if value is not None and not value.is_file():
             raise problem(f"arquivo {value} não encontrado.")
         return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return canonical_codec(value.strip())
+        except LookupError:
+            raise problem("codificação desconhecida; use, por exemplo, latin1, cp1252 ou utf-8.") from None
 
     @property
     def options(self) -> dict[str, Any]:

@@ -43,6 +43,7 @@ class MvAdapter(Adapter):
     guide = "docs/mv.md"
     dialect = "oracle"
     default_schema = "DBAMV"
+    schema_table = "ATENDIME"
     Options = MvOptions
     options: MvOptions
 

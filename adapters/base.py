@@ -163,6 +163,9 @@ class Adapter:
         spelling when one is), and the optional columns. `SourceError` when the catalog cannot be read."""
         if self.layout is not None:
             return self.layout
+        if not self.schema_table and not self.optional_columns:  # nothing to look up: no connection spent on it
+            self.layout = Layout(self.schema, "configurado" if self.source.db_schema else "padrão do fornecedor", {})
+            return self.layout
         try:
             with engine.connect() as connection:
                 schema, found, catalog_name = self._schema(connection)

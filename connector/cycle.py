@@ -34,6 +34,7 @@ from connector.delivery import Courier
 from connector.errors import SourceError
 from connector.guard import decide
 from connector.outbox import Entry, Outbox
+from connector.outbox_file import is_full
 from connector.outcome import CycleReport, ReadFailure
 from connector.settings import Settings
 from connector.sink import ApiSink
@@ -87,6 +88,7 @@ class Agent:
         started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(cycle_id=report.cycle_id):
             fresh: Snapshot | None = None
+            self._bounded(report, self.outbox.ensure)  # the state folder may have vanished since the last cycle
             with _gc_paused():
                 census = self._bounded(report, partial(self.read, report))
                 if census is not None:
@@ -95,6 +97,7 @@ class Agent:
             budget = None if drain_all else self.settings.retry_deadline
             self._bounded(report, partial(self.send, report, budget, fresh))
             report.depth = self._bounded(report, self.outbox.depth) or {}
+            report.recoveries = self.outbox.take_recoveries()
             report.duration = time.perf_counter() - started
             telemetry.cycle_finished(report)
         return report
@@ -113,8 +116,8 @@ class Agent:
         return census
 
     def store(self, census: Census, report: CycleReport) -> Snapshot | None:
-        """Turn the census into a snapshot and commit it with the guard's decision; None when it is held or
-        could not be stored (the pending ones still go out)."""
+        """Turn the census into a snapshot and commit it with the guard's decision. Returns it when it is to go out
+        (None when held): a census the disk could not take still goes, from memory, after the stored ones."""
         snapshot = build_snapshot(
             census,
             vendor=self.settings.source.vendor,
@@ -125,22 +128,37 @@ class Agent:
         now = time.time()
         try:
             guard = self.outbox.guard_state()
-            decision = decide(snapshot.count, guard, self.settings.guard, now)
-            report.decision, report.baseline = decision, guard.baseline
-            state: dict[str, str | None] = (
-                {"baseline_count": str(snapshot.count), "guard_reason": None}
-                if decision.baseline
-                else {"guard_reason": decision.reason}
-            )
+        except (OSError, sqlite3.Error) as error:  # without the guard's memory the census cannot be judged: kept back
+            report.store_error = self._store_message(error, sent=False)
+            return None
+        decision = decide(snapshot.count, guard, self.settings.guard, now)
+        report.decision, report.baseline = decision, guard.baseline
+        state: dict[str, str | None] = (
+            {"baseline_count": str(snapshot.count), "guard_reason": None}
+            if decision.baseline
+            else {"guard_reason": decision.reason}
+        )
+        try:
             self.outbox.store(snapshot, decision.status, discard=decision.discard, state=state, created=now)
             report.dropped = self._enforce_bounds()
         except (OSError, sqlite3.Error) as error:
-            report.store_error = (
-                f"não foi possível guardar o censo na fila em {self.settings.state_dir} ({type(error).__name__}); "
-                "os censos já guardados seguem sendo enviados. Confira o espaço em disco e as permissões do volume."
-            )
-            return None
+            going = decision.status == "pending"
+            report.store_error, report.unstored = self._store_message(error, sent=going), going
+            return snapshot if going else None
         return snapshot if decision.status == "pending" else None
+
+    def _store_message(self, error: BaseException, *, sent: bool) -> str:
+        where = self.settings.state_dir
+        cause = f"disco cheio em {where}" if is_full(error) else f"erro ao gravar em {where} ({type(error).__name__})"
+        what = (
+            "o censo deste ciclo vai direto da memória, depois dos já guardados"
+            if sent
+            else "o censo deste ciclo não foi enviado"
+        )
+        return (
+            f"não foi possível guardar o censo na fila: {cause}; {what}, e os já guardados seguem sendo enviados. "
+            "Libere espaço ou confira as permissões do volume."
+        )
 
     def release(self) -> tuple[Entry | None, int]:
         """`release`: the newest held census goes out and becomes the baseline; the older held ones are dropped.
@@ -164,8 +182,12 @@ class Agent:
         return doomed
 
     def send(self, report: CycleReport, budget: float | None, fresh: Snapshot | None = None) -> None:
-        """Push pending snapshots oldest first (see `connector.delivery`) and note the outcome in `report`."""
-        report.round = self.courier.deliver(budget, fresh)
+        """Push pending snapshots oldest first (see `connector.delivery`), then this cycle's census if the disk could
+        not take it, and note the outcome in `report`."""
+        if report.unstored:
+            report.round = self.courier.deliver(budget, unstored=fresh)
+        else:
+            report.round = self.courier.deliver(budget, fresh)
 
     def _bounded(self, report: CycleReport, step: Callable[[], T]) -> T | None:
         """Run one step; an unexpected failure is noted (by type and place only: its message could quote a row)

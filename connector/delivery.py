@@ -9,7 +9,9 @@ logs and counts it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from connector.errors import FatalSinkError, RejectedSnapshotError, SinkError
-from connector.outbox import Outbox
+from connector.outbox import CorruptSnapshotError, Entry, Outbox
 from connector.settings import Settings
 from connector.sink import ApiSink
 from connector.snapshot import Snapshot
@@ -50,6 +52,8 @@ class Round:
 
     delivered: list[Delivered] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)  # stored bodies that could not be read back
+    unrecorded: list[str] = field(default_factory=list)  # delivered, but the outbox could not note it (disk full)
     paused_for: float | None = None  # seconds left of a pause after a refused token, when the round was skipped
 
     @property
@@ -75,56 +79,94 @@ class Courier:
         self.stop = stop
         self.paused_until = 0.0
         self._lock_path = settings.state_dir / "delivery.lock"
+        self._unrecorded: dict[str, Delivered] = {}  # delivered while the disk could not take note: never re-sent
 
-    def deliver(self, budget: float | None, fresh: Snapshot | None = None) -> Round:
+    def deliver(
+        self, budget: float | None, fresh: Snapshot | None = None, *, unstored: Snapshot | None = None
+    ) -> Round:
         """Push pending snapshots oldest first until one fails or `budget` seconds are spent (None: no limit).
 
-        `fresh` is this cycle's snapshot, still in memory: it is not read back from disk.
+        `fresh` is this cycle's snapshot, stored and still in memory: it is not read back from disk. `unstored` is
+        this cycle's snapshot that the disk could not take: it goes last, straight from memory.
         """
         result = Round()
         if time.monotonic() < self.paused_until:
             result.paused_for = self.paused_until - time.monotonic()
             return result
+        self._record_unrecorded()
         with self._turn():
             started = time.monotonic()
+            going = True
             for entry in self.outbox.entries("pending"):
                 elapsed = time.monotonic() - started
                 if self.stop.is_set() or (budget is not None and result.delivered and elapsed >= budget):
+                    going = False
                     break
-                try:
-                    body = fresh.parts if fresh and fresh.id == entry.id else (self.outbox.body(entry.id),)
-                except KeyError:  # delivered or discarded meanwhile by another process
+                if entry.id in self._unrecorded:
                     continue
-                snapshot = Snapshot(entry.id, entry.captured_at, entry.count, body)
+                snapshot = self._snapshot(entry, fresh, result)
+                if snapshot is None:
+                    continue
                 deadline = max(self.settings.retry_deadline - (elapsed if budget is not None else 0), 0.001)
                 if not self._push(snapshot, deadline, result):
+                    going = False
                     break
+            if unstored is not None and going and not self.stop.is_set():
+                self._push(unstored, self.settings.retry_deadline, result)
         return result
+
+    def _snapshot(self, entry: Entry, fresh: Snapshot | None, result: Round) -> Snapshot | None:
+        """The entry with its body; None when it left meanwhile or its body is damaged (then quarantined)."""
+        try:
+            body = fresh.parts if fresh and fresh.id == entry.id else (self.outbox.body(entry.id),)
+        except KeyError:  # delivered or discarded meanwhile by another process
+            return None
+        except CorruptSnapshotError:
+            self.outbox.set_status([entry.id], "quarantined")
+            result.quarantined.append(entry.id)
+            return None
+        return Snapshot(entry.id, entry.captured_at, entry.count, body)
+
+    def _record_unrecorded(self) -> None:
+        """Take note, now that the disk may have room again, of deliveries it could not take before."""
+        for snapshot_id, delivered in list(self._unrecorded.items()):
+            try:
+                self._note_delivery(snapshot_id, delivered.count, delivered.at)
+            except (OSError, sqlite3.Error):
+                return
+            del self._unrecorded[snapshot_id]
+
+    def _note_delivery(self, snapshot_id: str, count: int, at: float) -> None:
+        self.outbox.write_state(
+            {"last_delivered_count": str(count), "last_delivered_id": snapshot_id, "last_delivered_at": str(at)},
+            delivered=snapshot_id,
+        )
 
     def _push(self, snapshot: Snapshot, deadline: float, result: Round) -> bool:
         """One snapshot; False when the round must stop here."""
         try:
             delivery = self.sink.push(snapshot, deadline)
         except RejectedSnapshotError as error:
-            self.outbox.set_status([snapshot.id], "dead", error.body)
-            self.outbox.attempted(snapshot.id, error.status, error.message)
             result.failures.append(Failure(snapshot.id, error.status, error.message, error.detail, rejected=True))
+            with contextlib.suppress(OSError, sqlite3.Error):  # an unstored snapshot has no entry to mark
+                self.outbox.set_status([snapshot.id], "dead", error.body)
+                self.outbox.attempted(snapshot.id, error.status, error.message)
             return True
         except SinkError as error:
-            self.outbox.attempted(snapshot.id, error.status, error.message)
             result.failures.append(Failure(snapshot.id, error.status, error.message, error.detail))
+            with contextlib.suppress(OSError, sqlite3.Error):
+                self.outbox.attempted(snapshot.id, error.status, error.message)
             if isinstance(error, FatalSinkError):  # 401/403, a redirect, an untrusted certificate
                 self.paused_until = time.monotonic() + self.settings.api.auth_retry_interval
             return False
         now = time.time()
-        self.outbox.write_state(
-            {"last_delivered_count": str(snapshot.count), "last_delivered_id": snapshot.id,
-             "last_delivered_at": str(now)},
-            delivered=snapshot.id,
-        )  # fmt: skip
-        result.delivered.append(
-            Delivered(snapshot.id, snapshot.count, delivery.status, delivery.attempts, delivery.latency, now)
-        )
+        delivered = Delivered(snapshot.id, snapshot.count, delivery.status, delivery.attempts, delivery.latency, now)
+        result.delivered.append(delivered)
+        try:
+            self._note_delivery(snapshot.id, snapshot.count, now)
+        except (OSError, sqlite3.Error):  # the API has it; the disk cannot say so yet: never send it again
+            self._unrecorded[snapshot.id] = delivered
+            result.unrecorded.append(snapshot.id)
         return True
 
     @contextmanager

@@ -24,10 +24,17 @@ class Readiness:
         self.depth: dict[str, int] = {"pending": 0, "held": 0, "dead": 0}
         self.last_error: str | None = None
         self.held_note: str | None = None  # why the guard holds a census, as the last cycle that judged one said
+        self.recovery: tuple[float, str] | None = None  # when the outbox last started over, and what happened
         self._lock = threading.Lock()
 
     def update(
-        self, *, delivered: bool, depth: dict[str, int], error: str | None, held_note: str | None = None
+        self,
+        *,
+        delivered: bool,
+        depth: dict[str, int],
+        error: str | None,
+        held_note: str | None = None,
+        recovery: tuple[float, str] | None = None,
     ) -> None:
         """Note a cycle's outcome; `held_note` is kept from an earlier cycle when this one judged no census (a
         failed read neither confirms nor restarts the guard)."""
@@ -38,6 +45,8 @@ class Readiness:
             self.last_error = error
             if held_note is not None or not depth.get("held", 0):
                 self.held_note = held_note
+            if recovery is not None:
+                self.recovery = recovery
 
     def verdict(self) -> tuple[bool, dict[str, Any]]:
         with self._lock:
@@ -50,6 +59,8 @@ class Readiness:
             if self.depth.get("held", 0):
                 why = f": {self.held_note}" if self.held_note else " (veja `hoteleitos-connector outbox`)"
                 reasons.append(f"censo retido pela proteção contra altas em massa{why}")
+            if self.recovery is not None and time.time() - self.recovery[0] < self.window:
+                reasons.append(self.recovery[1])
             if self.depth.get("pending", 0) > self.max_pending:
                 reasons.append(f"{self.depth['pending']} censos pendentes (limite {self.max_pending})")
             body = {

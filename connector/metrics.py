@@ -36,3 +36,11 @@ WARNINGS = Counter(
 )
 DROPPED = Counter("hoteleitos_outbox_dropped_total", "Snapshots dropped from the outbox, by reason.", ["reason"])
 DEAD = Counter("hoteleitos_dead_letters_total", "Snapshots refused by the API (4xx) and set aside.")
+QUARANTINED = Counter(
+    "hoteleitos_outbox_quarantined_total", "Stored snapshots whose body could not be read back, set aside unsent."
+)
+RECOVERIES = Counter(
+    "hoteleitos_outbox_recoveries_total",
+    "Times the outbox started over from what could be salvaged, by cause (corrupt file, vanished state folder).",
+    ["kind"],
+)

@@ -3,43 +3,31 @@
 One SQLite file under the state directory (WAL, synchronous=FULL): a process killed at any instant
 finds on restart every snapshot it had not delivered, with its original id (the Idempotency-Key).
 
-Statuses: `pending` (waiting for delivery), `held` (kept back by the mass-discharge guard) and
-`dead` (refused by the API with a 4xx; kept with the answer for the operator, never re-sent alone).
+Statuses: `pending` (waiting for delivery), `held` (kept back by the mass-discharge guard), `dead` (refused by
+the API with a 4xx; kept with the answer for the operator, never re-sent alone) and `quarantined` (its stored
+body was damaged on disk and cannot be read back; kept for inspection, never sent). A damaged or vanished file
+is replaced by a fresh one holding everything that could be salvaged (see `connector.outbox_file`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from connector.errors import ConfigError
 from connector.guard import GuardState, Held
+from connector.outbox_file import Recovery, connect, identity, is_damage, move_aside, salvage
 from connector.snapshot import Snapshot
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS snapshots (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    captured_at TEXT NOT NULL,
-    created REAL NOT NULL,
-    count INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_status INTEGER,
-    last_error TEXT,
-    response_body TEXT,
-    size INTEGER NOT NULL,
-    body BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS snapshots_status ON snapshots (status, seq);
-CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
 _COLUMNS = "seq, id, captured_at, created, count, status, attempts, last_status, last_error, size"
 
 
@@ -59,18 +47,50 @@ class Entry:
     size: int
 
 
+class CorruptSnapshotError(Exception):
+    """A stored body that cannot be read back (its bytes were damaged on disk): it goes to quarantine."""
+
+    def __init__(self, snapshot_id: str) -> None:
+        super().__init__(snapshot_id)
+        self.snapshot_id = snapshot_id
+
+
+T = TypeVar("T")
+
+
+def _recovering(method: Callable[..., T]) -> Callable[..., T]:
+    """Run an outbox operation; if SQLite finds the file damaged, start over from what can be salvaged and try once
+    more (the damage is reported through `Outbox.recoveries`)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Outbox, *args: Any, **kwargs: Any) -> T:
+        with self._lock:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as error:
+                if not is_damage(error):
+                    raise
+                self._replace("corrupt")
+                return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Outbox:
     """Snapshots waiting for the API, and the little state that must survive a restart."""
 
     def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
         self.path = state_dir / "outbox.sqlite3"
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self.recoveries: list[Recovery] = []  # times the outbox had to start over; the cycle reports them
         try:
-            state_dir.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.executescript(_SCHEMA)
+            try:
+                self._db = connect(self.path)
+            except sqlite3.DatabaseError as error:
+                if not is_damage(error):
+                    raise
+                self._db = self._start_over("corrupt", None)
         except (OSError, sqlite3.Error) as error:
             raise ConfigError(
                 [
@@ -79,15 +99,52 @@ class Outbox:
                     "na imagem) e se o volume está montado."
                 ]
             ) from None
+        self._identity = identity(self.path)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
+    def ensure(self) -> None:
+        """Each cycle: if the file on disk is no longer the one open (the state folder was deleted, or its volume
+        unmounted), recreate it and move into it everything the open connection can still read."""
+        with self._lock:
+            if identity(self.path) == self._identity:
+                return
+            self._replace("vanished")
+
+    def take_recoveries(self) -> list[Recovery]:
+        with self._lock:
+            taken, self.recoveries = self.recoveries, []
+        return taken
+
+    def _replace(self, kind: str) -> None:
+        old = self._db
+        self._db = self._start_over(kind, old)
+        with contextlib.suppress(sqlite3.Error):
+            old.close()
+        self._identity = identity(self.path)
+
+    def _start_over(self, kind: str, old: sqlite3.Connection | None) -> sqlite3.Connection:
+        """A fresh outbox at the usual path, holding what `old` (or the damaged file moved aside) still reads."""
+        now = time.time()
+        moved = move_aside(self.path, now) if kind == "corrupt" else None
+        fresh = connect(self.path)
+        source = old
+        if source is None and moved is not None:
+            with contextlib.suppress(sqlite3.Error):
+                source = sqlite3.connect(f"file:{moved}?mode=ro", uri=True)
+        saved = salvage(source, fresh) if source is not None else 0
+        if old is None and source is not None:
+            source.close()
+        self.recoveries.append(Recovery(kind, moved, saved, now))
+        return fresh
+
     def add(self, snapshot: Snapshot, status: str = "pending") -> None:
         """Commit a snapshot to disk (durable when this returns)."""
         self.store(snapshot, status)
 
+    @_recovering
     def store(
         self,
         snapshot: Snapshot,
@@ -116,6 +173,7 @@ class Outbox:
         held = tuple(Held(e.id, e.count, e.created) for e in self.entries("held"))
         return GuardState(int(baseline) if baseline is not None else None, held)
 
+    @_recovering
     def release_newest(self) -> tuple[Entry | None, list[str]]:
         """`release`: the newest held snapshot becomes pending and the baseline; the older held ones leave. One
         transaction. Returns the released entry (None when nothing is held) and the ids dropped."""
@@ -129,6 +187,7 @@ class Outbox:
             self._write_state({"baseline_count": str(newest.count), "guard_reason": None})
         return newest, older
 
+    @_recovering
     def entries(self, *statuses: str) -> list[Entry]:
         """Entries in capture order, of the given statuses (all when none is given)."""
         where = f"WHERE status IN ({','.join('?' * len(statuses))})" if statuses else ""
@@ -136,27 +195,35 @@ class Outbox:
             rows = self._db.execute(f"SELECT {_COLUMNS} FROM snapshots {where} ORDER BY seq", statuses).fetchall()
         return [Entry(*row) for row in rows]
 
+    @_recovering
     def get(self, snapshot_id: str) -> Entry | None:
         with self._lock:
             row = self._db.execute(f"SELECT {_COLUMNS} FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         return Entry(*row) if row else None
 
+    @_recovering
     def body(self, snapshot_id: str) -> bytes:
         with self._lock:
             row = self._db.execute("SELECT body FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         if row is None:
             raise KeyError(snapshot_id)
-        return zlib.decompress(row[0])
+        try:
+            return zlib.decompress(row[0])
+        except zlib.error:
+            raise CorruptSnapshotError(snapshot_id) from None
 
+    @_recovering
     def response_body(self, snapshot_id: str) -> str | None:
         with self._lock:
             row = self._db.execute("SELECT response_body FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         return row[0] if row else None
 
+    @_recovering
     def remove(self, snapshot_ids: Iterable[str]) -> None:
         with self._lock:
             self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in snapshot_ids])
 
+    @_recovering
     def attempted(self, snapshot_id: str, status: int | None, error: str | None) -> None:
         with self._lock:
             self._db.execute(
@@ -164,6 +231,7 @@ class Outbox:
                 (status, error, snapshot_id),
             )
 
+    @_recovering
     def set_status(self, snapshot_ids: Iterable[str], status: str, response_body: str | None = None) -> None:
         with self._lock:
             self._db.executemany(
@@ -171,11 +239,12 @@ class Outbox:
                 [(status, response_body, i) for i in snapshot_ids],
             )
 
+    @_recovering
     def depth(self) -> dict[str, int]:
         """How many snapshots of each status are kept."""
         with self._lock:
             rows = self._db.execute("SELECT status, COUNT(*) FROM snapshots GROUP BY status").fetchall()
-        return {"pending": 0, "held": 0, "dead": 0, **dict(rows)}
+        return {"pending": 0, "held": 0, "dead": 0, "quarantined": 0, **dict(rows)}
 
     def over_bounds(self, *, max_count: int, max_age: float, max_bytes: int, now: float) -> list[tuple[Entry, str]]:
         """The oldest entries that must go so that the outbox fits its bounds, each with the bound it broke."""
@@ -192,11 +261,13 @@ class Outbox:
             doomed.append((entry, "max_bytes"))
         return doomed
 
+    @_recovering
     def read_state(self, key: str) -> str | None:
         with self._lock:
             row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    @_recovering
     def write_state(self, values: dict[str, str | None], *, delivered: str | None = None) -> None:
         """Store (or, with None, forget) several state values in one transaction; with `delivered`, that
         snapshot leaves the outbox in the same transaction (a crash cannot separate the two)."""
@@ -218,6 +289,12 @@ class Outbox:
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # the first error is the one to report
+                self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise

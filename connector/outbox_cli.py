@@ -7,12 +7,15 @@ from datetime import datetime
 from connector.guard import held_message
 from connector.outbox import Entry, Outbox
 from connector.settings import Settings
+from connector.telemetry import recovery_message
 
-STATUS_TEXTS = {"pending": "pendente", "held": "retido", "dead": "rejeitado"}
+STATUS_TEXTS = {"pending": "pendente", "held": "retido", "dead": "rejeitado", "quarantined": "quarentena"}
 
 
 def outbox_command(settings: Settings, action: str, snapshot_id: str | None) -> int:
     outbox = Outbox(settings.state_dir)
+    for recovery in outbox.take_recoveries():
+        print(f"Atenção: {recovery_message(recovery)}")
     try:
         if action == "list":
             return _list(outbox)

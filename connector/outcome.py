@@ -9,6 +9,7 @@ from connector.delivery import Delivered, Failure, Round
 from connector.errors import SourceError
 from connector.guard import Decision, held_message
 from connector.outbox import Entry
+from connector.outbox_file import Recovery
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,11 @@ class CycleReport:
     decision: Decision | None = None
     baseline: int | None = None  # the baseline the guard compared with
     store_error: str | None = None
+    unstored: bool = False  # the census could not be stored and was sent (or tried) from memory
     dropped: list[tuple[Entry, str]] = field(default_factory=list)
     round: Round = field(default_factory=Round)
     crashes: list[str] = field(default_factory=list)
+    recoveries: list[Recovery] = field(default_factory=list)  # the outbox started over (damaged or vanished file)
     depth: dict[str, int] = field(default_factory=dict)
     duration: float = 0.0
 

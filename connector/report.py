@@ -11,6 +11,7 @@ from connector.config import Layers, flatten
 from connector.outcome import CycleReport
 from connector.settings import Settings
 from connector.source.urls import safe_url
+from connector.telemetry import recovery_message
 
 
 def describe_cycle(report: CycleReport) -> str:
@@ -40,11 +41,17 @@ def describe_cycle(report: CycleReport) -> str:
             f"A API recusou este censo (HTTP {refused.status}): {refused.snapshot_id}. Ele foi separado e os "
             "próximos seguem; detalhes em `hoteleitos-connector outbox`."
         )
+    lines.extend(f"Atenção: {recovery_message(recovery)}" for recovery in report.recoveries)
+    lines.extend(
+        f"Censo {snapshot_id} danificado no disco: posto em quarentena (não é enviado)."
+        for snapshot_id in report.round.quarantined
+    )
     lines.extend(f"Erro: {message}" for message in dict.fromkeys(report.errors))
     depth = report.depth
     lines.append(
         f"Na fila: {depth.get('pending', 0)} pendente(s), {depth.get('held', 0)} retido(s), "
-        f"{depth.get('dead', 0)} rejeitado(s)."
+        f"{depth.get('dead', 0)} rejeitado(s)"
+        + (f", {depth['quarantined']} em quarentena." if depth.get("quarantined") else ".")
     )
     return "\n".join(lines)
 

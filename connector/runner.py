@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from connector.cycle import Agent
 from connector.health import HealthServer, Readiness
 from connector.settings import Settings
+from connector.telemetry import recovery_message
 
 log = structlog.get_logger("hoteleitos.runner")
 
@@ -34,6 +35,9 @@ def run_forever(settings: Settings) -> int:
             depth=report.depth,
             error=report.errors[-1] if report.errors else None,
             held_note=report.guard_note,
+            recovery=(
+                (report.recoveries[-1].at, recovery_message(report.recoveries[-1])) if report.recoveries else None
+            ),
         )
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:

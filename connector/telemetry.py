@@ -12,6 +12,7 @@ from connector.delivery import Round
 from connector.errors import SinkError
 from connector.guard import Decision, held_message
 from connector.outbox import Entry
+from connector.outbox_file import Recovery
 from connector.outcome import CycleReport
 from connector.settings import Settings
 from connector.snapshot import Snapshot
@@ -45,6 +46,7 @@ def released(entry: Entry | None, dropped: int) -> None:
 
 def cycle_finished(report: CycleReport) -> None:
     """Everything one cycle did, step by step, then its summary."""
+    recovered(report.recoveries)
     _read(report)
     _stored(report)
     round_finished(report.round)
@@ -93,10 +95,33 @@ def _read(report: CycleReport) -> None:
     )
 
 
+def recovered(recoveries: list[Recovery]) -> None:
+    """The outbox had to start over: loudly, with what was saved and where the damaged file went."""
+    for recovery in recoveries:
+        metrics.RECOVERIES.labels(kind=recovery.kind).inc()
+        log.error("outbox_recovered", kind=recovery.kind, salvaged=recovery.salvaged,
+                  moved_to=str(recovery.moved_to) if recovery.moved_to else None,
+                  message=recovery_message(recovery))  # fmt: skip
+
+
+def recovery_message(recovery: Recovery) -> str:
+    """What happened to the outbox, for the operator."""
+    if recovery.kind == "corrupt":
+        return (
+            f"o arquivo da fila de envio estava danificado e foi guardado em {recovery.moved_to}; uma fila nova "
+            f"começou com os {recovery.salvaged} censo(s) que puderam ser lidos. Confira o disco do volume de estado."
+        )
+    return (
+        f"a pasta de estado (ou o arquivo da fila) sumiu com o conector rodando; foi recriada com os "
+        f"{recovery.salvaged} censo(s) que estavam na fila. Confira o volume montado em HOTELEITOS_STATE_DIR."
+    )
+
+
 def _stored(report: CycleReport) -> None:
     decision = report.decision
     if report.store_error is not None:
-        log.error("store_failed", snapshot_id=report.snapshot_id, message=report.store_error)
+        log.error("store_failed", snapshot_id=report.snapshot_id, unstored_sent=report.unstored,
+                  message=report.store_error)  # fmt: skip
         return
     if decision is None:
         return
@@ -148,6 +173,17 @@ def round_finished(result: Round) -> None:
         log.info("snapshot_delivered", snapshot_id=delivered.snapshot_id, patients=delivered.count,
                  status=delivered.status, attempts=delivered.attempts,
                  latency_ms=round(delivered.latency * 1000, 1))  # fmt: skip
+    for snapshot_id in result.quarantined:
+        metrics.QUARANTINED.inc()
+        log.error("snapshot_quarantined", snapshot_id=snapshot_id,
+                  message="o censo guardado está danificado no disco e não pode ser lido: foi posto em quarentena "
+                  "(não é enviado); os próximos seguem.")  # fmt: skip
+    for snapshot_id in result.unrecorded:
+        log.warning(
+            "delivery_not_recorded",
+            snapshot_id=snapshot_id,
+            message="censo entregue, mas o disco não aceitou anotar a entrega; não será reenviado.",
+        )
     for failure in result.failures:
         if failure.rejected:
             metrics.DEAD.inc()

@@ -70,7 +70,8 @@ def agent(tmp_path: Path) -> Any:
 
 
 def test_a_store_that_fails_still_sends_what_was_pending(agent: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Disk full while storing: the snapshot pending from before goes out, and the cycle says why it is not ok."""
+    """Disk full while storing: the snapshot pending from before goes out, then this cycle's census from memory;
+    the cycle says "disco cheio" and the folder."""
     agent.sink.error = RetriableSinkError("a API respondeu HTTP 503; nova tentativa em instantes.", status=503)
     first = agent.cycle()
     assert first.depth["pending"] == 1
@@ -82,9 +83,10 @@ def test_a_store_that_fails_still_sends_what_was_pending(agent: Any, monkeypatch
     monkeypatch.setattr(agent.outbox, "store", full)
     with capture_logs() as logs:
         report = agent.cycle()
-    assert [s.id for s in agent.sink.pushed] == [first.snapshot_id]
-    assert report.store_error is not None and "não foi possível guardar o censo" in report.store_error
-    assert not report.ok and report.depth["pending"] == 0
+    assert [s.id for s in agent.sink.pushed] == [first.snapshot_id, report.snapshot_id]
+    assert report.store_error is not None and "disco cheio em" in report.store_error
+    assert str(agent.settings.state_dir) in report.store_error
+    assert report.unstored and not report.ok and report.depth["pending"] == 0
     assert [e["event"] for e in logs if e["log_level"] == "error"] == ["store_failed"]
 
 

@@ -31,3 +31,16 @@ def test_readyz_says_why_a_census_is_held_until_it_is_not(tmp_path: Path) -> Non
     ready.update(delivered=True, depth={"pending": 0, "held": 0, "dead": 0}, error=None, held_note=None)
     assert ready.verdict() == (True, ready.verdict()[1])
     assert ready.held_note is None
+
+
+def test_readyz_reports_an_outbox_that_started_over_for_a_while(tmp_path: Path) -> None:
+    """A recovered outbox is a reason on /readyz during the readiness window, then no longer."""
+    import time
+
+    ready = readiness(tmp_path)
+    depth = {"pending": 0, "held": 0, "dead": 0}
+    ready.update(delivered=True, depth=depth, error=None, recovery=(time.time(), "a fila de envio estava danificada"))
+    ok, body = ready.verdict()
+    assert not ok and body["reasons"] == ["a fila de envio estava danificada"]
+    ready.recovery = (time.time() - ready.window - 1, "a fila de envio estava danificada")
+    assert ready.verdict()[0]

@@ -1,0 +1,127 @@
+"""The SQLite file behind the outbox: opening it, telling it is sound, and saving what can be read when it is not.
+
+A file SQLite cannot use (garbage, truncated, a zeroed page) is moved aside with a timestamp and a fresh outbox
+starts; every snapshot that can still be read from the damaged file is copied into the new one first. The same
+salvage runs when the state folder vanished under a running agent (deleted, or its volume unmounted): the open
+connection still reads the old file, so nothing it held is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS snapshots (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    captured_at TEXT NOT NULL,
+    created REAL NOT NULL,
+    count INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_status INTEGER,
+    last_error TEXT,
+    response_body TEXT,
+    size INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshots_status ON snapshots (status, seq);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_ROW = "id, captured_at, created, count, status, attempts, last_status, last_error, response_body, size, body"
+DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """The outbox had to start over: why (`corrupt`: the file was damaged; `vanished`: the state folder or the
+    file disappeared under the agent), where the damaged file went, how many snapshots were saved."""
+
+    kind: str
+    moved_to: Path | None
+    salvaged: int
+    at: float
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether SQLite says the file itself is damaged (as opposed to full, locked or unreachable)."""
+    return getattr(error, "sqlite_errorname", "") in DAMAGED or "malformed" in str(error)
+
+
+def is_full(error: BaseException) -> bool:
+    """Whether the disk (or the file's quota) is full."""
+    if isinstance(error, sqlite3.Error):
+        return getattr(error, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(error)
+    return isinstance(error, OSError) and error.errno == 28  # ENOSPC
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the outbox at `path` and check it; `sqlite3.DatabaseError` when it is damaged."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    database = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    try:
+        database.execute("PRAGMA journal_mode = WAL")
+        database.execute("PRAGMA synchronous = FULL")
+        database.executescript(SCHEMA)
+        verdict = database.execute("PRAGMA quick_check").fetchone()
+    except BaseException:
+        database.close()
+        raise
+    if verdict is None or verdict[0] != "ok":
+        database.close()
+        raise sqlite3.DatabaseError("database disk image is malformed (quick_check)")
+    return database
+
+
+def identity(path: Path) -> tuple[int, int] | None:
+    """The file's device and inode (None when it is gone): a different one means it is no longer our file."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def move_aside(path: Path, now: float) -> Path:
+    """Keep a damaged file (and its journal) for inspection, out of the way of a fresh outbox."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now))
+    target = path.with_name(f"{path.name}.corrompido-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(f"{path}{suffix}", f"{target}{suffix}")
+    return target
+
+
+def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> int:
+    """Copy into `target` every snapshot and state value `source` can still read; returns the snapshots copied."""
+    copied = 0
+    try:
+        seqs = [row[0] for row in source.execute("SELECT seq FROM snapshots ORDER BY seq")]
+    except sqlite3.Error:
+        seqs = list(range(1, _largest_seq(source) + 1))
+    for seq in seqs:
+        try:
+            row = source.execute(f"SELECT {_ROW} FROM snapshots WHERE seq = ?", (seq,)).fetchone()
+            if row is None:
+                continue
+            target.execute(f"INSERT OR IGNORE INTO snapshots ({_ROW}) VALUES ({','.join('?' * 11)})", row)
+            copied += 1
+        except sqlite3.Error:
+            continue  # this row sits on a damaged page: the others still count
+    with contextlib.suppress(sqlite3.Error):
+        for key, value in source.execute("SELECT key, value FROM state"):
+            target.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+    return copied
+
+
+def _largest_seq(source: sqlite3.Connection) -> int:
+    try:
+        row = source.execute("SELECT seq FROM sqlite_sequence WHERE name = 'snapshots'").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0

@@ -10,6 +10,7 @@ logs and counts it.
 from __future__ import annotations
 
 import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ class Round:
     delivered: list[Delivered] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     paused_for: float | None = None  # seconds left of a pause after a refused token, when the round was skipped
+    busy: bool = False  # another process was delivering from the same state folder: the round was skipped
 
     @property
     def rejected(self) -> list[Failure]:
@@ -62,7 +64,16 @@ class Round:
         texts = [f.message for f in self.failures if not f.rejected]
         if self.paused_for is not None:
             texts.append("envio pausado: a API recusou o token; nova tentativa em breve.")
+        if self.busy:
+            texts.append(BUSY_MESSAGE)
         return texts
+
+
+BUSY_MESSAGE = (
+    "outro processo do conector está enviando desta mesma pasta de estado agora (um ciclo do agente ou um "
+    "`release`); os censos pendentes seguem na fila e vão no próximo ciclo. Acompanhe com "
+    "`hoteleitos-connector outbox`."
+)
 
 
 class Courier:
@@ -74,6 +85,7 @@ class Courier:
         self.sink = sink
         self.stop = stop
         self.paused_until = 0.0
+        self.turn_wait: float | None = None  # seconds to wait for another process's round (None: retry deadline)
         self._lock_path = settings.state_dir / "delivery.lock"
 
     def deliver(self, budget: float | None, fresh: Snapshot | None = None) -> Round:
@@ -85,7 +97,10 @@ class Courier:
         if time.monotonic() < self.paused_until:
             result.paused_for = self.paused_until - time.monotonic()
             return result
-        with self._turn():
+        with self._turn() as mine:
+            if not mine:
+                result.busy = True
+                return result
             started = time.monotonic()
             for entry in self.outbox.entries("pending"):
                 elapsed = time.monotonic() - started
@@ -128,11 +143,22 @@ class Courier:
         return True
 
     @contextmanager
-    def _turn(self) -> Iterator[None]:
-        """Exclusive use of the outbox's delivery among the processes sharing the state folder."""
-        with open(self._lock_path, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+    def _turn(self) -> Iterator[bool]:
+        """Exclusive use of the outbox's delivery among the processes sharing the state folder; False when
+        another process kept it past `turn_wait` seconds or the agent was stopped meanwhile."""
+        wait = self.turn_wait if self.turn_wait is not None else self.settings.retry_deadline
+        until = time.monotonic() + wait
+        descriptor = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        with open(descriptor, "a+b") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= until or self.stop.wait(0.1):
+                        yield False
+                        return
             try:
-                yield
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)

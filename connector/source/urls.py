@@ -117,3 +117,20 @@ def incumbent_url(environ: Mapping[str, str], dialect: str) -> URL:
         database=database,
         query=query,
     )
+
+
+def oracle_name_kind(text: str) -> str | None:
+    """How an Oracle URL names the database (service name or SID) and what the engine does when the listener
+    refuses that kind, for `config`; None for other databases."""
+    url = source_url(text)
+    if url.get_backend_name() != "oracle":
+        return None
+    service = url.query.get("service_name")
+    if service:
+        name, kind, other = str(service), "nome de serviço (service_name)", "SID"
+    else:
+        name, kind, other = str(url.database or ""), "SID", "nome de serviço"
+    return (
+        f"'{name}' é usado como {kind}; se o listener o recusar, o conector tenta como {other} e passa a usar o "
+        "que foi aceito (o `check` diz qual)."
+    )

@@ -137,7 +137,7 @@ def run_checks(settings: Settings) -> int:
         try:
             verdict = check(settings)
         except Exception as error:  # noqa: BLE001 - a defect is one failed item, never a traceback
-            verdict = Verdict(_ITEMS[check], False, unexpected(error))
+            verdict = Verdict(_ITEMS.get(check, check.__name__), False, unexpected(error))
         verdicts.append(verdict)
         print(verdict.line(), flush=True)
     failed = [v for v in verdicts if v.ok is False]

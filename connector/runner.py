@@ -18,7 +18,7 @@ from connector.readiness_kinds import failure_kinds
 from connector.settings import Settings
 
 log = structlog.get_logger("hoteleitos.runner")
-STOP_BUDGET = 8.0  # seconds the cycle in progress gets after SIGTERM (docker's grace period is 30 s)
+STOP_BUDGET = 5.0  # seconds the cycle in progress gets after SIGTERM (docker's grace period is 30 s)
 
 
 def run_forever(settings: Settings) -> int:

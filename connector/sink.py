@@ -37,7 +37,7 @@ from connector.wire import MAX_BODY, Answer, Interrupted, Undecodable, exchange
 RETRIABLE_STATUSES = {408, 425, 429}
 MAX_BODY_KEPT = MAX_BODY
 MAX_BACKOFF = 30.0
-STOP_GRACE = 5.0  # seconds a push in flight may still finish after SIGTERM (docker waits 30 s in all)
+STOP_GRACE = 3.0  # seconds a push in flight may still finish after SIGTERM (docker waits 30 s in all)
 MIN_UPLOAD_RATE = 100 * 1024  # bytes/s: an attempt's deadline grows with the census it uploads
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 

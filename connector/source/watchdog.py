@@ -37,6 +37,7 @@ class _Watched:
         self.stop: threading.Event | None = None
         self.connections: dict[int, Any] = {}
         self.cursors: dict[int, Any] = {}
+        self.fired = False  # the current read was broken
         self.lock = threading.Lock()
 
 
@@ -60,6 +61,11 @@ def watch(engine: Engine, limit: float) -> None:
         with watched.lock:
             watched.cursors = {id(cursor): cursor}
 
+    def connecting(dialect: Any, *_args: Any) -> None:
+        if watched.fired:  # the read was broken: no new connection in its name (it would wait again)
+            raise dialect.dbapi.OperationalError("the read was cancelled by the connector's watchdog")
+
+    event.listen(engine, "do_connect", connecting, insert=True)
     event.listen(engine, "connect", opened)
     event.listen(engine, "close", closed)
     event.listen(engine, "close_detached", closed)
@@ -95,6 +101,7 @@ class Guard:
 
     def _break(self, reason: str) -> None:
         self.reason = reason
+        self.watched.fired = True
         with self.watched.lock:
             targets = [*self.watched.connections.values()]
             cursors = [*self.watched.cursors.values()]
@@ -111,6 +118,7 @@ def guarded(engine: Engine) -> Iterator[Guard | None]:
     if watched is None:
         yield None
         return
+    watched.fired = False
     guard = Guard(watched)
     thread = threading.Thread(target=guard.run, name="read-watchdog", daemon=True)
     thread.start()

@@ -263,7 +263,8 @@ def test_connection_terminated_mid_fetch_produces_no_snapshot(
         with admin.connect() as db:
             terminate = text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = 'hoteleitos-connector' AND state = 'active' AND pid <> pg_backend_pid()"
+                "WHERE application_name = 'hoteleitos-connector' AND state = 'active' AND pid <> pg_backend_pid() "
+                "AND datname = current_database()"  # other test runs share the server
             )
             assert wait_until(lambda: bool(db.execute(terminate).scalars().all()), timeout=10), reports
         admin.dispose()

@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, layers = load_settings(args.config, args.env_file)
         from connector.logs import configure
 
-        tighten(settings.state_dir)
+        if args.command in ("run", "release", "outbox", "check"):  # the commands that use the state folder
+            tighten(settings.state_dir)
         tighten(settings.log.dir)
         configure(settings.log, secrets=_secrets(settings))
         if args.command in ("run", "release"):
@@ -158,9 +159,20 @@ def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> 
 
 
 def _outbox(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+    import sqlite3
+
     from connector.outbox_cli import outbox_command
 
-    return outbox_command(settings, args.action, args.snapshot_id)
+    try:
+        return outbox_command(settings, args.action, args.snapshot_id)
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        print(  # a write held for SQLite's whole busy timeout: say it, rather than a defect's line
+            "A fila está ocupada por outro processo do conector (um ciclo do agente gravando); nada foi mudado. "
+            "Rode o comando de novo em instantes."
+        )
+        return EXIT_NOT_DELIVERED
 
 
 def _config(settings: Settings, layers: Layers, _args: argparse.Namespace) -> int:

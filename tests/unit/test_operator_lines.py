@@ -129,3 +129,21 @@ def test_exposing_settings_are_warned_except_on_loopback(url: str, verify: bool,
     """http:// or an unverified certificate towards another host: one warning line; loopback: none."""
     warnings = api_warnings(ApiSettings.model_validate({"url": url, "token": "t", "verify_tls": verify}))
     assert (warnings == []) if warned is None else (len(warnings) == 1 and warned in warnings[0])
+
+
+def test_outbox_busy_says_so_instead_of_a_defect(
+    configured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite still locked after its busy timeout (another process writing): a plain sentence, exit 1."""
+    import sqlite3
+
+    from connector import outbox_cli
+
+    def locked(*_args: Any) -> int:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(outbox_cli, "outbox_command", locked)
+    assert main(["outbox", "discard", "x"]) == 1
+    output = capsys.readouterr()
+    assert "A fila está ocupada por outro processo do conector" in output.out
+    assert "falha inesperada" not in output.err

@@ -10,7 +10,6 @@ import re
 import ssl
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -26,29 +25,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from connector.api_checks import HTTP_CHECKS
 from connector.schedule import Schedule
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#]*$")
-_HTTP_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 `token`: header names, auth schemes
-
-
-def api_url_problem(url: str) -> str | None:
-    """Why this API base URL cannot work (http or https, a host, a port in 1-65535; IPv6 in brackets), or None."""
-    invalid = "URL inválida; use o formato https://servidor[:porta] (IPv6 entre colchetes: http://[::1]:8080)."
-    if not url.isprintable() or any(char.isspace() for char in url):
-        return invalid
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as error:
-        return "porta da URL fora do intervalo 1-65535." if "port" in str(error).lower() else invalid
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        return invalid
-    if parts.username is not None or parts.password is not None:
-        return "a URL da API não leva usuário nem senha: o token vai em HOTELEITOS_API_TOKEN."
-    if port == 0:
-        return "porta da URL fora do intervalo 1-65535."
-    return None
 
 
 def problem(message: str) -> PydanticCustomError:
@@ -111,41 +91,13 @@ class ApiSettings(_Group):
         300, le=86400, description="Seconds between attempts after a 401/403 (wrong token)."
     )
 
-    @field_validator("url")
+    @field_validator("url", "path", "auth_header", "auth_scheme")
     @classmethod
-    def _check_url(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        error = api_url_problem(value)
+    def _check_http(cls, value: str, info: ValidationInfo) -> str:
+        value, error = HTTP_CHECKS[str(info.field_name)](value)
         if error:
             raise problem(error)
         return value
-
-    @field_validator("path")
-    @classmethod
-    def _check_path(cls, value: str) -> str:
-        if not value.isascii() or not value.isprintable() or " " in value:
-            raise problem("caminho inválido: sem espaços, acentos nem quebras de linha (ex.: /integracao/censo).")
-        return value if value.startswith("/") else "/" + value
-
-    @field_validator("auth_header")
-    @classmethod
-    def _check_header(cls, value: str) -> str:
-        if not _HTTP_TOKEN.match(value.strip()):
-            raise problem(
-                "nome de cabeçalho inválido: uma palavra de letras, números e hífens, sem espaços nem acentos "
-                "(ex.: Authorization, x-api-key)."
-            )
-        return value.strip()
-
-    @field_validator("auth_scheme")
-    @classmethod
-    def _check_scheme(cls, value: str) -> str:
-        if value.strip() and not _HTTP_TOKEN.match(value.strip()):
-            raise problem(
-                "esquema inválido: uma palavra sem espaços nem acentos (ex.: Bearer, Token), ou vazio para enviar "
-                "só o token."
-            )
-        return value.strip()
 
     _token_file = field_validator("token_file")(_readable_secret_file)
 

@@ -10,11 +10,14 @@ import httpx
 
 from adapters import adapter_for
 from adapters.base import Adapter
+from connector.defects import unexpected
 from connector.errors import SourceError
+from connector.exposure import api_warnings
 from connector.settings import Settings
-from connector.sink import ApiSink
-from connector.source.engine import engine_for
+from connector.sink import HTML_TYPES, ApiSink
+from connector.source.engine import engine_for, oracle_name_used
 from connector.source.urls import safe_url, source_url
+from connector.wire import Interrupted, Undecodable
 
 CHECK_ROWS = 20
 
@@ -43,12 +46,13 @@ def check_database(settings: Settings) -> Verdict:
         return Verdict("Banco e consulta do censo", False, error.message)
     finally:
         engine.dispose()
+    name_kind = oracle_name_used(engine)
     return Verdict(
         "Banco e consulta do censo",
         True,
         f"{safe_url(url)}: consulta do {source.vendor} executada em {reading.duration * 1000:.0f} ms, "
         f"{reading.census.rows_read} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes"
-        f"{_layout_note(adapter)}.",
+        f"{_layout_note(adapter)}." + (f" O listener Oracle aceitou DB_NAME como {name_kind}." if name_kind else ""),
     )
 
 
@@ -73,9 +77,9 @@ def check_api(settings: Settings) -> Verdict:
     item = "API HOTELEITOS"
     try:
         started = time.perf_counter()
-        response = sink.client.get(sink.url, headers=sink.authorization())
+        response = sink.exchange("GET")
         latency = (time.perf_counter() - started) * 1000
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, Interrupted, Undecodable) as error:
         return Verdict(
             item,
             False,
@@ -84,7 +88,15 @@ def check_api(settings: Settings) -> Verdict:
         )
     finally:
         sink.close()
-    status = response.status_code
+    status = response.status
+    if 200 <= status < 300 and response.media_type in HTML_TYPES:
+        return Verdict(
+            item,
+            False,
+            f"{sink.url} respondeu HTTP {status} com uma página HTML: não foi a API HOTELEITOS, algo entre o "
+            "conector e a API respondeu (portal de rede, proxy ou firewall). O token não foi verificado; confira "
+            "HOTELEITOS_API_URL e o proxy (HTTPS_PROXY) com a equipe de rede.",
+        )
     if status in (401, 403):
         return Verdict(
             item,
@@ -136,11 +148,19 @@ def run_checks(settings: Settings) -> int:
             f"fornecedor {adapter.name} — {adapter.title} (consulta {query}), agenda {settings.schedule}.",
         )
     ]
-    print(verdicts[0].line(), flush=True)
+    verdicts += [Verdict("Segurança do envio", None, warning) for warning in api_warnings(settings.api)]
+    for verdict in verdicts:
+        print(verdict.line(), flush=True)
     for check in (check_state, check_database, check_api):
-        verdict = check(settings)
+        try:
+            verdict = check(settings)
+        except Exception as error:  # noqa: BLE001 - a defect is one failed item, never a traceback
+            verdict = Verdict(_ITEMS.get(check, check.__name__), False, unexpected(error))
         verdicts.append(verdict)
         print(verdict.line(), flush=True)
     failed = [v for v in verdicts if v.ok is False]
     print("Resultado: " + ("tudo certo." if not failed else f"{len(failed)} item(ns) com falha."))
     return 1 if failed else 0
+
+
+_ITEMS = {check_state: "Pasta de estado", check_database: "Banco e consulta do censo", check_api: "API HOTELEITOS"}

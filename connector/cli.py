@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from connector.settings import Settings
 
 EXIT_OK, EXIT_NOT_DELIVERED, EXIT_CONFIG = 0, 1, 2
+RELEASE_TURN_WAIT = 3.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,31 +57,54 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo(cycles=None if args.forever else args.cycles, interval=args.interval, patients=args.patients)
     from connector.config import load_settings
+    from connector.defects import unexpected
     from connector.errors import ConfigError
+    from connector.private import private_umask, tighten
 
+    private_umask()  # before anything is written: the outbox and the logs hold patients' data
     try:
         settings, layers = load_settings(args.config, args.env_file)
         from connector.logs import configure
 
+        if args.command in ("run", "release", "outbox", "check"):  # the commands that use the state folder
+            tighten(settings.state_dir)
+        tighten(settings.log.dir)
         configure(settings.log, secrets=_secrets(settings))
+        if args.command in ("run", "release"):
+            _warn_exposure(settings)
         return int(_COMMANDS[args.command](settings, layers, args))
     except ConfigError as error:
         print("Configuração inválida; corrija e rode de novo:", file=sys.stderr)
         for line in error.problems:
             print(f"  - {line}", file=sys.stderr)
         return EXIT_CONFIG
+    except Exception as error:  # noqa: BLE001 - a defect: its type and place, never a traceback
+        print(f"Erro: {unexpected(error)}", file=sys.stderr)
+        return EXIT_NOT_DELIVERED
+
+
+def _warn_exposure(settings: Settings) -> None:
+    from connector.exposure import api_warnings
+    from connector.logs import get_logger
+
+    for warning in api_warnings(settings.api):
+        get_logger("hoteleitos").warning("api_transport_exposed", message=warning)
 
 
 def _secrets(settings: Settings) -> list[str]:
     from sqlalchemy.engine import make_url  # the password alone, as the driver could echo it
 
+    from connector.source.urls import SECRET_QUERY_KEYS
+
     values = [settings.api.token.get_secret_value()] if settings.api.token else []
     if settings.source.url is not None:
         url = settings.source.url.get_secret_value()
         values.append(url)
-        password = make_url(url).password
-        if password:
-            values.append(str(password))
+        parsed = make_url(url)
+        values += [str(parsed.password)] if parsed.password else []
+        for key, value in parsed.query.items():  # ?password=... is a password too
+            if key.lower() in SECRET_QUERY_KEYS:
+                values += list(value) if isinstance(value, tuple) else [value]
     return values
 
 
@@ -120,6 +144,7 @@ def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> 
     from connector.report import describe_cycle
 
     agent = Agent(settings)
+    agent.courier.turn_wait = RELEASE_TURN_WAIT  # a running agent's round: say so rather than wait it out
     try:
         released, dropped = agent.release()
         if released is None:
@@ -140,9 +165,20 @@ def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> 
 
 
 def _outbox(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+    import sqlite3
+
     from connector.outbox_cli import outbox_command
 
-    return outbox_command(settings, args.action, args.snapshot_id)
+    try:
+        return outbox_command(settings, args.action, args.snapshot_id)
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        print(  # a write held for SQLite's whole busy timeout: say it, rather than a defect's line
+            "A fila está ocupada por outro processo do conector (um ciclo do agente gravando); nada foi mudado. "
+            "Rode o comando de novo em instantes."
+        )
+        return EXIT_NOT_DELIVERED
 
 
 def _config(settings: Settings, layers: Layers, _args: argparse.Namespace) -> int:

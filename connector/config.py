@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from dotenv import dotenv_values
 from pydantic import ValidationError
 from pydantic_settings import (
     DotEnvSettingsSource,
@@ -27,6 +26,7 @@ from pydantic_settings import (
 )
 
 from adapters import adapter_for, registry, vendor_names
+from connector.env_checks import read_dotenv, variable_problems, yaml_shape_problems
 from connector.errors import ConfigError
 from connector.incumbent import incumbent_settings
 from connector.settings import Settings
@@ -44,6 +44,7 @@ _TEXTS = {
     "int_from_float": "deve ser um número inteiro.",
     "float_parsing": "deve ser um número.",
     "float_type": "deve ser um número.",
+    "finite_number": "deve ser um número finito (não inf nem nan).",
     "bool_parsing": "deve ser true ou false.",
     "bool_type": "deve ser true ou false.",
     "string_type": "deve ser um texto.",
@@ -91,8 +92,9 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
     dotenv_path = Path(env_file) if env_file else Path(".env")
     if env_file and not dotenv_path.is_file():
         problems.append(f"--env-file: arquivo {dotenv_path} não encontrado.")
-    dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None} if dotenv_path.is_file() else {}
+    dotenv, unreadable = read_dotenv(dotenv_path) if dotenv_path.is_file() else ({}, [])
     environ = {**dotenv, **os.environ}
+    problems += unreadable + variable_problems(environ)
     path = config_path(config, environ)
     yaml_values: dict[str, Any] = {}
     if path is not None and not path.is_file():
@@ -107,13 +109,15 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
         if not isinstance(yaml_values, dict):
             problems.append(invalid)
             yaml_values = {}
+        problems += yaml_shape_problems(yaml_values, path)
     try:
         env_values = EnvSettingsSource(Settings)()
         # The .env file also holds the incumbent's variables: keep only what names our settings.
         from_dotenv = DotEnvSettingsSource(Settings, env_file=dotenv_path)() if dotenv else {}
         dotenv_hoteleitos = {k: v for k, v in from_dotenv.items() if k in Settings.model_fields}
-    except SettingsError as error:
-        problems.append(f"variável de ambiente inválida: {error}.")
+    except SettingsError:  # a group given as (broken) JSON: variable_problems names it
+        if not any("grupo inteiro" in text for text in problems):
+            problems.append("uma variável HOTELEITOS_* tem um valor que não pôde ser lido; confira as variáveis.")
         env_values, dotenv_hoteleitos = {}, {}
     incumbent = incumbent_settings(environ)
     ours = [env_values, dotenv_hoteleitos]

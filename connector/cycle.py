@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from adapters import adapter_for
 from adapters.base import Adapter
 from connector import telemetry
+from connector.auth_pause import AuthPause
 from connector.census import Census
 from connector.delivery import Courier
 from connector.errors import SourceError
@@ -40,6 +41,7 @@ from connector.settings import Settings
 from connector.sink import ApiSink
 from connector.snapshot import Snapshot, build_snapshot
 from connector.source.engine import engine_for
+from connector.source.watchdog import cancel_on
 
 T = TypeVar("T")
 
@@ -67,6 +69,7 @@ class Agent:
             max_pause=settings.schedule.nominal_interval,
         )
         self.courier = Courier(settings, self.outbox, self.sink, self.stop)
+        self.auth_pause = AuthPause(settings.schedule.nominal_interval, settings.source.auth_retry_max)
         self._engine: Engine | None = None
         telemetry.started(settings)
 
@@ -74,6 +77,7 @@ class Agent:
     def engine(self) -> Engine:
         if self._engine is None:
             self._engine = engine_for(self.settings.source, self.settings.timezone)
+            cancel_on(self._engine, self.stop)  # SIGTERM breaks a read in progress
         return self._engine
 
     def close(self) -> None:
@@ -104,12 +108,17 @@ class Agent:
 
     def read(self, report: CycleReport) -> Census | None:
         """Read and normalise the census, or note why it could not be read."""
+        paused = self.auth_pause.waiting()
+        if paused is not None:
+            report.read_error = ReadFailure.of(paused)
+            return None
         try:
             tz = self.settings.tz
             reading = self.adapter.read(self.engine, datetime.now(tz).date(), tz=tz)
         except SourceError as error:
-            report.read_error = ReadFailure.of(error)
+            report.read_error = ReadFailure.of(self.auth_pause.refused(error) if error.kind == "auth" else error)
             return None
+        self.auth_pause.accepted()
         census = reading.census
         report.rows, report.patients, report.extract_seconds = census.rows_read, len(census), reading.duration
         report.issues = census.issues

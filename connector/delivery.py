@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -55,6 +56,7 @@ class Round:
     quarantined: list[str] = field(default_factory=list)  # stored bodies that could not be read back
     unrecorded: list[str] = field(default_factory=list)  # delivered, but the outbox could not note it (disk full)
     paused_for: float | None = None  # seconds left of a pause after a refused token, when the round was skipped
+    busy: bool = False  # another process was delivering from the same state folder: the round was skipped
 
     @property
     def rejected(self) -> list[Failure]:
@@ -66,7 +68,16 @@ class Round:
         texts = [f.message for f in self.failures if not f.rejected]
         if self.paused_for is not None:
             texts.append("envio pausado: a API recusou o token; nova tentativa em breve.")
+        if self.busy:
+            texts.append(BUSY_MESSAGE)
         return texts
+
+
+BUSY_MESSAGE = (
+    "outro processo do conector está enviando desta mesma pasta de estado agora (um ciclo do agente ou um "
+    "`release`); os censos pendentes seguem na fila e vão no próximo ciclo. Acompanhe com "
+    "`hoteleitos-connector outbox`."
+)
 
 
 class Courier:
@@ -78,6 +89,7 @@ class Courier:
         self.sink = sink
         self.stop = stop
         self.paused_until = 0.0
+        self.turn_wait: float | None = None  # seconds to wait for another process's round (None: retry deadline)
         self._lock_path = settings.state_dir / "delivery.lock"
         self._unrecorded: dict[str, Delivered] = {}  # delivered while the disk could not take note: never re-sent
 
@@ -94,7 +106,10 @@ class Courier:
             result.paused_for = self.paused_until - time.monotonic()
             return result
         self._record_unrecorded()
-        with self._turn():
+        with self._turn() as mine:
+            if not mine:
+                result.busy = True
+                return result
             started = time.monotonic()
             going = True
             for entry in self.outbox.entries("pending"):
@@ -170,11 +185,22 @@ class Courier:
         return True
 
     @contextmanager
-    def _turn(self) -> Iterator[None]:
-        """Exclusive use of the outbox's delivery among the processes sharing the state folder."""
-        with open(self._lock_path, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+    def _turn(self) -> Iterator[bool]:
+        """Exclusive use of the outbox's delivery among the processes sharing the state folder; False when
+        another process kept it past `turn_wait` seconds or the agent was stopped meanwhile."""
+        wait = self.turn_wait if self.turn_wait is not None else self.settings.retry_deadline
+        until = time.monotonic() + wait
+        descriptor = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        with open(descriptor, "a+b") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= until or self.stop.wait(0.1):
+                        yield False
+                        return
             try:
-                yield
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)

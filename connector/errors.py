@@ -5,6 +5,7 @@
      ├── SourceError                the HIS database could not give a census
      └── SinkError                  the HOTELEITOS API did not take a snapshot
           ├── RetriableSinkError    408, 425, 429, 5xx, transport failures: try again
+          ├── InterceptedSinkError  a 2xx that is an HTML page: something between us and the API answered
           └── FatalSinkError        the API refused; trying again now would not help
                ├── AuthSinkError            401/403: wrong token, the snapshot is kept
                └── RejectedSnapshotError    any other 4xx: the snapshot is set aside
@@ -67,6 +68,11 @@ class RetriableSinkError(SinkError):
     ) -> None:
         super().__init__(message, status=status, body=body, detail=detail)
         self.retry_after = retry_after
+
+
+class InterceptedSinkError(SinkError):
+    """A 2xx in HTML (a captive portal, a proxy's page): not a delivery. The snapshot stays pending and the round
+    stops (sending it again at once would hand the census to the same intermediary), without a long pause."""
 
 
 class FatalSinkError(SinkError):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from connector.errors import ConfigError
+from connector.httpserve import BoundedHTTPServer
 from connector.settings import Settings
 
 
@@ -106,7 +107,7 @@ class HealthServer:
 
     def __init__(self, host: str, port: int, readiness: Readiness) -> None:
         try:
-            self.server = ThreadingHTTPServer((host, port), _handler(readiness))
+            self.server = BoundedHTTPServer((host, port), _handler(readiness))
         except OSError as error:
             raise ConfigError(
                 [

@@ -99,9 +99,9 @@ def _database(found: Incumbent, environ: Mapping[str, str], dialect: str) -> Non
         found.problems.append((("source", "url"), f"{', '.join(missing)}: obrigatório com DB_DIALECT={dialect}."))
         return
     port = environ.get("DB_PORT", "")
-    if port and not port.isdigit():
+    if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
         found.problems.append(
-            (("source", "url"), "DB_PORT: deve ser um número de porta (ex.: 1521, 5432, 1433, 3306).")
+            (("source", "url"), "DB_PORT: deve ser um número de porta de 1 a 65535 (ex.: 1521, 5432, 1433, 3306).")
         )
         return
     url = incumbent_url(environ, dialect)

@@ -63,7 +63,7 @@ def configure(settings: LogSettings, secrets: Iterable[str] = ()) -> None:
     if settings.dir is not None:
         try:
             settings.dir.mkdir(parents=True, exist_ok=True)
-            file_handler = logging.handlers.RotatingFileHandler(
+            file_handler = _FileHandler(
                 settings.dir / "hoteleitos-connector.log",
                 maxBytes=int(settings.max_megabytes * 1024 * 1024),
                 backupCount=settings.backups,
@@ -88,6 +88,8 @@ def configure(settings: LogSettings, secrets: Iterable[str] = ()) -> None:
         handler.close()
     for handler in handlers:
         root.addHandler(handler)
+    stderr_only = logging.getLogger(STDERR_ONLY)  # what is said about the log file itself
+    stderr_only.handlers, stderr_only.propagate = [handlers[0]], False
     root.setLevel(settings.level.upper())
     for noisy in ("httpx", "httpcore", "apscheduler", "sqlalchemy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -104,6 +106,38 @@ def configure(settings: LogSettings, secrets: Iterable[str] = ()) -> None:
             reason=unwritable,
             message="a pasta de logs não é gravável pelo usuário do conector (uid 10001 na imagem); "
             "os logs seguem só na saída padrão.",
+        )
+
+
+STDERR_ONLY = "hoteleitos.logfile"
+
+
+class _FileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that may fail to be written (a full disk, a volume gone): said once on stderr, and again when
+    it recovers; never the logging module's traceback in the middle of the JSON stream."""
+
+    failing = False
+    _failed_now = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._failed_now = False
+        super().emit(record)
+        if self.failing and not self._failed_now:
+            self.failing = False
+            get_logger(STDERR_ONLY).info("log_file_recovered", file=self.baseFilename)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self._failed_now = True
+        if self.failing:
+            return
+        self.failing = True
+        error = sys.exc_info()[1]
+        get_logger(STDERR_ONLY).warning(
+            "log_file_failed",
+            file=self.baseFilename,
+            reason=getattr(error, "strerror", None) or type(error).__name__,
+            message="não foi possível gravar o arquivo de log (disco cheio ou volume indisponível); os logs "
+            "seguem na saída padrão. Libere espaço em HOTELEITOS_LOG_DIR.",
         )
 
 

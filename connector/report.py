@@ -8,9 +8,10 @@ from pydantic import SecretStr
 
 from adapters import adapter_for, registry
 from connector.config import Layers, flatten
+from connector.exposure import api_warnings
 from connector.outcome import CycleReport
 from connector.settings import Settings
-from connector.source.urls import safe_url
+from connector.source.urls import oracle_name_kind, safe_url
 from connector.telemetry import recovery_message
 
 
@@ -87,6 +88,9 @@ def describe_config(settings: Settings, layers: Layers) -> str:
             lines.append(f"  source.{key} = {_shown(('source', key), value)} — {layers.origin(('source', key))}")
     query = settings.source.query_file or f"adapters/{adapter.name}/census.sql"
     lines.append(f"Consulta do censo: {query} (guia: {adapter.guide}).")
+    oracle = oracle_name_kind(settings.source.url.get_secret_value()) if settings.source.url else None
+    lines += [f"Oracle: {oracle}"] if oracle else []
+    lines += [f"Atenção: {warning}" for warning in api_warnings(settings.api)]
     known = "; ".join(f"{name} — {other.title}" for name, other in registry().items())
     lines.append(f"Fornecedores disponíveis (HOTELEITOS_SOURCE_VENDOR): {known}.")
     return "\n".join(lines)

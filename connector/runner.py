@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import threading
 from datetime import datetime
@@ -12,10 +14,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from connector.cycle import Agent
 from connector.health import HealthServer, Readiness
+from connector.readiness_kinds import failure_kinds
 from connector.settings import Settings
 from connector.telemetry import recovery_message
 
 log = structlog.get_logger("hoteleitos.runner")
+STOP_BUDGET = 5.0  # seconds the cycle in progress gets after SIGTERM (docker's grace period is 30 s)
 
 
 def run_forever(settings: Settings) -> int:
@@ -28,17 +32,24 @@ def run_forever(settings: Settings) -> int:
         health = HealthServer(settings.health.host, settings.health.port, readiness)
         health.start()
 
+    idle = threading.Event()
+    idle.set()
+
     def cycle() -> None:
-        report = agent.cycle()
-        readiness.update(
-            delivered=bool(report.delivered),
-            depth=report.depth,
-            error=report.errors[-1] if report.errors else None,
-            held_note=report.guard_note,
-            recovery=(
-                (report.recoveries[-1].at, recovery_message(report.recoveries[-1])) if report.recoveries else None
-            ),
-        )
+        idle.clear()
+        try:
+            report = agent.cycle()
+            readiness.update(
+                delivered=bool(report.delivered),
+                depth=report.depth,
+                error=failure_kinds(report),
+                held_note=report.guard_note,
+                recovery=(
+                    (report.recoveries[-1].at, recovery_message(report.recoveries[-1])) if report.recoveries else None
+                ),
+            )
+        finally:
+            idle.set()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("stop_requested", signal=signal.Signals(signum).name)
@@ -66,9 +77,24 @@ def run_forever(settings: Settings) -> int:
     try:
         stop.wait()
     finally:
-        scheduler.shutdown(wait=True)
+        scheduler.shutdown(wait=False)
+        finished = idle.wait(STOP_BUDGET)  # the read and the push were told to stop: they end within seconds
         if health is not None:
             health.stop()
+        if not finished:
+            _abandon_cycle()
         agent.close()
         log.info("connector_stopped")
     return 0
+
+
+def _abandon_cycle() -> None:
+    """A cycle still blocked in a driver call nothing can interrupt (a connection being opened to a silent
+    host): exit without it. Whatever was stored is in the outbox (every write is a committed transaction)."""
+    log.warning(
+        "stop_forced",
+        budget_s=STOP_BUDGET,
+        message="o ciclo em andamento não terminou a tempo e foi abandonado; os censos guardados seguem na fila.",
+    )
+    logging.shutdown()
+    os._exit(0)

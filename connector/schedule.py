@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 _UNITS = {"s": 1, "m": 60, "h": 3600}
+MAX_INTERVAL = 86400
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$", re.IGNORECASE)
 _CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 # Cron counts weekdays from Sunday = 0 (and 7); APScheduler 3 counts from Monday = 0: hand it names instead.
@@ -53,6 +54,8 @@ class Schedule:
             seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
             if seconds < 1:
                 raise ValueError("o intervalo mínimo é 1s.")
+            if seconds > MAX_INTERVAL:
+                raise ValueError("o intervalo máximo é 24h (um censo mais velho que isso não serve ao mapa de leitos).")
             return cls(text=text.strip(), interval=seconds)
         fields = text.split()
         if len(fields) == 5:

@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from connector.api_checks import HTTP_CHECKS
 from connector.schedule import Schedule
 from connector.text import canonical_codec
 
@@ -65,7 +66,7 @@ def _secret(value: SecretStr | None, file: Path | None) -> SecretStr | None:
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False)
 
 
 class ApiSettings(_Group):
@@ -80,29 +81,24 @@ class ApiSettings(_Group):
     body_format: Literal["envelope", "array"] = Field(
         "envelope", description="`envelope` (snapshot_id, captured_at, count, pacientes) or bare `array`."
     )
-    connect_timeout: PositiveFloat = Field(10, description="Seconds to establish the connection.")
-    read_timeout: PositiveFloat = Field(30, description="Seconds to wait for the API's answer.")
+    connect_timeout: PositiveFloat = Field(10, le=300, description="Seconds to establish the connection.")
+    read_timeout: PositiveFloat = Field(30, le=3600, description="Seconds to wait for the API's answer.")
     verify_tls: bool = Field(True, description="Verify the API's TLS certificate (keep it on).")
     ca_bundle: Path | None = Field(None, description="PEM file of extra CAs (TLS-inspecting firewalls).")
     retry_deadline: PositiveFloat | None = Field(
-        None, description="Seconds of retries within one cycle; default the schedule interval, at most 60."
+        None, le=86400, description="Seconds of retries within one cycle; default the schedule interval, at most 60."
     )
     auth_retry_interval: PositiveFloat = Field(
-        300, description="Seconds between attempts after a 401/403 (wrong token)."
+        300, le=86400, description="Seconds between attempts after a 401/403 (wrong token)."
     )
 
-    @field_validator("url")
+    @field_validator("url", "path", "auth_header", "auth_scheme")
     @classmethod
-    def _check_url(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if not re.match(r"^https?://[^/\s:]+(:\d+)?(/\S*)?$", value):
-            raise problem("URL inválida; use o formato https://servidor[:porta].")
+    def _check_http(cls, value: str, info: ValidationInfo) -> str:
+        value, error = HTTP_CHECKS[str(info.field_name)](value)
+        if error:
+            raise problem(error)
         return value
-
-    @field_validator("path")
-    @classmethod
-    def _check_path(cls, value: str) -> str:
-        return value if value.startswith("/") else "/" + value
 
     _token_file = field_validator("token_file")(_readable_secret_file)
 
@@ -113,9 +109,9 @@ class ApiSettings(_Group):
         if token is None:
             raise problem("obrigatório: informe o token de integração do hospital (ou HOTELEITOS_API_TOKEN_FILE).")
         text = token.get_secret_value().strip()
-        if not text.isascii() or not text.isprintable():
+        if not text.isascii() or not text.isprintable() or " " in text:
             raise problem(
-                "o token tem caracteres que não cabem num cabeçalho HTTP (acentos ou quebras de linha); "
+                "o token tem caracteres que não cabem num cabeçalho HTTP (acentos, espaços ou quebras de linha); "
                 "confira o valor copiado."
             )
         return SecretStr(text)
@@ -141,7 +137,7 @@ class SourceSettings(_Group):
     declares and validates them (`adapters.<vendor>.Options`), so they are kept here as extras.
     """
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, allow_inf_nan=False)
 
     vendor: str = Field(
         description="HIS vendor: the name of a folder under adapters/ (mv, wareline, sigho, custom...)."
@@ -161,8 +157,14 @@ class SourceSettings(_Group):
         description="Only for databases that mislabel their text: the encoding to decode it with "
         "(default: automatic, per value: UTF-8, else Windows-1252, else Latin-1).",
     )
-    connect_timeout: PositiveFloat = Field(15, description="Seconds to connect to the database.")
-    query_timeout: PositiveFloat = Field(60, description="Seconds the census query may run.")
+    connect_timeout: PositiveFloat = Field(15, le=300, description="Seconds to connect to the database.")
+    query_timeout: PositiveFloat = Field(60, le=3600, description="Seconds the census query may run.")
+    auth_retry_max: PositiveFloat = Field(
+        900,
+        le=86400,
+        description="Most seconds between reads while the database refuses the user or password (the wait "
+        "doubles from a minute up to this), so that the account's lockout policy is never tripped.",
+    )
 
     @field_validator("vendor")
     @classmethod
@@ -225,9 +227,9 @@ class GuardSettings(_Group):
 
     enabled: bool = Field(True, description="Hold suspicious censuses (keep it on).")
     share: float = Field(0.5, gt=0, lt=1, description="Shrink share, against the newest accepted census, that holds.")
-    min: PositiveInt = Field(10, description="Fewest lost patients that can hold a census.")
+    min: PositiveInt = Field(10, le=1_000_000, description="Fewest lost patients that can hold a census.")
     confirmations: PositiveInt = Field(
-        3, description="Further consecutive held cycles, agreeing with the first held one, that confirm it."
+        3, le=1000, description="Further consecutive held cycles, agreeing with the first held one, that confirm it."
     )
     confirm_seconds: float = Field(
         60, ge=0, le=86400, description="Seconds the held cycles must span, from the first, before confirming."
@@ -241,10 +243,14 @@ class OutboxSettings(_Group):
     """Snapshots waiting for delivery, kept on disk under the state directory."""
 
     collapse_backlog: bool = Field(False, description="After an outage send only the latest snapshot.")
-    max_count: PositiveInt = Field(5000, description="Most snapshots kept; beyond it the oldest is dropped.")
-    max_age_hours: PositiveFloat = Field(72, description="Oldest snapshot kept, in hours.")
-    max_megabytes: PositiveFloat = Field(1024, description="Most disk space of pending snapshots, in MB.")
-    ready_max_pending: PositiveInt = Field(10, description="/readyz fails when more snapshots are waiting.")
+    max_count: PositiveInt = Field(
+        5000, le=1_000_000, description="Most snapshots kept; beyond it the oldest is dropped."
+    )
+    max_age_hours: PositiveFloat = Field(72, le=8760, description="Oldest snapshot kept, in hours.")
+    max_megabytes: PositiveFloat = Field(1024, le=1_048_576, description="Most disk space of pending snapshots, in MB.")
+    ready_max_pending: PositiveInt = Field(
+        10, le=1_000_000, description="/readyz fails when more snapshots are waiting."
+    )
 
 
 class HealthSettings(_Group):
@@ -254,6 +260,7 @@ class HealthSettings(_Group):
     port: int = Field(8080, ge=0, le=65535, description="Port of the health server; 0 turns it off.")
     ready_window: PositiveFloat | None = Field(
         None,
+        le=604_800,
         description="Seconds since the last delivered cycle for /readyz; default 3 intervals, at least 60.",
     )
 
@@ -264,8 +271,8 @@ class LogSettings(_Group):
     format: Literal["auto", "json", "console"] = Field("auto", description="auto: console on a terminal, JSON else.")
     level: Literal["debug", "info", "warning", "error"] = Field("info", description="Lowest level logged.")
     dir: Path | None = Field(None, description="Folder for rotating log files (e.g. /app/log); empty: none.")
-    max_megabytes: PositiveFloat = Field(10, description="Size of one log file before it rotates.")
-    backups: PositiveInt = Field(10, description="Rotated log files kept.")
+    max_megabytes: PositiveFloat = Field(10, le=10_240, description="Size of one log file before it rotates.")
+    backups: PositiveInt = Field(10, le=1000, description="Rotated log files kept.")
 
 
 class Settings(BaseSettings):
@@ -277,6 +284,7 @@ class Settings(BaseSettings):
         env_nested_max_split=1,
         extra="forbid",
         frozen=True,
+        allow_inf_nan=False,
     )
 
     api: ApiSettings = Field(default_factory=dict, validate_default=True, description="HOTELEITOS API.")
@@ -295,6 +303,10 @@ class Settings(BaseSettings):
     @field_validator("schedule", mode="before")
     @classmethod
     def _parse_schedule(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Schedule):
+            raise problem(
+                "deve ser um texto: um intervalo (30s, 1m) ou um cron (*/30 * * * * *), não um grupo de chaves."
+            )
         if isinstance(value, str | int | float):
             try:
                 return Schedule.parse(str(value))

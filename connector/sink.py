@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from tenacity import (
@@ -24,16 +25,21 @@ from connector import __version__
 from connector.errors import (
     AuthSinkError,
     FatalSinkError,
+    InterceptedSinkError,
     RejectedSnapshotError,
     RetriableSinkError,
     SinkError,
 )
 from connector.settings import ApiSettings
 from connector.snapshot import Snapshot
+from connector.wire import MAX_BODY, Answer, Interrupted, Undecodable, exchange
 
 RETRIABLE_STATUSES = {408, 425, 429}
-MAX_BODY_KEPT = 64 * 1024
+MAX_BODY_KEPT = MAX_BODY
 MAX_BACKOFF = 30.0
+STOP_GRACE = 3.0  # seconds a push in flight may still finish after SIGTERM (docker waits 30 s in all)
+MIN_UPLOAD_RATE = 100 * 1024  # bytes/s: an attempt's deadline grows with the census it uploads
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,21 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
-def classify(response: httpx.Response) -> None:
-    """Raise the `SinkError` this response means; return quietly on 2xx."""
-    status = response.status_code
+def classify(response: httpx.Response | Answer) -> None:
+    """Raise the `SinkError` this answer means; return quietly on a 2xx from the API itself."""
+    if isinstance(response, httpx.Response):
+        response = Answer(response.status_code, response.headers, response.text[:MAX_BODY_KEPT])
+    status, body = response.status, response.body
     if 200 <= status < 300:
+        if response.media_type in HTML_TYPES:
+            raise InterceptedSinkError(
+                f"a resposta (HTTP {status}, {response.media_type}) não veio da API HOTELEITOS: algo entre o conector "
+                "e a API respondeu (portal de rede, proxy ou firewall). O censo fica na fila; confira "
+                "HOTELEITOS_API_URL e o proxy (HTTPS_PROXY) com a equipe de rede.",
+                status=status,
+                detail="html_answer",
+            )
         return
-    body = response.text[:MAX_BODY_KEPT]
     if status in (401, 403):
         raise AuthSinkError(
             f"a API recusou o token (HTTP {status}); confira HOTELEITOS_API_TOKEN (ou API_TOKEN) com a equipe "
@@ -81,7 +96,7 @@ def classify(response: httpx.Response) -> None:
         )
     if 300 <= status < 400:
         raise FatalSinkError(
-            f"a API redirecionou (HTTP {status}) para {response.headers.get('Location', '?')}; ajuste "
+            f"a API redirecionou (HTTP {status}) para {response.headers.get('Location', '?')[:200]}; ajuste "
             "HOTELEITOS_API_URL/HOTELEITOS_API_PATH para o endereço final.",
             status=status,
         )
@@ -93,7 +108,20 @@ def classify(response: httpx.Response) -> None:
     )
 
 
-def _transport_error(error: httpx.HTTPError) -> SinkError:
+def _transport_error(error: Exception, deadline: float) -> SinkError:
+    if isinstance(error, Interrupted) and error.reason == "stop":
+        return RetriableSinkError(
+            "envio interrompido pela parada do conector; o censo fica na fila e vai no próximo início.",
+            detail="stopped",
+        )
+    if isinstance(error, Interrupted):
+        return RetriableSinkError(
+            f"a API não completou a resposta em {deadline:.0f}s (HOTELEITOS_API_CONNECT_TIMEOUT + "
+            "HOTELEITOS_API_READ_TIMEOUT); a tentativa foi cortada e o censo segue na fila.",
+            detail="deadline",
+        )
+    if isinstance(error, Undecodable):
+        error = httpx.DecodingError(f"corpo {error} corrompido")
     text = str(error)
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
         return FatalSinkError(
@@ -130,7 +158,9 @@ class ApiSink:
             verify=verify,
             trust_env=True,
             follow_redirects=False,
-            headers={"User-Agent": f"hoteleitos-connector/{__version__}"},
+            # A fresh connection per attempt: its socket is the one the deadline cuts (pushes are minutes apart).
+            limits=httpx.Limits(max_keepalive_connections=0),
+            headers={"User-Agent": f"hoteleitos-connector/{__version__}", "Accept-Encoding": "identity"},
         )
 
     def close(self) -> None:
@@ -154,14 +184,41 @@ class ApiSink:
             **self.authorization(),
         }
 
+    def attempt_deadline(self, size: int = 0) -> float:
+        """Seconds one attempt may take in all: connect, upload (at a slow link's pace) and the whole answer."""
+        return self.api.connect_timeout + self.api.read_timeout + size / MIN_UPLOAD_RATE
+
+    def redact(self, text: str) -> str:
+        """An answer's text without the token (some APIs and proxies echo the request's headers)."""
+        assert self.api.token is not None
+        token = self.api.token.get_secret_value()
+        for form in {token, quote(token, safe="")}:
+            text = text.replace(form, "***")
+        return text
+
+    def exchange(self, method: str, snapshot: Snapshot | None = None) -> Answer:
+        """One bounded request to the push URL (see `connector.wire`); the answer's body without the token."""
+        headers = self._headers(snapshot) if snapshot is not None else self.authorization()
+        answer = exchange(
+            self.client,
+            method,
+            self.url,
+            content=snapshot.parts if snapshot is not None else None,
+            headers=headers,
+            deadline=self.attempt_deadline(snapshot.size if snapshot is not None else 0),
+            stop=self.stop,
+            grace=STOP_GRACE if snapshot is not None else 0.0,
+        )
+        return Answer(answer.status, answer.headers, self.redact(answer.body))
+
     def send(self, snapshot: Snapshot) -> Delivery:
         """One attempt, no retry."""
         started = time.perf_counter()
         try:
-            response = self.client.post(self.url, content=snapshot.parts, headers=self._headers(snapshot))
-            classify(response)
-        except httpx.HTTPError as error:  # transport failures, and answers that cannot even be decoded
-            failure = _transport_error(error)
+            answer = self.exchange("POST", snapshot)
+            classify(answer)
+        except (httpx.HTTPError, Interrupted, Undecodable) as error:  # the network, a cut, a broken answer
+            failure = _transport_error(error, self.attempt_deadline(snapshot.size))
             self._report(snapshot, None, failure, started)
             raise failure from None
         except SinkError as error:
@@ -170,8 +227,8 @@ class ApiSink:
             self._report(snapshot, error.status, error, started)
             raise
         latency = time.perf_counter() - started
-        self._report(snapshot, response.status_code, None, started)
-        return Delivery(status=response.status_code, attempts=1, latency=latency)
+        self._report(snapshot, answer.status, None, started)
+        return Delivery(status=answer.status, attempts=1, latency=latency)
 
     def _report(self, snapshot: Snapshot, status: int | None, error: SinkError | None, started: float) -> None:
         if self.on_attempt is not None:
@@ -206,8 +263,9 @@ _backoff = wait_exponential_jitter(max=MAX_BACKOFF, jitter=1)
 
 
 def _wait_backoff_or_retry_after(state: RetryCallState) -> float:
-    """Exponential backoff with jitter, but never sooner than the API's Retry-After."""
+    """Exponential backoff with jitter; a Retry-After only lengthens it (`0` or a past date never shortens it)."""
     error = state.outcome.exception() if state.outcome else None
+    backoff = float(_backoff(state))
     if isinstance(error, RetriableSinkError) and error.retry_after is not None:
-        return max(error.retry_after, 0.1)  # beyond the deadline, stop_before_delay ends the cycle's retries
-    return float(_backoff(state))
+        return max(error.retry_after, backoff)  # beyond the deadline, stop_before_delay ends the cycle's retries
+    return backoff

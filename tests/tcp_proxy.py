@@ -8,13 +8,16 @@ import threading
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to `target`; `cut()` drops every connection and refuses new ones."""
+    """Forwards 127.0.0.1:<port> to `target`; `cut()` drops every connection and refuses new ones; `silence()`
+    keeps every connection open but forwards nothing more, either way (a network that drops packets: TCP
+    still says nothing is wrong, no answer ever comes)."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
         self.port = 0
+        self.silent = False
         self._listen()
 
     def _listen(self) -> None:
@@ -28,6 +31,11 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self.silent:  # accepted, then never a byte through
+                with self.lock:
+                    self.sockets.append(client)
+                threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
+                continue
             try:
                 upstream = socket.create_connection(self.target)
             except OSError:
@@ -39,10 +47,16 @@ class TcpProxy:
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
     @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _swallow(client: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while client.recv(65536):
+                pass
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.silent:
+                    sink.sendall(data)
         except OSError:
             pass
         finally:
@@ -64,6 +78,10 @@ class TcpProxy:
 
     def restore(self) -> None:
         self._listen()
+
+    def silence(self) -> None:
+        """The network drops every packet from now on, without a reset or a refusal."""
+        self.silent = True
 
     def close(self) -> None:
         self.cut()

@@ -6,10 +6,12 @@ on PostgreSQL never needs the ODBC libraries.
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
@@ -22,8 +24,10 @@ from connector.source.text import (
     sqlite_text,
 )
 from connector.source.urls import source_url
+from connector.source.watchdog import GRACE, watch
 
 APPLICATION_NAME = "hoteleitos-connector"
+log = structlog.get_logger("hoteleitos.source")
 
 
 def _connect_args(driver: str, connect_timeout: float, query_timeout: float) -> dict[str, Any]:
@@ -33,13 +37,19 @@ def _connect_args(driver: str, connect_timeout: float, query_timeout: float) -> 
     where the server knows it), and UTF-8 on the wire whatever the database's own encoding.
     """
     if driver == "psycopg":
-        return {"connect_timeout": max(1, round(connect_timeout)), "client_encoding": "UTF8"}
+        return {
+            "connect_timeout": max(1, round(connect_timeout)),
+            "client_encoding": "UTF8",
+            # A peer gone silent is noticed by the kernel too: probes after 5 s idle, given up 10 s unanswered.
+            **{"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3},
+            "tcp_user_timeout": 10_000,
+        }
     if driver == "pymysql":
-        return {"connect_timeout": connect_timeout, "read_timeout": query_timeout + 5}
+        return {"connect_timeout": connect_timeout, "read_timeout": query_timeout + 5, "write_timeout": query_timeout}
     if driver == "pyodbc":
         return {"timeout": max(1, round(connect_timeout)), "readonly": True}
     if driver == "oracledb":
-        return {"tcp_connect_timeout": connect_timeout}
+        return {"tcp_connect_timeout": connect_timeout, "expire_time": 1}  # expire_time: probes every minute
     return {}
 
 
@@ -58,10 +68,12 @@ def create_source_engine(
         parsed, connect_args=_connect_args(parsed.get_driver_name(), connect_timeout, query_timeout), **options
     )
     if parsed.get_backend_name() == "oracle":
-        event.listen(engine, "do_connect", _oracle_sid_or_service_name)
+        _ORACLE_NAMES[engine] = OracleName()
+        event.listen(engine, "do_connect", _ORACLE_NAMES[engine])
     event.listen(engine, "connect", _session_setup(engine, query_timeout, timezone))
     if parsed.get_driver_name() == "psycopg":
         event.listen(engine, "before_cursor_execute", before_execute_ascii, retval=True)
+    watch(engine, connect_timeout + query_timeout + GRACE)
     return engine
 
 
@@ -141,20 +153,45 @@ def _utc_offset(timezone: str) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def _oracle_sid_or_service_name(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
-    """Connect with the name as given; if the listener does not know it, try it as the other kind.
+_ORACLE_NAMES: weakref.WeakKeyDictionary[Engine, OracleName] = weakref.WeakKeyDictionary()
+
+
+class OracleName:
+    """Connect with the name as given; if the listener does not know it, try it as the other kind, and keep
+    using the kind it accepted (no refused attempt in the listener's log for every later connection).
 
     The incumbent's DB_NAME holds an SID on some hospitals and a service name on others.
     """
-    try:
-        return dialect.dbapi.connect(*cargs, **cparams)
-    except dialect.dbapi.DatabaseError as error:
+
+    def __init__(self) -> None:
+        self.swap: tuple[str, str] | None = None  # (what the URL says, what the listener accepted)
+
+    @property
+    def used(self) -> str | None:
+        """`SID` or `SERVICE_NAME` once the listener refused the URL's kind and accepted the other."""
+        return None if self.swap is None else self.swap[1].rstrip("=")
+
+    def __call__(self, dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
         dsn = str(cparams.get("dsn", ""))
-        code = str(error)
-        if "ORA-12514" in code and "SERVICE_NAME=" in dsn:
-            swapped = dsn.replace("SERVICE_NAME=", "SID=")
-        elif "ORA-12505" in code and "SID=" in dsn:
-            swapped = dsn.replace("SID=", "SERVICE_NAME=")
-        else:
-            raise
-        return dialect.dbapi.connect(*cargs, **{**cparams, "dsn": swapped})
+        if self.swap is not None and self.swap[0] in dsn:
+            return dialect.dbapi.connect(*cargs, **{**cparams, "dsn": dsn.replace(*self.swap)})
+        try:
+            return dialect.dbapi.connect(*cargs, **cparams)
+        except dialect.dbapi.DatabaseError as error:
+            code = str(error)
+            if "ORA-12514" in code and "SERVICE_NAME=" in dsn:
+                swap = ("SERVICE_NAME=", "SID=")
+            elif "ORA-12505" in code and "SID=" in dsn:
+                swap = ("SID=", "SERVICE_NAME=")
+            else:
+                raise
+            connection = dialect.dbapi.connect(*cargs, **{**cparams, "dsn": dsn.replace(*swap)})
+            self.swap = swap
+            log.info("oracle_name_kind", used=self.used)
+            return connection
+
+
+def oracle_name_used(engine: Engine) -> str | None:
+    """`SID` or `SERVICE_NAME` when this engine's connections use the other kind than the URL's; else None."""
+    name = _ORACLE_NAMES.get(engine)
+    return None if name is None else name.used

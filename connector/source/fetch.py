@@ -13,8 +13,10 @@ from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
 
+from connector.errors import SourceError
 from connector.source.errors import translate
 from connector.source.text import TEXT_ENCODING
+from connector.source.watchdog import Guard, guarded
 
 BATCH_ROWS = 5000
 T = TypeVar("T")
@@ -38,17 +40,33 @@ def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], con
     the chance to turn part of a result into a census. Returns what `consume` returned and the seconds taken.
     """
     started = time.perf_counter()
-    try:
+    with guarded(engine) as guard:
         try:
-            value = _read(engine, statement, parameters, consume)
+            try:
+                value = _read(engine, statement, parameters, consume)
+            except SQLAlchemyError as error:
+                if not _unrepresentable_dates(engine, error) or (guard and guard.reason):
+                    raise
+                _LENIENT_DATES.add(engine)  # from now on this database's dates are loaded leniently
+                value = _read(engine, statement, parameters, consume)
         except SQLAlchemyError as error:
-            if not _unrepresentable_dates(engine, error):
-                raise
-            _LENIENT_DATES.add(engine)  # from now on this database's dates are loaded leniently
-            value = _read(engine, statement, parameters, consume)
-    except SQLAlchemyError as error:
-        raise translate(error, engine.url, statement.text) from None
+            if guard is not None and guard.reason is not None:
+                raise _cut(guard) from None
+            raise translate(error, engine.url, statement.text) from None
     return value, time.perf_counter() - started
+
+
+def _cut(guard: Guard) -> SourceError:
+    """Why the watchdog broke the read (see `connector.source.watchdog`)."""
+    if guard.reason == "stop":
+        return SourceError("leitura do censo interrompida pela parada do conector.", kind="stopped")
+    return SourceError(
+        f"o banco não respondeu em {guard.limit:.0f}s (HOTELEITOS_SOURCE_CONNECT_TIMEOUT + "
+        "HOTELEITOS_SOURCE_QUERY_TIMEOUT + folga): a leitura foi cortada deste lado e o censo deste ciclo "
+        "descartado. Confira a rede até o banco (firewall ou VPN que descarta pacotes) e a carga do servidor.",
+        kind="timeout",
+        detail="client_deadline",
+    )
 
 
 def _read(engine: Engine, statement: TextClause, parameters: dict[str, Any], consume: Consumer[T]) -> T:

@@ -30,6 +30,8 @@ INCUMBENT_DIALECTS: dict[str, tuple[str, int | None]] = {
     "mssql": ("mssql+pyodbc", 1433),
     "sqlite": ("sqlite", None),
 }
+# Query-string parameters that drivers take as credentials (`?password=` is as secret as the password).
+SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token", "access_token"})
 ODBC_PREFERENCE = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
 
 
@@ -49,6 +51,13 @@ def check_url(url: str) -> str | None:
         parsed = source_url(url)
     except (ArgumentError, ValueError):
         return "URL de banco inválida; formato: dialeto+driver://usuario:senha@servidor:porta/banco."
+    if "@" in (parsed.host or ""):  # the password's tail would be taken for the host, and shown as one
+        return (
+            "a senha (ou o usuário) da URL do banco tem '@' sem codificação; escreva-o como %40 "
+            "(ex.: senha p@ss vira p%40ss) ou use DB_PASS, que não precisa de codificação."
+        )
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        return "porta do banco fora do intervalo 1-65535; confira a URL do banco (ou DB_PORT)."
     try:
         parsed.get_dialect()
     except NoSuchModuleError:
@@ -62,8 +71,10 @@ def check_url(url: str) -> str | None:
 
 
 def safe_url(url: URL | str) -> str:
-    """The URL without its password, for messages and `config`."""
-    return (make_url(url) if isinstance(url, str) else url).render_as_string(hide_password=True)
+    """The URL without its password (nor a password given in its query string), for messages and `config`."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    hidden = {key: "MASKED" for key in parsed.query if key.lower() in SECRET_QUERY_KEYS}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("=MASKED", "=***")
 
 
 def odbc_driver() -> str:
@@ -83,6 +94,10 @@ def incumbent_url(environ: Mapping[str, str], dialect: str) -> URL:
     if dialect == "sqlite":
         return URL.create("sqlite", database=environ.get("DB_NAME"))
     port = environ.get("DB_PORT")
+    host = environ.get("DB_HOST") or None
+    if dialect == "mssql" and host and "\\" in host:
+        # A named instance (server\INSTANCE): SQL Server Browser gives its port; appending one would miss it.
+        port, default_port = None, None
     query: dict[str, str] = {}
     database: str | None = environ.get("DB_NAME")
     if dialect == "native_oracle":
@@ -97,8 +112,25 @@ def incumbent_url(environ: Mapping[str, str], dialect: str) -> URL:
         driver,
         username=environ.get("DB_USER") or None,
         password=environ.get("DB_PASS") or None,
-        host=environ.get("DB_HOST") or None,
+        host=host,
         port=int(port) if port else default_port,
         database=database,
         query=query,
+    )
+
+
+def oracle_name_kind(text: str) -> str | None:
+    """How an Oracle URL names the database (service name or SID) and what the engine does when the listener
+    refuses that kind, for `config`; None for other databases."""
+    url = source_url(text)
+    if url.get_backend_name() != "oracle":
+        return None
+    service = url.query.get("service_name")
+    if service:
+        name, kind, other = str(service), "nome de serviço (service_name)", "SID"
+    else:
+        name, kind, other = str(url.database or ""), "SID", "nome de serviço"
+    return (
+        f"'{name}' é usado como {kind}; se o listener o recusar, o conector tenta como {other} e passa a usar o "
+        "que foi aceito (o `check` diz qual)."
     )

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from connector.source.engine import _oracle_sid_or_service_name
+from connector.source.engine import OracleName
 from connector.source.errors import translate
 
 SQL = "SELECT 1 FROM DBAMV.ATENDIME a JOIN DBAMV.PACIENTE p ON 1 = 1"
@@ -117,7 +117,7 @@ def test_oracle_service_name_falls_back_to_sid() -> None:
     """DB_NAME holding an SID still connects: the service-name attempt is retried as an SID."""
     dialect = type("Dialect", (), {"dbapi": FakeOracle()})()
     dsn = "(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=h)(PORT=1521))(CONNECT_DATA=(SERVICE_NAME=PROD)))"
-    assert _oracle_sid_or_service_name(dialect, None, (), {"dsn": dsn, "user": "u"}) == "connection"
+    assert OracleName()(dialect, None, (), {"dsn": dsn, "user": "u"}) == "connection"
     assert [("SID=PROD" in d) for d in dialect.dbapi.dsns] == [False, True]
 
 

@@ -1,0 +1,162 @@
+"""Peers that answer badly on purpose: a database that refuses the password (a lockout policy waits), an API
+whose answer is a compressed bomb, a captive portal's HTML page. Real MariaDB, real sockets on 127.0.0.1,
+the connector as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+
+from connector.census import FIELDS
+from connector.wire import MAX_BODY
+from tests.conftest import ROOT, events, run_cli
+from tests.hostile import HostileApi, gzip_bomb, response
+from tests.integration.test_operations import Agent
+from tests.receivers import ScriptedReceiver, wait_until
+from tests.services import mariadb_user
+
+TOKEN = "tok-hostile-77aa"
+ONE_PATIENT = "SELECT " + ", ".join(
+    "'1' AS cod_ocorrencia" if name == "cod_ocorrencia" else f"NULL AS {name}" for name in FIELDS
+)
+
+
+@pytest.fixture
+def agents() -> Iterator[list[Agent]]:
+    started: list[Agent] = []
+    yield started
+    for agent in started:
+        if agent.process.poll() is None:
+            agent.process.kill()
+            agent.process.communicate()
+
+
+def env_for(url: URL, api: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    tmp_path.mkdir(exist_ok=True)
+    query = tmp_path / "censo.sql"
+    query.write_text(ONE_PATIENT, encoding="utf-8")
+    return {
+        "HOTELEITOS_API_URL": api,
+        "HOTELEITOS_API_TOKEN": TOKEN,
+        "HOTELEITOS_SOURCE_VENDOR": "custom",
+        "HOTELEITOS_SOURCE_URL": url.render_as_string(hide_password=False),
+        "HOTELEITOS_SOURCE_QUERY_FILE": str(query),
+        "HOTELEITOS_STATE_DIR": str(tmp_path / "state"),
+        "HOTELEITOS_LOG_FORMAT": "json",
+        **extra,
+    }
+
+
+def test_a_refused_password_is_not_tried_every_cycle(
+    mariadb_url: URL, receiver: ScriptedReceiver, tmp_path: Path, agents: list[Agent]
+) -> None:
+    """Cycles every second for 6 s with a wrong password: one login attempt, then cycles that say the read is
+    paused, for how long and why (a lockout policy counts failed logins)."""
+    with mariadb_user(mariadb_url, "senha-certa-1", "*") as reader:
+        env = env_for(reader.set(password="senha-errada-2"), receiver.url, tmp_path, HOTELEITOS_SCHEDULE="1s")
+        agent = Agent(env, tmp_path)
+        agents.append(agent)
+        time.sleep(6)
+        assert agent.stop() == 0
+    failed = [e for e in events(agent.stderr) if e["event"] == "census_failed"]
+    attempts = [e for e in failed if e["kind"] == "auth"]
+    paused = [e for e in failed if e["kind"] == "auth_paused"]
+    print(f"\nFIGURE login attempts in 6 s of 1 s cycles with a wrong password: {len(attempts)} (paused {len(paused)})")
+    assert len(attempts) == 1, failed
+    assert "Próxima tentativa em 60s" in str(attempts[0]["message"])
+    assert len(paused) >= 3
+    assert "leitura do censo em pausa" in str(paused[0]["message"])
+    assert "senha-errada-2" not in agent.stderr + agent.stdout
+
+
+def run_measured(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, int]:
+    """Run the CLI; its exit status, its stdout and its own peak memory in KB."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connector", *args],
+        env={**env, "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    with process.stdout:
+        out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, out, usage.ru_maxrss
+
+
+def test_a_compressed_bomb_in_an_answer_is_never_decompressed(pg_url: URL, tmp_path: Path) -> None:
+    """A 400 whose gzip body inflates to 1 GB: the agent reads 64 KB of it at most and its memory stays flat
+    (it used to reach 2 GB); the census is set aside with what could be kept of the answer."""
+    with ScriptedReceiver() as plain:
+        _, _, baseline = run_measured("run", "--once", env=env_for(pg_url, plain.url, tmp_path / "a"), cwd=tmp_path)
+    head, body = response("400 Bad Request", "application/json", gzip_bomb(1024), Content_Encoding="gzip")
+    api = HostileApi(head, body)
+    try:
+        env = env_for(pg_url, api.url, tmp_path / "b")
+        status, out, peak = run_measured("run", "--once", env=env, cwd=tmp_path)
+    finally:
+        api.close()
+    print(f"\nFIGURE peak memory against a 1 GB gzip bomb: {peak // 1024} MB (a plain cycle: {baseline // 1024} MB)")
+    assert status == 1 and "recusou este censo (HTTP 400)" in out
+    assert peak < baseline + 50 * 1024
+    listing = run_cli("outbox", env=env, cwd=tmp_path)
+    snapshot = next(line.split()[0] for line in listing.stdout.splitlines() if "rejeitado" in line)
+    shown = run_cli("outbox", "show", snapshot, env=env, cwd=tmp_path)
+    assert shown.returncode == 0 and len(shown.stdout) < MAX_BODY + 2000
+
+
+def test_an_html_2xx_is_not_a_delivery_in_run_nor_in_check(pg_url: URL, tmp_path: Path) -> None:
+    """A captive portal answers 200 text/html: the census stays pending and the cycle says something between us
+    and the API answered; `check` fails the API item and never says the token was accepted."""
+    head, body = response("200 OK", "text/html; charset=utf-8", b"<html><body>Login da rede Wi-Fi</body></html>")
+    api = HostileApi(head, body)
+    try:
+        env = env_for(pg_url, api.url, tmp_path)
+        done = run_cli("run", "--once", env=env, cwd=tmp_path)
+        checked = run_cli("check", env=env, cwd=tmp_path)
+    finally:
+        api.close()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "algo entre o conector e a API respondeu" in done.stdout
+    assert "1 pendente(s)" in done.stdout
+    assert len(api.requests) == 2  # one push (no retry into the portal), one check
+    assert checked.returncode == 1
+    assert "[FALHA] API HOTELEITOS" in checked.stdout and "página HTML" in checked.stdout
+    assert "token aceito" not in checked.stdout
+
+
+def test_check_warns_of_plain_http_and_unverified_tls(pg_url: URL, tmp_path: Path) -> None:
+    """An http:// API on another host and verify_tls=false are warned about in check, config and the run's log;
+    a loopback API is not."""
+    env = env_for(pg_url, "http://10.255.255.1:9", tmp_path, HOTELEITOS_API_CONNECT_TIMEOUT="1")
+    checked = run_cli("check", env=env, cwd=tmp_path)
+    assert "[AVISO] Segurança do envio: HOTELEITOS_API_URL usa http://" in checked.stdout
+    unverified = {**env, "HOTELEITOS_API_URL": "https://10.255.255.1:9", "HOTELEITOS_API_VERIFY_TLS": "false"}
+    config = run_cli("config", env=unverified, cwd=tmp_path)
+    assert "Atenção: HOTELEITOS_API_VERIFY_TLS=false" in config.stdout
+    once = run_cli("run", "--once", env={**unverified, "HOTELEITOS_API_RETRY_DEADLINE": "1"}, cwd=tmp_path)
+    assert any(e["event"] == "api_transport_exposed" for e in events(once.stderr))
+    with ScriptedReceiver() as receiver:
+        local = run_cli("config", env={**env, "HOTELEITOS_API_URL": receiver.url}, cwd=tmp_path)
+    assert "Atenção" not in local.stdout
+
+
+def test_slow_start_is_not_mistaken_for_a_hang(pg_url: URL, tmp_path: Path, agents: list[Agent]) -> None:
+    """A read that is merely slow (within its bound) is not cut: the census is delivered."""
+    with ScriptedReceiver() as receiver:
+        query = "SELECT s.* FROM (" + ONE_PATIENT + ") AS s, (SELECT pg_sleep(2)) AS z"
+        env = env_for(pg_url, receiver.url, tmp_path, HOTELEITOS_SOURCE_QUERY_TIMEOUT="5")
+        Path(env["HOTELEITOS_SOURCE_QUERY_FILE"]).write_text(query, encoding="utf-8")
+        done = run_cli("run", "--once", env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert wait_until(lambda: len(receiver.accepted) == 1, timeout=5)

@@ -1,0 +1,259 @@
+"""Every bad configuration we know of exits 2 with one Portuguese line per problem naming what to fix: no
+traceback, no English, no secret, nothing silently ignored. Run through the command line's own entry point."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from connector.cli import main
+
+pytestmark = pytest.mark.usefixtures("clean_env")
+
+TOKEN, DB_PASSWORD = "t0ken-secreto-xyz", "senha-db-987"
+BASE_ENV = {
+    "HOTELEITOS_API_URL": "https://api.example.test",
+    "HOTELEITOS_API_TOKEN": TOKEN,
+    "HOTELEITOS_SOURCE_VENDOR": "mv",
+    "HOTELEITOS_SOURCE_URL": f"postgresql://leitor:{DB_PASSWORD}@10.0.0.5:5432/mv",
+}
+INCUMBENT = {
+    "API_URL": "https://api.example.test",
+    "API_TOKEN": TOKEN,
+    "ENABLED_INTEGRATIONS": "mv_mapa",
+    "DB_DIALECT": "postgres",
+    "DB_HOST": "10.0.0.5",
+    "DB_PORT": "5432",
+    "DB_NAME": "mv",
+    "DB_USER": "leitor",
+    "DB_PASS": DB_PASSWORD,
+}
+ENGLISH = ("Traceback", "Input should", "error parsing", "Field required", "could not parse", "Logging error")
+
+
+@dataclass(frozen=True)
+class Bad:
+    """One bad configuration: variables set (None removes one), files written, what the message must name."""
+
+    names: str
+    env: dict[str, str | None] = field(default_factory=dict)
+    base: dict[str, str] = field(default_factory=lambda: BASE_ENV)
+    dotenv: bytes | None = None
+    yaml: str | None = None
+
+
+def bad(names: str, base: dict[str, str] | None = None, **env: str | None) -> Bad:
+    return Bad(names, env, base if base is not None else BASE_ENV)
+
+
+NUMBERS = [
+    bad("HOTELEITOS_API_CONNECT_TIMEOUT", HOTELEITOS_API_CONNECT_TIMEOUT=value)
+    for value in ("inf", "nan", "-1", "0", "1e309", "abc", "1e9")
+] + [
+    bad("HOTELEITOS_API_READ_TIMEOUT", HOTELEITOS_API_READ_TIMEOUT="inf"),
+    bad("HOTELEITOS_API_READ_TIMEOUT", HOTELEITOS_API_READ_TIMEOUT="1e12"),
+    bad("HOTELEITOS_API_RETRY_DEADLINE", HOTELEITOS_API_RETRY_DEADLINE="inf"),
+    bad("HOTELEITOS_API_RETRY_DEADLINE", HOTELEITOS_API_RETRY_DEADLINE="1e15"),
+    bad("HOTELEITOS_API_AUTH_RETRY_INTERVAL", HOTELEITOS_API_AUTH_RETRY_INTERVAL="nan"),
+    bad("HOTELEITOS_API_AUTH_RETRY_INTERVAL", HOTELEITOS_API_AUTH_RETRY_INTERVAL="1e20"),
+    bad("HOTELEITOS_SOURCE_CONNECT_TIMEOUT", HOTELEITOS_SOURCE_CONNECT_TIMEOUT="inf"),
+    bad("HOTELEITOS_SOURCE_QUERY_TIMEOUT", HOTELEITOS_SOURCE_QUERY_TIMEOUT="1e30"),
+    bad("HOTELEITOS_SOURCE_QUERY_TIMEOUT", HOTELEITOS_SOURCE_QUERY_TIMEOUT="-5"),
+    bad("HOTELEITOS_SOURCE_AUTH_RETRY_MAX", HOTELEITOS_SOURCE_AUTH_RETRY_MAX="inf"),
+    bad("HOTELEITOS_GUARD_SHARE", HOTELEITOS_GUARD_SHARE="1.5"),
+    bad("HOTELEITOS_GUARD_SHARE", HOTELEITOS_GUARD_SHARE="nan"),
+    bad("HOTELEITOS_GUARD_MIN", HOTELEITOS_GUARD_MIN="0"),
+    bad("HOTELEITOS_GUARD_MIN", HOTELEITOS_GUARD_MIN="2.5"),
+    bad("HOTELEITOS_GUARD_CONFIRMATIONS", HOTELEITOS_GUARD_CONFIRMATIONS="99999999999999999999"),
+    bad("HOTELEITOS_OUTBOX_MAX_COUNT", HOTELEITOS_OUTBOX_MAX_COUNT="-3"),
+    bad("HOTELEITOS_OUTBOX_MAX_AGE_HOURS", HOTELEITOS_OUTBOX_MAX_AGE_HOURS="inf"),
+    bad("HOTELEITOS_OUTBOX_MAX_MEGABYTES", HOTELEITOS_OUTBOX_MAX_MEGABYTES="1e300"),
+    bad("HOTELEITOS_OUTBOX_READY_MAX_PENDING", HOTELEITOS_OUTBOX_READY_MAX_PENDING="0"),
+    bad("HOTELEITOS_HEALTH_PORT", HOTELEITOS_HEALTH_PORT="70000"),
+    bad("HOTELEITOS_HEALTH_PORT", HOTELEITOS_HEALTH_PORT="-1"),
+    bad("HOTELEITOS_HEALTH_PORT", HOTELEITOS_HEALTH_PORT="80.5"),
+    bad("HOTELEITOS_HEALTH_READY_WINDOW", HOTELEITOS_HEALTH_READY_WINDOW="inf"),
+    bad("HOTELEITOS_HEALTH_READY_WINDOW", HOTELEITOS_HEALTH_READY_WINDOW="0"),
+    bad("HOTELEITOS_LOG_MAX_MEGABYTES", HOTELEITOS_LOG_MAX_MEGABYTES="inf"),
+    bad("HOTELEITOS_LOG_MAX_MEGABYTES", HOTELEITOS_LOG_MAX_MEGABYTES="1e30"),
+    bad("HOTELEITOS_LOG_BACKUPS", HOTELEITOS_LOG_BACKUPS="0"),
+    bad("HOTELEITOS_LOG_BACKUPS", HOTELEITOS_LOG_BACKUPS="100000000"),
+]
+SCHEDULES = [
+    bad("HOTELEITOS_SCHEDULE", HOTELEITOS_SCHEDULE=value)
+    for value in ("0s", "99999999999h", "inf", "1e400s", "* * *", "61 * * * *", "0 0 31 2 *", "30x", "-30s")
+] + [bad("CRON_TIME", INCUMBENT, CRON_TIME="*/30 * * * * * *"), bad("CRON_TIME", INCUMBENT, CRON_TIME="toda hora")]
+AUTH = [
+    bad("HOTELEITOS_API_AUTH_HEADER", HOTELEITOS_API_AUTH_HEADER="X Api Key"),
+    bad("HOTELEITOS_API_AUTH_HEADER", HOTELEITOS_API_AUTH_HEADER=" "),
+    bad("HOTELEITOS_API_AUTH_HEADER", HOTELEITOS_API_AUTH_HEADER="Autorização"),
+    bad("HOTELEITOS_API_AUTH_HEADER", HOTELEITOS_API_AUTH_HEADER="X-Key:"),
+    bad("HOTELEITOS_API_AUTH_SCHEME", HOTELEITOS_API_AUTH_SCHEME="Portadoração"),
+    bad("HOTELEITOS_API_AUTH_SCHEME", HOTELEITOS_API_AUTH_SCHEME="Bea rer"),
+    bad("HOTELEITOS_API_AUTH_SCHEME", HOTELEITOS_API_AUTH_SCHEME="B\u0435arer"),
+    bad("HOTELEITOS_API_TOKEN", HOTELEITOS_API_TOKEN="tok en\n"),
+    bad("HOTELEITOS_API_TOKEN", HOTELEITOS_API_TOKEN="tökén"),
+    bad("HOTELEITOS_API_TOKEN", HOTELEITOS_API_TOKEN=""),
+    bad("HOTELEITOS_API_TOKEN_FILE", HOTELEITOS_API_TOKEN=None, HOTELEITOS_API_TOKEN_FILE="/run/secrets/nada"),
+    bad("HOTELEITOS_API_CA_BUNDLE", HOTELEITOS_API_CA_BUNDLE="/etc/nao-existe.pem"),
+]
+URLS = [
+    bad("HOTELEITOS_API_URL", HOTELEITOS_API_URL=value)
+    for value in (
+        "ftp://api.example.test",
+        "https://api.example.test:99999",
+        "https://api.example.test:0",
+        "https://",
+        "https://api example.test",
+        "http://[::1",
+        "api.example.test",
+        "https://user:pw@api.example.test",
+        "https://api.example.test/?x=1",
+    )
+] + [
+    bad("HOTELEITOS_API_PATH", HOTELEITOS_API_PATH="/censo com espaço"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL=f"postgresql://leitor:{DB_PASSWORD}@x@10.0.0.5/mv"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL=f"postgresql://leitor:{DB_PASSWORD}@10.0.0.5:99999/mv"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL=f"postgresql://leitor:{DB_PASSWORD}@10.0.0.5:5432²/mv"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL="isto não é url"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL=f"db2://u:{DB_PASSWORD}@h/x"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL="postgresql:///mv"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL=""),
+    bad("HOTELEITOS_SOURCE_URL_FILE", HOTELEITOS_SOURCE_URL=None, HOTELEITOS_SOURCE_URL_FILE="/run/secrets/nada"),
+]
+INCUMBENTS = [
+    bad("DB_PORT", INCUMBENT, DB_PORT="5432²"),
+    bad("DB_PORT", INCUMBENT, DB_PORT="70000"),
+    bad("DB_PORT", INCUMBENT, DB_PORT="0"),
+    bad("DB_PORT", INCUMBENT, DB_PORT="abc"),
+    bad("DB_PORT", INCUMBENT, DB_PORT="-5432"),
+    bad("DB_DIALECT", INCUMBENT, DB_DIALECT="db2"),
+    bad("DB_DIALECT", {k: v for k, v in INCUMBENT.items() if k != "DB_DIALECT"}),
+    bad("DB_USER", INCUMBENT, DB_USER=None),
+    bad("ENABLED_INTEGRATIONS", INCUMBENT, ENABLED_INTEGRATIONS="test"),
+    bad("ENABLED_INTEGRATIONS", INCUMBENT, ENABLED_INTEGRATIONS="mv_mapa,wareline_mapa"),
+    bad("ENABLED_INTEGRATIONS", INCUMBENT, ENABLED_INTEGRATIONS="tasy_mapa"),
+    bad("API_URL", INCUMBENT, API_URL="api sem esquema"),
+]
+OTHERS = [
+    bad("HOTELEITOS_SOURCE_VENDOR", HOTELEITOS_SOURCE_VENDOR="tasyx"),
+    bad("HOTELEITOS_SOURCE_SCHEMA", HOTELEITOS_SOURCE_SCHEMA="DBAMV; drop"),
+    bad("HOTELEITOS_SOURCE_QUERY_FILE", HOTELEITOS_SOURCE_QUERY_FILE="/nao/existe.sql"),
+    bad("HOTELEITOS_SOURCE_MULTI_EMPRESA", HOTELEITOS_SOURCE_MULTI_EMPRESA="abc"),
+    bad("HOTELEITOS_SOURCE_NAO_EXISTE", HOTELEITOS_SOURCE_NAO_EXISTE="1"),
+    bad("HOTELEITOS_TIMEZONE", HOTELEITOS_TIMEZONE="Marte/Olimpo"),
+    bad("HOTELEITOS_LOG_FORMAT", HOTELEITOS_LOG_FORMAT="xml"),
+    bad("HOTELEITOS_LOG_LEVEL", HOTELEITOS_LOG_LEVEL="verbose"),
+    bad("HOTELEITOS_API_BODY_FORMAT", HOTELEITOS_API_BODY_FORMAT="csv"),
+    bad("HOTELEITOS_GUARD_ENABLED", HOTELEITOS_GUARD_ENABLED="talvez"),
+    bad("HOTELEITOS_API_VERIFY_TLS", HOTELEITOS_API_VERIFY_TLS="talvez"),
+    bad("HOTELEITOS_API_URLL", HOTELEITOS_API_URLL="https://x.test"),
+    bad("HOTELEITOS_CONFIG", HOTELEITOS_CONFIG="/etc/nao-existe.yaml"),
+]
+VARIABLES = [
+    bad("HOTELEITOS_SCHEDULLE", HOTELEITOS_SCHEDULLE="30s"),
+    bad("HOTELEITOS_STATEDIR", HOTELEITOS_STATEDIR="/tmp/x"),
+    bad("HOTELEITOS_TIMEZONES", HOTELEITOS_TIMEZONES="America/Recife"),
+    bad("HOTELEITOS_SCHEDULE_X", HOTELEITOS_SCHEDULE_X="1"),
+    bad("HOTELEITOS_API", HOTELEITOS_API='{"url": "https://x.test"}'),
+    bad("HOTELEITOS_API", HOTELEITOS_API="{isto não é json"),
+    bad("HOTELEITOS_GUARD", HOTELEITOS_GUARD='{"min": 3}'),
+    bad("HOTELEITOS_SOURCE", HOTELEITOS_SOURCE="[1, 2]"),
+]
+DOTENV = [
+    Bad(".env", base={}, dotenv=b"HOTELEITOS_API_URL=https://api.example.test\nAPI_TOKEN=t\xe3o\n"),
+    Bad(".env, linha 2", base=BASE_ENV, dotenv=b"A=1\nisto nao e uma linha\nB=2\n"),
+    Bad(".env, linha 1", base=BASE_ENV, dotenv=b"export = x\n"),
+    Bad(".env, linha 3", base=BASE_ENV, dotenv=b"A=1\nB=2\nC='sem fim\n"),
+    Bad("HOTELEITOS_SCHEDULLE", base=BASE_ENV, dotenv=b"HOTELEITOS_SCHEDULLE=30s\n"),
+    Bad("HOTELEITOS_API", base=BASE_ENV, dotenv=b'HOTELEITOS_API={"url": "https://x.test"}\n'),
+    Bad("DB_PORT", base={}, dotenv=b"\n".join(f"{k}={v}".encode() for k, v in {**INCUMBENT, "DB_PORT": "1e3"}.items())),
+]
+YAML = [
+    Bad("HOTELEITOS_SCHEDULE", yaml="schedule: {interval: 30}\n"),
+    Bad("HOTELEITOS_SCHEDULE", yaml="schedule: [30s]\n"),
+    Bad("HOTELEITOS_SCHEDULE", yaml="schedule: true\n"),
+    Bad("HOTELEITOS_SCHEDULE", yaml="schedule: {text: '30s', interval: 30}\n"),
+    Bad("YAML inválido", yaml="- uma\n- lista\n"),
+    Bad("YAML inválido", yaml="api: [x\n"),
+    Bad("HOTELEITOS_API", yaml="api: 5\n"),
+    Bad("HOTELEITOS_SCHEDULLE", yaml="schedulle: 30s\n"),
+    Bad("HOTELEITOS_HEALTH_PORT", yaml="health: {port: .inf}\n"),
+    Bad("HOTELEITOS_GUARD_SHARE", yaml="guard: {share: .nan}\n"),
+    Bad("HOTELEITOS_API_READ_TIMEOUT", yaml="api: {read_timeout: 1.0e+400}\n"),
+    Bad("HOTELEITOS_API_AUTH_HEADER", yaml="api: {auth_header: ''}\n"),
+]
+CASES = NUMBERS + SCHEDULES + AUTH + URLS + INCUMBENTS + OTHERS + VARIABLES + DOTENV + YAML
+
+
+@pytest.fixture(autouse=True)
+def keep_umask() -> Iterator[None]:
+    """The command narrows the process umask; the test suite's own files keep theirs."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)
+
+
+def run_config(case: Bad, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    for key, value in {**case.base, **case.env}.items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
+    if case.dotenv is not None:
+        (tmp_path / ".env").write_bytes(case.dotenv)
+    if case.yaml is not None:
+        (tmp_path / "config.yaml").write_text(case.yaml, encoding="utf-8")
+    status = main(["config"])
+    output = capsys.readouterr()
+    assert status == 2, output.out + output.err
+    return output.err
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{i:03}-{c.names}" for i, c in enumerate(CASES)])
+def test_bad_configuration_exits_2_with_a_clear_line(
+    case: Bad, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2; each problem one line, in Portuguese, the culprit named; no traceback, no English, no secret."""
+    err = run_config(case, monkeypatch, tmp_path, capsys)
+    lines = err.splitlines()
+    assert lines[0] == "Configuração inválida; corrija e rode de novo:", err
+    problems = lines[1:]
+    assert problems and all(line.startswith("  - ") and len(line) > 20 for line in problems), err
+    assert any(case.names in line for line in problems), err
+    assert not any(word in err for word in ENGLISH), err
+    assert TOKEN not in err and DB_PASSWORD not in err
+
+
+def test_the_table_is_the_audit_s_size() -> None:
+    """The table holds at least the 97 kinds of bad configuration the audit tried."""
+    assert len(CASES) >= 97
+
+
+def test_unreadable_dotenv_exits_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An --env-file that exists but cannot be read (an I/O error) is one line, not a traceback."""
+    for key, value in BASE_ENV.items():
+        monkeypatch.setenv(key, value)
+    assert main(["--env-file", "/proc/self/mem", "config"]) == 2
+    err = capsys.readouterr().err
+    assert "/proc/self/mem: não foi possível ler o arquivo .env" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1]:8080", "https://[2001:db8::10]", "https://api.example.test:8443/v1", "http://10.0.0.9"]
+)
+def test_valid_api_urls_are_accepted(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IPv6 in brackets, a port, a base path: all valid."""
+    for key, value in {**BASE_ENV, "HOTELEITOS_API_URL": url}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["config"]) == 0, capsys.readouterr().err
+    assert url in capsys.readouterr().out

@@ -7,7 +7,7 @@ usual schema, its `Options` (a pydantic model of the keys it reads from `source:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -30,6 +30,13 @@ _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 
 # A list option: `1,3` in an environment variable, `[1, 3]` in YAML.
 CommaList = Annotated[list[Any], BeforeValidator(split_list)]
+# What a census query reads: table -> its columns, spelled as in the SQL (without the schema).
+Needs = Mapping[str, tuple[str, ...]]
+
+
+def reads(**tables: str) -> dict[str, tuple[str, ...]]:
+    """A vendor's `needs`, compactly: `reads(LEITO="CD_LEITO DS_ENFERMARIA")`."""
+    return {table: tuple(columns.split()) for table, columns in tables.items()}
 
 
 def strip_comments(sql: str) -> str:
@@ -63,6 +70,9 @@ class Adapter:
     guide: ClassVar[str] = "docs/sql-proprio.md"  # the vendor's page for hospital IT
     default_schema: ClassVar[str | None] = None
     dialect: ClassVar[str | None] = None  # SQL dialect of the vendor's database (sqlglot name), for the tests
+    # Every table and column the vendor's census.sql reads (a unit test holds the two together): `check` verifies
+    # the configured user can read each one and names the GRANT that is missing.
+    needs: ClassVar[Needs] = {}
     Options: ClassVar[type[VendorOptions]] = VendorOptions
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -103,6 +113,10 @@ class Adapter:
     def why_query_file(self) -> str:
         """Why this vendor needs the hospital's SQL file (a sentence with a leading space), for `problems`."""
         return ""
+
+    def needed(self) -> Needs:
+        """What the query that will run reads: the vendor's `needs`, or nothing known for the hospital's own file."""
+        return {} if self.source.query_file is not None else self.needs
 
     def raw_sql(self) -> str:
         """The census SQL as written: the hospital's file if configured, else the vendor's own."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.base import Adapter
+from adapters.base import Adapter, reads
 
 
 class WarelineAdapter(Adapter):
@@ -10,3 +10,12 @@ class WarelineAdapter(Adapter):
     guide = "docs/wareline.md"
     dialect = "postgres"
     default_schema = "public"
+    needs = reads(
+        arqint="numatend codlei posicao",
+        arqatend="numatend codpac codplaco codprest tipoatend datatend",
+        cadlei="codlei codaco",
+        cadpac="codpac nomepac sexo datanasc",
+        cadplaco="codplaco codconv",
+        cadconv="codconv nomeconv",
+        cadprest="codprest nomeprest cbos",
+    )

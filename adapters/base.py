@@ -69,7 +69,8 @@ class Adapter:
     title: ClassVar[str] = ""  # how operators know the HIS, e.g. "MV (SOUL MV, MV 2000)"
     guide: ClassVar[str] = "docs/sql-proprio.md"  # the vendor's page for hospital IT
     default_schema: ClassVar[str | None] = None
-    dialect: ClassVar[str | None] = None  # SQL dialect of the vendor's database (sqlglot name), for the tests
+    # SQL dialect of the vendor's database, for the tests: a sqlglot name, or "firebird" (parsed as plain SQL)
+    dialect: ClassVar[str | None] = None
     # Every table and column the vendor's census.sql reads (a unit test holds the two together): `check` verifies
     # the configured user can read each one and names the GRANT that is missing.
     needs: ClassVar[Needs] = {}

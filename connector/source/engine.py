@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from connector.settings import SourceSettings
+from connector.source import firebird
 from connector.source.urls import source_url
 
 APPLICATION_NAME = "hoteleitos-connector"
@@ -42,6 +43,8 @@ def create_source_engine(url: str, *, connect_timeout: float, query_timeout: flo
     if parsed.get_backend_name() == "oracle":
         event.listen(engine, "do_connect", _oracle_sid_or_service_name)
     event.listen(engine, "connect", _session_setup(engine, query_timeout))
+    if parsed.get_backend_name() == "firebird":  # read-only transactions; statements bounded on the client
+        firebird.prepare(engine, connect_timeout, query_timeout)
     return engine
 
 

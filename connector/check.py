@@ -1,4 +1,5 @@
-"""`check`: is it working? One verdict per item: configuration, database, census query, API, state folder."""
+"""`check`: is it working? One verdict per item: configuration, state folder, read permissions (the tables and
+columns the vendor's query needs, from the database's catalog), database and census query, API."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from adapters import adapter_for
 from connector.errors import SourceError
 from connector.settings import Settings
 from connector.sink import ApiSink
+from connector.source.catalog import Access, Gap, access
 from connector.source.engine import engine_for
+from connector.source.grants import grant_statements, qualified
 from connector.source.urls import safe_url, source_url
 
 CHECK_ROWS = 20
@@ -46,6 +49,51 @@ def check_database(settings: Settings) -> Verdict:
         f"{safe_url(url)}: consulta do {source.vendor} executada em {reading.duration * 1000:.0f} ms, "
         f"{reading.census.rows_read} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes.",
     )
+
+
+def check_access(settings: Settings) -> Verdict:
+    """Every table and column the vendor's query reads, asked of the catalog: readable by the configured user?"""
+    item = "Permissões de leitura"
+    adapter = adapter_for(settings.source)
+    needs = adapter.needed()
+    if not needs:
+        origin = "do arquivo HOTELEITOS_SOURCE_QUERY_FILE" if settings.source.query_file else "do hospital"
+        return Verdict(item, None, f"não verificadas coluna a coluna: a consulta vem {origin}; o item seguinte a roda.")
+    engine = engine_for(settings.source)
+    try:
+        found = access(engine, adapter.schema, needs)
+    except SourceError as error:
+        return Verdict(item, None, f"não verificadas: {error.message}")
+    finally:
+        engine.dispose()
+    who = f"'{found.user}'" if found.user else "o conector"
+    if not found.gaps and found.schema_usable:
+        return Verdict(
+            item,
+            True,
+            f"{who} lê as {found.tables} tabelas e {found.columns} colunas que a consulta do {adapter.name} usa.",
+        )
+    problems = "; ".join(_gap_text(found, gap) for gap in found.gaps) or f"sem USAGE no schema {found.schema}"
+    text = f"{who} não lê tudo o que a consulta do {adapter.name} usa: {problems}."
+    if any(gap.kind == "absent" for gap in found.gaps):
+        text += (
+            f" Confira o schema (HOTELEITOS_SOURCE_SCHEMA, agora {adapter.schema or 'nenhum'}); se a versão do sistema "
+            f"for outra, ajuste a consulta (HOTELEITOS_SOURCE_QUERY_FILE; veja {adapter.guide})."
+        )
+    statements = grant_statements(found)
+    if statements:
+        text += " Peça ao DBA:\n" + "\n".join(f"        {statement}" for statement in statements)
+    return Verdict(item, False, text)
+
+
+def _gap_text(found: Access, gap: Gap) -> str:
+    target = qualified(found.backend, found.schema, gap.table)
+    columns = "" if gap.whole_table else f" (colunas {', '.join(gap.columns)})"
+    return {
+        "grant": f"sem SELECT em {target}{columns}",
+        "hidden": f"{target}{columns} inexistente ou sem permissão",
+        "absent": f"{target}{columns} não existe",
+    }[gap.kind]
 
 
 def check_api(settings: Settings) -> Verdict:
@@ -118,7 +166,7 @@ def run_checks(settings: Settings) -> int:
         )
     ]
     print(verdicts[0].line(), flush=True)
-    for check in (check_state, check_database, check_api):
+    for check in (check_state, check_access, check_database, check_api):
         verdict = check(settings)
         verdicts.append(verdict)
         print(verdict.line(), flush=True)

@@ -32,7 +32,7 @@ _RULES = _rules(
     (
         "auth",
         r"28P01|28000|ORA-01017|ORA-28000|\(1045|Login failed|password authentication failed|"
-        r"role \".*\" does not exist",
+        r"role \".*\" does not exist|user name and password are not defined",
     ),
     (
         "unknown_database",
@@ -109,6 +109,9 @@ def translate(error: SQLAlchemyError, url: URL, sql: str) -> SourceError:
     user = url.username or "usuário da integração"
     tables = referenced_tables(sql)
     table = _object_name(str(original or "")) if kind in ("missing_table", "permission") else None
+    if table and "." not in table and url.get_backend_name() == "postgresql":
+        # PostgreSQL names the table alone, and a GRANT without the schema would miss it: the query says which
+        table = next((t for t in tables if t.lower().endswith("." + table.lower())), table)
     messages = {
         "auth": f"o banco ({where}) recusou o usuário '{user}' ou a senha; confira usuário e senha (DB_USER/DB_PASS "
         "ou a URL do banco) e se a conta não está bloqueada ou expirada.",

@@ -71,7 +71,7 @@ def check_access(settings: Settings) -> Verdict:
         return Verdict(
             item,
             True,
-            f"{who} lê as {found.tables} tabelas e {found.columns} colunas que a consulta do {adapter.name} usa.",
+            f"{who} lê as {found.tables} tabela(s) e {found.columns} coluna(s) que a consulta do {adapter.name} usa.",
         )
     problems = "; ".join(_gap_text(found, gap) for gap in found.gaps) or f"sem USAGE no schema {found.schema}"
     text = f"{who} não lê tudo o que a consulta do {adapter.name} usa: {problems}."

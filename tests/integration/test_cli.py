@@ -27,7 +27,7 @@ def test_invalid_configuration_exits_2_with_one_line_per_problem(tmp_path: Path)
     """No traceback, each problem names its setting, no secret echoed."""
     env = {
         "HOTELEITOS_API_TOKEN": "segredo-123456",
-        "HOTELEITOS_SOURCE_VENDOR": "tasy",
+        "HOTELEITOS_SOURCE_VENDOR": "salux",
         "HOTELEITOS_SOURCE_URL": "postgresql://u:senha-do-banco@/x",
         "HOTELEITOS_SCHEDULE": "toda hora",
     }

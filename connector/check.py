@@ -19,6 +19,7 @@ from connector.source.grants import grant_statements, qualified
 from connector.source.urls import safe_url, source_url
 
 CHECK_ROWS = 20
+_NO_CONNECTION = {"auth", "unreachable", "unknown_database", "unknown_service", "connection_lost"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def check_access(settings: Settings) -> Verdict:
     try:
         found = access(engine, adapter.schema, needs)
     except SourceError as error:
+        if error.kind in _NO_CONNECTION:  # the next item says it, with the fix
+            return Verdict(item, None, "não verificadas: o banco não respondeu (veja o item seguinte).")
         return Verdict(item, None, f"não verificadas: {error.message}")
     finally:
         engine.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -17,13 +17,17 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy import bindparam, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from connector.census import FIELDS, Census, normalise_batches
 from connector.errors import SourceError
 from connector.settings import SourceSettings, split_list
+from connector.source.errors import translate
 from connector.source.fetch import fetch
+from connector.source.schemas import NO_SCHEMAS, folded, has_column, quoted_schema, schemas_holding
+from connector.text import Decoder
 
 _COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
@@ -62,6 +66,27 @@ class VendorOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+@dataclass(frozen=True)
+class OptionalColumn:
+    """A column some installations of the vendor have: `$<name>` in the census SQL becomes `present` where the
+    catalog shows `table.column`, `absent` elsewhere."""
+
+    table: str
+    column: str
+    present: str
+    absent: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where this installation keeps the vendor's tables, as the catalog showed it: the schema as SQL spells it
+    (None: no prefix), how it was found, and which optional columns exist."""
+
+    schema: str | None
+    found: str
+    columns: dict[str, bool]
+
+
 class Adapter:
     """Base of the vendor adapters: the census query, the vendor's options and what to bind to the query."""
 
@@ -71,6 +96,8 @@ class Adapter:
     default_schema: ClassVar[str | None] = None
     # SQL dialect of the vendor's database, for the tests: a sqlglot name, or "firebird" (parsed as plain SQL)
     dialect: ClassVar[str | None] = None
+    schema_table: ClassVar[str | None] = None  # a table that tells, in the catalog, which schema is the vendor's
+    optional_columns: ClassVar[dict[str, OptionalColumn]] = {}
     # Every table and column the vendor's census.sql reads (a unit test holds the two together): `check` verifies
     # the configured user can read each one and names the GRANT that is missing.
     needs: ClassVar[Needs] = {}
@@ -84,6 +111,7 @@ class Adapter:
     def __init__(self, source: SourceSettings) -> None:
         self.source = source
         self.options = self.Options.model_validate(source.options)
+        self.layout: Layout | None = None  # found in the catalog at the first read
 
     @classmethod
     def census_resource(cls) -> Traversable | None:
@@ -116,8 +144,16 @@ class Adapter:
         return ""
 
     def needed(self) -> Needs:
-        """What the query that will run reads: the vendor's `needs`, or nothing known for the hospital's own file."""
-        return {} if self.source.query_file is not None else self.needs
+        """What the query that will run reads: the vendor's `needs` plus the optional columns the catalog showed
+        (after `discover`), or nothing known for the hospital's own file."""
+        if self.source.query_file is not None:
+            return {}
+        needed = {table: tuple(columns) for table, columns in self.needs.items()}
+        present = self.layout.columns if self.layout is not None else {}
+        for name, column in self.optional_columns.items():
+            if present.get(name) and column.column not in needed.get(column.table, ()):
+                needed[column.table] = (*needed.get(column.table, ()), column.column)
+        return needed
 
     def raw_sql(self) -> str:
         """The census SQL as written: the hospital's file if configured, else the vendor's own."""
@@ -136,9 +172,54 @@ class Adapter:
         return resource.read_text(encoding="utf-8")
 
     def sql(self) -> str:
-        """The SQL to run: comments stripped, `$schema.` replaced by the configured schema."""
-        prefix = f"{self.schema}." if self.schema else ""
-        return strip_comments(self.raw_sql()).replace("$schema.", prefix)
+        """The SQL to run: comments stripped, `$schema.` replaced by the schema (as the catalog showed it, once
+        read), each optional column's `$name` by its SQL for this installation (before a read: as if absent)."""
+        schema = self.layout.schema if self.layout is not None else self.schema
+        sql = strip_comments(self.raw_sql()).replace("$schema.", f"{schema}." if schema else "")
+        for name, column in self.optional_columns.items():
+            present = self.layout is not None and self.layout.columns.get(name, False)
+            sql = sql.replace(f"${name}", column.present if present else column.absent)
+        return sql
+
+    def discover(self, engine: Engine) -> Layout:
+        """Look the vendor's tables up in the catalog (once): the schema when none is configured (or its exact
+        spelling when one is), and the optional columns. `SourceError` when the catalog cannot be read."""
+        if self.layout is not None:
+            return self.layout
+        try:
+            with engine.connect() as connection:
+                schema, found, catalog_name = self._schema(connection)
+                columns = {
+                    name: has_column(connection, catalog_name, column.table, column.column)
+                    for name, column in self.optional_columns.items()
+                }
+        except SQLAlchemyError as error:  # connecting failed (the catalog queries translate their own errors)
+            raise translate(error, engine.url, self.raw_sql()) from None
+        self.layout = Layout(schema, found, columns)
+        return self.layout
+
+    def _schema(self, connection: Connection) -> tuple[str | None, str, str | None]:
+        """The schema as SQL spells it, how it was chosen, and its name in the catalog."""
+        configured = self.source.db_schema
+        if configured == "" or connection.engine.url.get_backend_name() in NO_SCHEMAS:
+            return (configured or None), "sem schema", None
+        holders = schemas_holding(connection, self.schema_table) if self.schema_table else []
+        wanted = configured or self.default_schema
+        exact = next((h for h in holders if wanted and h.lower() == wanted.lower()), None)
+        if exact is None and configured is None and len(holders) > 1:
+            raise SourceError(
+                f"a tabela {self.schema_table} existe em mais de um schema ({', '.join(holders)}); informe qual é a "
+                "do sistema hospitalar em HOTELEITOS_SOURCE_SCHEMA.",
+                kind="config",
+            )
+        if exact is None and configured is None and holders:
+            exact = holders[0]
+        if exact is not None:
+            how = "configurado" if configured else "encontrado no catálogo"
+            return quoted_schema(connection, exact), how, exact
+        if wanted is None:
+            return None, "sem schema", None
+        return wanted, "configurado" if configured else "padrão do fornecedor", folded(connection, wanted)
 
     def parameters(self) -> dict[str, Any]:
         """Values bound to the query's `:name` parameters; lists expand into `IN (...)`."""
@@ -156,19 +237,28 @@ class Adapter:
             statement = statement.bindparams(*expanding)
         return statement, values
 
-    def read(self, engine: Engine, today: date, limit: int | None = None) -> Reading:
+    def read(self, engine: Engine, today: date, limit: int | None = None, *, tz: tzinfo | None = None) -> Reading:
         """Run the census query and normalise what it returns, batch by batch.
 
         A result without the 15 canonical columns is refused before a single row is read; `limit` stops
-        after that many rows (for `check`). `today` is the capture date in the hospital's time zone.
+        after that many rows (for `check`). `today` is the capture date in the hospital's time zone `tz`, to
+        which time-zone-aware timestamps are converted before they are cut to a date.
         """
 
-        def consume(columns: list[str], batches: Iterator[Sequence[Any]]) -> Census:
+        def consume(columns: list[str], batches: Iterator[Sequence[Any]], declared: str | None) -> Census:
             check_columns(columns)
-            return normalise_batches(columns, batches if limit is None else _first(batches, limit), today)
+            decoder = Decoder(forced=self.source.encoding, declared=declared)
+            rows = batches if limit is None else _first(batches, limit)
+            return normalise_batches(columns, rows, today, tz=tz, decoder=decoder)
 
+        self.discover(engine)
         statement, values = self.statement()
-        census, duration = fetch(engine, statement, values, consume)
+        try:
+            census, duration = fetch(engine, statement, values, consume)
+        except SourceError as error:
+            if error.kind in ("missing_table", "missing_column"):
+                self.layout = None  # the DBA may have moved or changed the tables: look again next time
+            raise
         return Reading(census=census, duration=duration)
 
 

@@ -1,6 +1,6 @@
-"""The canonical census record and its normalisation rules (contract §1), written once.
+"""The canonical census record (contract §1); its normalisation rules are in `connector.normalise`.
 
-`CensusRecord` is the record's definition; validating a row through it applies the rules below.
+`CensusRecord` is the record's definition; validating a row through it applies those rules.
 `normalise_census` applies the same rules to a whole result set without building one pydantic object
 per row, because a large hospital's census has tens of thousands of rows every few seconds.
 """
@@ -8,32 +8,20 @@ per row, because a large hospital's census has tens of thousands of rows every f
 from __future__ import annotations
 
 import json
-import math
-import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, tzinfo
 from functools import cached_property
 from itertools import repeat
 from json.encoder import encode_basestring
 from typing import Any, cast
-from unicodedata import normalize as _nfc
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-EARLIEST_BIRTH = date(1880, 1, 1)
-MAX_REPORTED_ROWS = 20
+from connector.normalise import Context, Issues, column_rules
+from connector.text import Decoder
 
-# A rule normalises a column of a batch of rows; `first` is the row number of the batch's first value.
-ColumnRule = Callable[[Sequence[Any], int], "list[str | None]"]
-
-_SEX_CODES = {
-    "M": "M", "MASC": "M", "MASCULINO": "M", "1": "M", "H": "M", "HOMEM": "M",
-    "F": "F", "FEM": "F", "FEMININO": "F", "2": "F", "MULHER": "F",
-    "I": "I", "IND": "I", "INDET": "I", "INDETERMINADO": "I", "IGNORADO": "I", "INDEFINIDO": "I",
-}  # fmt: skip
+__all__ = ["FIELDS", "Census", "CensusRecord", "Issues", "normalise_batches", "normalise_census"]
 
 
 class CensusRecord(BaseModel):
@@ -62,32 +50,15 @@ class CensusRecord(BaseModel):
     def _normalise(cls, data: Any, info: ValidationInfo) -> Any:
         if not isinstance(data, dict):
             return data
-        context = info.context or {}
-        issues = context.get("issues", Issues())
-        today = context.get("today") or date.today()
-        rules = column_rules(today, issues)
+        values = info.context or {}
+        issues = values.get("issues", Issues())
+        context = Context(values.get("today") or date.today(), values.get("tz"), values.get("decoder", Decoder()))
+        rules = column_rules(context, issues, FIELDS)
         extras = {key: value for key, value in data.items() if key not in rules}
         return {**{name: rules[name]([data.get(name)], 1)[0] for name in FIELDS}, **extras}
 
 
 FIELDS: tuple[str, ...] = tuple(CensusRecord.model_fields)
-
-
-@dataclass
-class Issues:
-    """What normalisation could not keep: counts by (kind, field) and, for dropped rows, their positions."""
-
-    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
-    rows: dict[str, list[int]] = field(default_factory=dict)
-
-    def add(self, kind: str, field_name: str, row: int) -> None:
-        self.counts[kind, field_name] += 1
-        positions = self.rows.setdefault(kind, [])
-        if len(positions) < MAX_REPORTED_ROWS:
-            positions.append(row)
-
-    def count(self, kind: str) -> int:
-        return sum(n for (k, _), n in self.counts.items() if k == kind)
 
 
 @dataclass(frozen=True)
@@ -122,146 +93,26 @@ def _record_texts(columns: list[list[str | None]]) -> list[str]:
     return ["".join(parts) for parts in zip(*pieces)]  # noqa: B905 - `repeat` is endless on purpose
 
 
-def _text(value: Any) -> str | None:  # noqa: PLR0911, PLR0912 - one branch per database type
-    """Any database value as a trimmed string; numbers without decimals when they are whole."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-    elif isinstance(value, bool):
-        text = "1" if value else "0"
-    elif isinstance(value, int):
-        return str(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    elif isinstance(value, Decimal):
-        text = str(value)
-        if text.isdigit():  # the common case: a whole, positive NUMBER code
-            return text
-        if not value.is_finite():
-            return None
-        return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
-    elif isinstance(value, bytes | bytearray | memoryview):
-        text = bytes(value).decode("utf-8", errors="replace").strip()
-    elif isinstance(value, datetime | date):
-        return value.isoformat()
-    else:
-        text = str(value).strip()
-    if not text:
-        return None
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-
-def _collapsed(value: Any) -> str | None:
-    text = _text(value)
-    if text is None:
-        return None
-    return " ".join(text.split())
-
-
-def _parse_date(value: Any) -> date | None:
-    """A date from a date, a datetime or a string (ISO `YYYY-MM-DD...` or Brazilian `DD/MM/YYYY`)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    if text is None:
-        return None
-    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
-        return date.fromisoformat(text[:10])
-    if len(text) >= 10 and text[2] == "/" and text[5] == "/":
-        return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
-    raise ValueError("unrecognised date")
-
-
-_SLOW = object()  # a value the fast path of a rule leaves to its careful path
-
-
-def _texts(values: Sequence[Any], _first: int = 1) -> list[str | None]:
-    """Codes: trimmed strings (ASCII strings and ints take the fast path; anything else goes through `_text`)."""
-    return [
-        (v.strip() or None)
-        if (kind := v.__class__) is str and v.isascii()
-        else str(v)
-        if kind is int
-        else (text if kind is Decimal and (text := str(v)).isdigit() else (None if v is None else _text(v)))
-        for v in values
-    ]
-
-
-def _names(values: Sequence[Any], _first: int = 1) -> list[str | None]:
-    """Names: trimmed, inner whitespace collapsed, NFC (cheap for a string that is NFC already)."""
-    return [
-        (_nfc("NFC", " ".join(v.split())) or None) if v.__class__ is str else (None if v is None else _collapsed(v))
-        for v in values
-    ]
-
-
-def _dates(name: str, issues: Issues, earliest: date, latest: date) -> ColumnRule:
-    def rule(values: Sequence[Any], first: int) -> list[str | None]:
-        result: list[Any] = [
-            (d.isoformat() if earliest <= (d := v.date()) <= latest else _SLOW)
-            if v.__class__ is datetime
-            else (None if v is None else _SLOW)
-            for v in values
-        ]
-        for index, value in enumerate(result):
-            if value is _SLOW:
-                result[index] = _careful_date(
-                    values[index], first + index, name=name, issues=issues, earliest=earliest, latest=latest
-                )
-        return result
-
-    return rule
-
-
-def _careful_date(value: Any, row: int, *, name: str, issues: Issues, earliest: date, latest: date) -> str | None:
-    try:
-        parsed = _parse_date(value)
-    except ValueError:
-        issues.add("invalid_date", name, row)
-        return None
-    if parsed is not None and not earliest <= parsed <= latest:
-        issues.add("date_out_of_range", name, row)
-        return None
-    return None if parsed is None else parsed.isoformat()
-
-
-def _sexes(issues: Issues) -> ColumnRule:
-    def rule(values: Sequence[Any], first: int) -> list[str | None]:
-        result: list[Any] = [_SEX_CODES.get(v, _SLOW) if v.__class__ is str else (None if v is None else _SLOW)
-                             for v in values]  # fmt: skip
-        for index, code in enumerate(result):
-            if code is _SLOW:
-                text = _text(values[index])
-                result[index] = _SEX_CODES.get(text.upper()) if text else None
-                if text is not None and result[index] is None:
-                    issues.add("unknown_sex", "paciente_sexo", first + index)
-        return result
-
-    return rule
-
-
-def column_rules(today: date, issues: Issues) -> dict[str, ColumnRule]:
-    """The rule of each canonical field; `today` is the capture date in the hospital's time zone."""
-    rules: dict[str, ColumnRule] = dict.fromkeys(FIELDS, _texts)
-    for name in ("convenio_nome", "paciente_nome", "profissional_nome", "tipo_ocorrencia_descricao"):
-        rules[name] = _names
-    rules["data_internacao"] = _dates("data_internacao", issues, date.min, date.max)
-    rules["paciente_data_nascimento"] = _dates("paciente_data_nascimento", issues, EARLIEST_BIRTH, today)
-    rules["paciente_sexo"] = _sexes(issues)
-    return rules
-
-
-def normalise_census(columns: Sequence[str], rows: Sequence[Sequence[Any]], today: date) -> Census:
+def normalise_census(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    today: date,
+    *,
+    tz: tzinfo | None = None,
+    decoder: Decoder | None = None,
+) -> Census:
     """Normalise raw rows (in `columns` order) into the census, applying every rule of contract §1."""
-    return normalise_batches(columns, [rows], today)
+    return normalise_batches(columns, [rows], today, tz=tz, decoder=decoder)
 
 
-def normalise_batches(columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]], today: date) -> Census:
+def normalise_batches(
+    columns: Sequence[str],
+    batches: Iterable[Sequence[Sequence[Any]]],
+    today: date,
+    *,
+    tz: tzinfo | None = None,
+    decoder: Decoder | None = None,
+) -> Census:
     """Normalise rows arriving in batches (as a database cursor hands them over) and encode each record.
 
     Only one batch of raw rows and normalised values is alive at a time; what stays is one JSON text per
@@ -271,7 +122,7 @@ def normalise_batches(columns: Sequence[str], batches: Iterable[Sequence[Sequenc
     same pick whatever the row order.
     """
     issues = Issues()
-    rules = column_rules(today, issues)
+    rules = column_rules(Context(today, tz, decoder or Decoder()), issues, FIELDS)
     position = {name.lower(): index for index, name in enumerate(columns)}
     kept: dict[str, str] = {}
     count = 0

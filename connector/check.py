@@ -10,6 +10,7 @@ from datetime import datetime
 import httpx
 
 from adapters import adapter_for
+from adapters.base import Adapter
 from connector.errors import SourceError
 from connector.settings import Settings
 from connector.sink import ApiSink
@@ -37,9 +38,11 @@ def check_database(settings: Settings) -> Verdict:
     source = settings.source
     assert source.url is not None
     url = source_url(source.url.get_secret_value())
-    engine = engine_for(source)
+    engine = engine_for(source, settings.timezone)
+    adapter = adapter_for(source)
     try:
-        reading = adapter_for(source).read(engine, datetime.now(settings.tz).date(), limit=CHECK_ROWS)
+        today = datetime.now(settings.tz).date()
+        reading = adapter.read(engine, today, limit=CHECK_ROWS, tz=settings.tz)
     except SourceError as error:
         return Verdict("Banco e consulta do censo", False, error.message)
     finally:
@@ -48,7 +51,8 @@ def check_database(settings: Settings) -> Verdict:
         "Banco e consulta do censo",
         True,
         f"{safe_url(url)}: consulta do {source.vendor} executada em {reading.duration * 1000:.0f} ms, "
-        f"{reading.census.rows_read} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes.",
+        f"{reading.census.rows_read} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes"
+        f"{_layout_note(adapter)}.",
     )
 
 
@@ -60,9 +64,10 @@ def check_access(settings: Settings) -> Verdict:
     if not needs:
         origin = "do arquivo HOTELEITOS_SOURCE_QUERY_FILE" if settings.source.query_file else "do hospital"
         return Verdict(item, None, f"não verificadas coluna a coluna: a consulta vem {origin}; o item seguinte a roda.")
-    engine = engine_for(settings.source)
+    engine = engine_for(settings.source, settings.timezone)
     try:
-        found = access(engine, adapter.schema, needs)
+        layout = adapter.discover(engine)  # the schema the catalog shows holding the tables, optional columns
+        found = access(engine, _unquoted(layout.schema), adapter.needed())
     except SourceError as error:
         if error.kind in _NO_CONNECTION:  # the next item says it, with the fix
             return Verdict(item, None, "não verificadas: o banco não respondeu (veja o item seguinte).")
@@ -80,13 +85,18 @@ def check_access(settings: Settings) -> Verdict:
     text = f"{who} não lê tudo o que a consulta do {adapter.name} usa: {problems}."
     if any(gap.kind == "absent" for gap in found.gaps):
         text += (
-            f" Confira o schema (HOTELEITOS_SOURCE_SCHEMA, agora {adapter.schema or 'nenhum'}); se a versão do sistema "
+            f" Confira o schema (HOTELEITOS_SOURCE_SCHEMA, agora {found.schema or 'nenhum'}); se a versão do sistema "
             f"for outra, ajuste a consulta (HOTELEITOS_SOURCE_QUERY_FILE; veja {adapter.guide})."
         )
     statements = grant_statements(found)
     if statements:
         text += " Peça ao DBA:\n" + "\n".join(f"        {statement}" for statement in statements)
     return Verdict(item, False, text)
+
+
+def _unquoted(schema: str | None) -> str | None:
+    """`"PACIENTE"` as SQL spells it -> `PACIENTE` as the catalog does."""
+    return schema[1:-1].replace('""', '"') if schema and schema.startswith('"') else schema
 
 
 def _gap_text(found: Access, gap: Gap) -> str:
@@ -97,6 +107,21 @@ def _gap_text(found: Access, gap: Gap) -> str:
         "hidden": f"{target}{columns} inexistente ou sem permissão",
         "absent": f"{target}{columns} não existe",
     }[gap.kind]
+
+
+def _layout_note(adapter: Adapter) -> str:
+    """What the catalog showed: the schema used and how it was chosen, the optional columns found."""
+    layout = adapter.layout
+    if layout is None:
+        return ""
+    note = f"; schema {layout.schema} ({layout.found})" if layout.schema else ""
+    found = [name for name, present in layout.columns.items() if present]
+    missing = [name for name, present in layout.columns.items() if not present]
+    if found:
+        note += f"; colunas opcionais presentes: {', '.join(found)}"
+    if missing:
+        note += f"; ausentes (usada a alternativa): {', '.join(missing)}"
+    return note
 
 
 def check_api(settings: Settings) -> Verdict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from connector.guard import held_message
 from connector.outbox import Entry, Outbox
 from connector.settings import Settings
 
@@ -68,4 +69,12 @@ def _list(outbox: Outbox) -> int:
         )
     oldest = datetime.fromtimestamp(entries[0].created).isoformat(timespec="seconds")
     print(f"\n{len(entries)} censo(s) na fila; o mais antigo guardado em {oldest}.")
+    held = [e for e in entries if e.status == "held"]
+    if held:
+        baseline = outbox.guard_state().baseline
+        why = held_message(outbox.read_state("guard_reason"), held[-1].count, baseline)
+        print(
+            f"{len(held)} censo(s) retido(s) pela proteção contra altas em massa. O mais novo: {why} "
+            f"`release` envia só o mais novo ({held[-1].id}) e descarta os mais antigos."
+        )
     return 0

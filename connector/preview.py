@@ -13,6 +13,7 @@ from connector.census import FIELDS, Census
 from connector.errors import SourceError
 from connector.settings import Settings
 from connector.source.engine import engine_for
+from connector.text import printable
 
 TABLE = (
     "cod_ocorrencia",
@@ -33,6 +34,9 @@ ISSUE_TEXTS = {
     "unknown_sex": "sexo não reconhecido (campo enviado vazio)",
     "missing_cod_ocorrencia": "linha sem cod_ocorrencia (linha deixada de fora)",
     "duplicate_cod_ocorrencia": "cod_ocorrencia repetido (uma linha mantida)",
+    "control_characters": "caracteres de controle ou invisíveis removidos (o resto do valor foi mantido)",
+    "encoding_guessed": "texto gravado noutra codificação, lido como UTF-8, Windows-1252 ou Latin-1 "
+    "(confira os acentos; HOTELEITOS_SOURCE_ENCODING fixa uma)",
 }
 
 
@@ -59,9 +63,9 @@ def issue_lines(census: Census) -> list[str]:
 
 def preview(settings: Settings, *, as_json: bool, show_names: bool, limit: int) -> int:
     source = settings.source
-    engine = engine_for(source)
+    engine = engine_for(source, settings.timezone)
     try:
-        reading = adapter_for(source).read(engine, datetime.now(settings.tz).date())
+        reading = adapter_for(source).read(engine, datetime.now(settings.tz).date(), tz=settings.tz)
     except SourceError as error:
         print(f"Erro: {error.message}")
         return 1
@@ -87,8 +91,8 @@ def preview(settings: Settings, *, as_json: bool, show_names: bool, limit: int) 
         name: max(len(name), *(len(r[name] or "") for r in records[:limit])) if records else len(name) for name in TABLE
     }
     print("  ".join(name.ljust(widths[name]) for name in TABLE))
-    for record in records[:limit]:
-        print("  ".join((record[name] or "").ljust(widths[name]) for name in TABLE))
+    for record in records[:limit]:  # normalisation removed control characters; `printable` is the last guard
+        print(printable("  ".join((record[name] or "").ljust(widths[name]) for name in TABLE)))
     if len(records) > limit:
         print(f"... mais {len(records) - limit} paciente(s) (use --limit ou --json).")
     print(

@@ -33,6 +33,7 @@ def run_forever(settings: Settings) -> int:
             delivered=bool(report.delivered),
             depth=report.depth,
             error=report.errors[-1] if report.errors else None,
+            held_note=report.guard_note,
         )
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:

@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connector.schedule import Schedule
+from connector.text import canonical_codec
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#]*$")
 
@@ -155,6 +156,11 @@ class SourceSettings(_Group):
         description="Schema of the vendor's tables; default the vendor's usual one (MV: DBAMV, Wareline: public).",
     )
     query_file: Path | None = Field(None, description="Census SQL file that replaces the vendor's own.")
+    encoding: str | None = Field(
+        None,
+        description="Only for databases that mislabel their text: the encoding to decode it with "
+        "(default: automatic, per value: UTF-8, else Windows-1252, else Latin-1).",
+    )
     connect_timeout: PositiveFloat = Field(15, description="Seconds to connect to the database.")
     query_timeout: PositiveFloat = Field(60, description="Seconds the census query may run.")
 
@@ -198,6 +204,16 @@ class SourceSettings(_Group):
             raise problem(f"arquivo {value} não encontrado.")
         return value
 
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return canonical_codec(value.strip())
+        except LookupError:
+            raise problem("codificação desconhecida; use, por exemplo, latin1, cp1252 ou utf-8.") from None
+
     @property
     def options(self) -> dict[str, Any]:
         """The keys meant for the vendor's own options, unvalidated (the vendor's adapter validates them)."""
@@ -208,9 +224,17 @@ class GuardSettings(_Group):
     """Mass-discharge guard: a census that shrinks too much is held until confirmed."""
 
     enabled: bool = Field(True, description="Hold suspicious censuses (keep it on).")
-    share: float = Field(0.5, gt=0, lt=1, description="Shrink share, against the last delivered census, that holds.")
+    share: float = Field(0.5, gt=0, lt=1, description="Shrink share, against the newest accepted census, that holds.")
     min: PositiveInt = Field(10, description="Fewest lost patients that can hold a census.")
-    confirmations: PositiveInt = Field(3, description="Consecutive agreeing cycles that release a held census.")
+    confirmations: PositiveInt = Field(
+        3, description="Further consecutive held cycles, agreeing with the first held one, that confirm it."
+    )
+    confirm_seconds: float = Field(
+        60, ge=0, le=86400, description="Seconds the held cycles must span, from the first, before confirming."
+    )
+    agree_share: float = Field(
+        0.1, gt=0, lt=1, description="Size difference (share of the first held census, at least 2) that still agrees."
+    )
 
 
 class OutboxSettings(_Group):

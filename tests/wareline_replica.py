@@ -70,15 +70,21 @@ EXPECTED = [
 ]  # fmt: skip
 
 
-def build(url: URL, schema: str = "public") -> None:
-    """Create the Wareline tables under `schema` (replacing any) and fill them."""
+def build(url: URL, schema: str = "public", *, cbo: dict[str, str | None] | None = None) -> None:
+    """Create the Wareline tables under `schema` (exact name, quoted when it needs it; replacing any) and fill
+    them. With `cbo`, cadprest also has the optional `cbo` column, filled per professional code."""
     engine = create_engine(url)
+    quoted = engine.dialect.identifier_preparer.quote_schema(schema)
     with engine.begin() as db:
-        db.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        db.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
     translated = engine.execution_options(schema_translate_map={None: schema})
     metadata.drop_all(translated)
     metadata.create_all(translated)
     with translated.begin() as db:
         for table, rows in ROWS.items():
             db.execute(insert(table), rows)
+        if cbo is not None:
+            db.execute(text(f"ALTER TABLE {quoted}.cadprest ADD COLUMN cbo CHAR(6)"))
+            for code, value in cbo.items():
+                db.execute(text(f"UPDATE {quoted}.cadprest SET cbo = :v WHERE codprest = :c"), {"v": value, "c": code})
     engine.dispose()

@@ -10,6 +10,7 @@ class AghuAdapter(Adapter):
     guide = "docs/aghu.md"
     dialect = "postgres"
     default_schema = "agh"
+    schema_table = "ain_internacoes"
     needs = reads(
         ain_internacoes="seq pac_codigo ind_paciente_internado lto_lto_id qrt_numero dthr_internacao csp_cnv_codigo "
         "ser_matricula_professor ser_vin_codigo_professor",

@@ -43,6 +43,7 @@ class MvAdapter(Adapter):
     guide = "docs/mv.md"
     dialect = "oracle"
     default_schema = "DBAMV"
+    schema_table = "ATENDIME"
     needs = reads(
         ATENDIME="CD_ATENDIMENTO CD_PACIENTE CD_CONVENIO CD_PRESTADOR CD_LEITO DT_ATENDIMENTO DT_ALTA TP_ATENDIMENTO "
         "CD_MULTI_EMPRESA",

@@ -31,6 +31,7 @@ class TasyAdapter(Adapter):
     guide = "docs/tasy.md"
     dialect = "oracle"
     default_schema = "TASY"
+    schema_table = "ATENDIMENTO_PACIENTE"
     needs = reads(
         ATENDIMENTO_PACIENTE="NR_ATENDIMENTO CD_PESSOA_FISICA CD_ESTABELECIMENTO IE_TIPO_ATENDIMENTO DT_ENTRADA "
         "DT_ALTA DT_CANCELAMENTO CD_MEDICO_RESP",

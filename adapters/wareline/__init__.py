@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.base import Adapter, reads
+from adapters.base import Adapter, OptionalColumn, reads
 
 
 class WarelineAdapter(Adapter):
@@ -10,6 +10,13 @@ class WarelineAdapter(Adapter):
     guide = "docs/wareline.md"
     dialect = "postgres"
     default_schema = "public"
+    schema_table = "arqatend"  # `public` on most installations, `"PACIENTE"` on others: the catalog tells
+    optional_columns = {  # noqa: RUF012 - a class-level declaration, never mutated
+        # The 6-character CBO 2002 where the installation has it and it is filled; else the legacy CBO-S.
+        "cbo": OptionalColumn(
+            "cadprest", "cbo", present="COALESCE(NULLIF(TRIM(pr.cbo), ''), pr.cbos)", absent="pr.cbos"
+        )
+    }
     needs = reads(
         arqint="numatend codlei posicao",
         arqatend="numatend codpac codplaco codprest tipoatend datatend",

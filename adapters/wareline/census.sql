@@ -12,7 +12,11 @@
 --   cod_quarto     = cadlei.codaco. SUPOSIÇÃO: o Wareline não tem tabela de quartos; a acomodação (codaco)
 --                    do leito é o agrupamento mais próximo de um quarto.
 --   convenio_*     = cadconv, alcançado pelo plano (cadplaco.codconv); plano sem convênio dá null.
---   profissional_* = cadprest (cbos, nomeprest, codprest) do atendimento.
+--   profissional_* = cadprest (nomeprest, codprest) do atendimento; o CBO é cadprest.cbo (CBO 2002, coluna que só
+--                    algumas instalações têm) quando existe e está preenchido, senão cadprest.cbos (CBO-S antigo).
+--                    $cbo é trocado pelo conector conforme o catálogo mostra a coluna cbo ou não.
+-- Schema: sem HOTELEITOS_SOURCE_SCHEMA, o conector procura no catálogo o schema que tem arqatend (public na
+-- maioria das instalações, "PACIENTE" em outras).
 --   tipo_ocorrencia_codigo = arqatend.tipoatend; a descrição é o código decodificado.
 SELECT
     a.numatend      AS cod_ocorrencia,
@@ -25,7 +29,7 @@ SELECT
     p.codpac        AS paciente_codigo,
     p.datanasc      AS paciente_data_nascimento,
     p.sexo          AS paciente_sexo,
-    pr.cbos         AS profissional_cbos,
+    $cbo            AS profissional_cbos,
     pr.nomeprest    AS profissional_nome,
     pr.codprest     AS profissional_codigo,
     a.tipoatend     AS tipo_ocorrencia_codigo,

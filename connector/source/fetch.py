@@ -14,10 +14,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
 
 from connector.source.errors import translate
+from connector.source.text import TEXT_ENCODING
 
 BATCH_ROWS = 5000
 T = TypeVar("T")
-Consumer = Callable[[list[str], Iterator[Sequence[Any]]], T]
+# consume(column names, row batches, the text encoding the database declares for values handed over as bytes)
+Consumer = Callable[[list[str], Iterator[Sequence[Any]], str | None], T]
 
 # Statements that open each census read, where read-only is a property of the transaction.
 READ_ONLY_TRANSACTION = {"oracle": "SET TRANSACTION READ ONLY"}
@@ -60,7 +62,8 @@ def _read(engine: Engine, statement: TextClause, parameters: dict[str, Any], con
         result = connection.execute(statement, parameters, execution_options=streaming)
         try:
             columns = [str(name).lower() for name in result.keys()]  # noqa: SIM118 - a Result, not a dict
-            value = consume(columns, result.partitions(BATCH_ROWS))
+            declared = connection.connection.info.get(TEXT_ENCODING)
+            value = consume(columns, result.partitions(BATCH_ROWS), declared)
         except BaseException:
             _abandon(connection, result)
             raise

@@ -190,3 +190,28 @@ def test_hospital_query_file_is_not_checked_column_by_column(aghu_pg: URL, tmp_p
     }
     done = run_cli("check", env=env, cwd=tmp_path)
     assert "[AVISO] Permissões de leitura: não verificadas coluna a coluna" in done.stdout
+
+
+def test_discovered_schema_and_optional_column_are_checked_too(pg_url: URL, tmp_path: Path) -> None:
+    """Wareline in a schema named "PACIENTE" (found in the catalog, not configured) with the optional cadprest.cbo
+    the query then reads: the quoted schema and the column-level GRANT are named; granted, all 23 columns pass."""
+    from connector.check import check_access
+    from connector.config import settings_from_values
+
+    wareline_replica.build(pg_url, schema="PACIENTE", cbo={"000042": "225125"})
+    tables = ["arqint", "arqatend", "cadlei", "cadpac", "cadplaco", "cadconv"]
+    grants = ['GRANT USAGE ON SCHEMA "PACIENTE" TO {r}', *(f'GRANT SELECT ON "PACIENTE".{t} TO {{r}}' for t in tables)]
+    grants.append('GRANT SELECT (codprest, nomeprest, cbo) ON "PACIENTE".cadprest TO {r}')
+    with pg_role(pg_url, *grants) as reader:
+        values = {
+            "api": {"url": "http://127.0.0.1:9", "token": "tok-abcdef"},
+            "source": {"vendor": "wareline", "url": reader.render_as_string(False)},
+            "state_dir": str(tmp_path / "state"),
+        }
+        refused = check_access(settings_from_values(values))
+        run_as_admin(pg_url, [f'GRANT SELECT (cbos) ON "PACIENTE".cadprest TO {reader.username}'])
+        granted = check_access(settings_from_values(values))
+    assert refused.ok is False
+    assert 'sem SELECT em "PACIENTE".cadprest (colunas cbos)' in refused.text
+    assert f'GRANT SELECT (cbos) ON "PACIENTE".cadprest TO {reader.username};' in refused.text
+    assert granted.ok is True and "7 tabela(s) e 23 coluna(s)" in granted.text

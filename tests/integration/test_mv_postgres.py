@@ -78,13 +78,13 @@ def test_census_is_streamed_in_batches_with_the_same_result(mv_url: URL, monkeyp
     whole = census_of(mv_url)
     sizes: list[int] = []
 
-    def spy(columns, batches, today):  # type: ignore[no-untyped-def]
+    def spy(columns, batches, today, **options):  # type: ignore[no-untyped-def]
         def counted():  # type: ignore[no-untyped-def]
             for batch in batches:
                 sizes.append(len(batch))
                 yield batch
 
-        return census_module.normalise_batches(columns, counted(), today)
+        return census_module.normalise_batches(columns, counted(), today, **options)
 
     monkeypatch.setattr(database, "BATCH_ROWS", 3)
     monkeypatch.setattr(adapters.base, "normalise_batches", spy)

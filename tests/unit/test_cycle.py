@@ -31,7 +31,7 @@ class FakeAdapter:
         self.patients = 3
         self.error: SourceError | None = None
 
-    def read(self, _engine: Any, today: date, limit: int | None = None) -> Reading:
+    def read(self, _engine: Any, today: date, limit: int | None = None, **_: Any) -> Reading:
         if self.error is not None:
             raise self.error
         rows = [(str(i), f"L{i}") for i in range(1, self.patients + 1)]

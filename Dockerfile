@@ -1,6 +1,6 @@
 # hoteleitos-connector: one image for every HIS database (Oracle thin mode, PostgreSQL, SQL Server via
-# FreeTDS, MySQL/MariaDB, SQLite). The base is an argument so the same file builds on Docker Hub's Python
-# image and on a local Debian base; only `python3` is assumed.
+# FreeTDS, MySQL/MariaDB, Firebird, SQLite). The base is an argument so the same file builds on Docker Hub's
+# Python image and on a local Debian base; only `python3` is assumed.
 ARG BASE_IMAGE=python:3.12-slim
 
 FROM ${BASE_IMAGE} AS build
@@ -18,8 +18,9 @@ RUN /opt/hoteleitos/bin/pip install --upgrade pip \
 
 FROM ${BASE_IMAGE}
 # unixODBC + FreeTDS: the SQL Server driver pyodbc uses (Microsoft's driver is used instead when installed).
+# libfbclient2: the Firebird client library firebird-driver loads (SPDATA); it talks to Firebird 3 and later.
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends unixodbc tdsodbc \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends unixodbc tdsodbc libfbclient2 \
     && odbcinst -q -d -n FreeTDS >/dev/null \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \

@@ -7,7 +7,7 @@ usual schema, its `Options` (a pydantic model of the keys it reads from `source:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from importlib import resources
@@ -34,6 +34,13 @@ _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 
 # A list option: `1,3` in an environment variable, `[1, 3]` in YAML.
 CommaList = Annotated[list[Any], BeforeValidator(split_list)]
+# What a census query reads: table -> its columns, spelled as in the SQL (without the schema).
+Needs = Mapping[str, tuple[str, ...]]
+
+
+def reads(**tables: str) -> dict[str, tuple[str, ...]]:
+    """A vendor's `needs`, compactly: `reads(LEITO="CD_LEITO DS_ENFERMARIA")`."""
+    return {table: tuple(columns.split()) for table, columns in tables.items()}
 
 
 def strip_comments(sql: str) -> str:
@@ -87,9 +94,13 @@ class Adapter:
     title: ClassVar[str] = ""  # how operators know the HIS, e.g. "MV (SOUL MV, MV 2000)"
     guide: ClassVar[str] = "docs/sql-proprio.md"  # the vendor's page for hospital IT
     default_schema: ClassVar[str | None] = None
-    dialect: ClassVar[str | None] = None  # SQL dialect of the vendor's database (sqlglot name), for the tests
+    # SQL dialect of the vendor's database, for the tests: a sqlglot name, or "firebird" (parsed as plain SQL)
+    dialect: ClassVar[str | None] = None
     schema_table: ClassVar[str | None] = None  # a table that tells, in the catalog, which schema is the vendor's
     optional_columns: ClassVar[dict[str, OptionalColumn]] = {}
+    # Every table and column the vendor's census.sql reads (a unit test holds the two together): `check` verifies
+    # the configured user can read each one and names the GRANT that is missing.
+    needs: ClassVar[Needs] = {}
     Options: ClassVar[type[VendorOptions]] = VendorOptions
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -131,6 +142,18 @@ class Adapter:
     def why_query_file(self) -> str:
         """Why this vendor needs the hospital's SQL file (a sentence with a leading space), for `problems`."""
         return ""
+
+    def needed(self) -> Needs:
+        """What the query that will run reads: the vendor's `needs` plus the optional columns the catalog showed
+        (after `discover`), or nothing known for the hospital's own file."""
+        if self.source.query_file is not None:
+            return {}
+        needed = {table: tuple(columns) for table, columns in self.needs.items()}
+        present = self.layout.columns if self.layout is not None else {}
+        for name, column in self.optional_columns.items():
+            if present.get(name) and column.column not in needed.get(column.table, ()):
+                needed[column.table] = (*needed.get(column.table, ()), column.column)
+        return needed
 
     def raw_sql(self) -> str:
         """The census SQL as written: the hospital's file if configured, else the vendor's own."""
@@ -181,7 +204,7 @@ class Adapter:
     def _schema(self, connection: Connection) -> tuple[str | None, str, str | None]:
         """The schema as SQL spells it, how it was chosen, and its name in the catalog."""
         configured = self.source.db_schema
-        if configured == "" or connection.dialect.name in NO_SCHEMAS:
+        if configured == "" or connection.engine.url.get_backend_name() in NO_SCHEMAS:
             return (configured or None), "sem schema", None
         holders = schemas_holding(connection, self.schema_table) if self.schema_table else []
         wanted = configured or self.default_schema

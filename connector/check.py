@@ -1,4 +1,5 @@
-"""`check`: is it working? One verdict per item: configuration, database, census query, API, state folder."""
+"""`check`: is it working? One verdict per item: configuration, state folder, read permissions (the tables and
+columns the vendor's query needs, from the database's catalog), database and census query, API."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from connector.errors import SourceError
 from connector.exposure import api_warnings
 from connector.settings import Settings
 from connector.sink import HTML_TYPES, ApiSink
+from connector.source.catalog import Access, Gap, access
 from connector.source.engine import engine_for, oracle_name_used
+from connector.source.grants import grant_statements, qualified
 from connector.source.urls import safe_url, source_url
 from connector.wire import Interrupted, Undecodable
 
 CHECK_ROWS = 20
+_NO_CONNECTION = {"auth", "unreachable", "unknown_database", "unknown_service", "connection_lost"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,59 @@ def check_database(settings: Settings) -> Verdict:
         f"{reading.census.rows_read} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes"
         f"{_layout_note(adapter)}." + (f" O listener Oracle aceitou DB_NAME como {name_kind}." if name_kind else ""),
     )
+
+
+def check_access(settings: Settings) -> Verdict:
+    """Every table and column the vendor's query reads, asked of the catalog: readable by the configured user?"""
+    item = "Permissões de leitura"
+    adapter = adapter_for(settings.source)
+    needs = adapter.needed()
+    if not needs:
+        origin = "do arquivo HOTELEITOS_SOURCE_QUERY_FILE" if settings.source.query_file else "do hospital"
+        return Verdict(item, None, f"não verificadas coluna a coluna: a consulta vem {origin}; o item seguinte a roda.")
+    engine = engine_for(settings.source, settings.timezone)
+    try:
+        layout = adapter.discover(engine)  # the schema the catalog shows holding the tables, optional columns
+        found = access(engine, _unquoted(layout.schema), adapter.needed())
+    except SourceError as error:
+        if error.kind in _NO_CONNECTION:  # the next item says it, with the fix
+            return Verdict(item, None, "não verificadas: o banco não respondeu (veja o item seguinte).")
+        return Verdict(item, None, f"não verificadas: {error.message}")
+    finally:
+        engine.dispose()
+    who = f"'{found.user}'" if found.user else "o conector"
+    if not found.gaps and found.schema_usable:
+        return Verdict(
+            item,
+            True,
+            f"{who} lê as {found.tables} tabela(s) e {found.columns} coluna(s) que a consulta do {adapter.name} usa.",
+        )
+    problems = "; ".join(_gap_text(found, gap) for gap in found.gaps) or f"sem USAGE no schema {found.schema}"
+    text = f"{who} não lê tudo o que a consulta do {adapter.name} usa: {problems}."
+    if any(gap.kind == "absent" for gap in found.gaps):
+        text += (
+            f" Confira o schema (HOTELEITOS_SOURCE_SCHEMA, agora {found.schema or 'nenhum'}); se a versão do sistema "
+            f"for outra, ajuste a consulta (HOTELEITOS_SOURCE_QUERY_FILE; veja {adapter.guide})."
+        )
+    statements = grant_statements(found)
+    if statements:
+        text += " Peça ao DBA:\n" + "\n".join(f"        {statement}" for statement in statements)
+    return Verdict(item, False, text)
+
+
+def _unquoted(schema: str | None) -> str | None:
+    """`"PACIENTE"` as SQL spells it -> `PACIENTE` as the catalog does."""
+    return schema[1:-1].replace('""', '"') if schema and schema.startswith('"') else schema
+
+
+def _gap_text(found: Access, gap: Gap) -> str:
+    target = qualified(found.backend, found.schema, gap.table)
+    columns = "" if gap.whole_table else f" (colunas {', '.join(gap.columns)})"
+    return {
+        "grant": f"sem SELECT em {target}{columns}",
+        "hidden": f"{target}{columns} inexistente ou sem permissão",
+        "absent": f"{target}{columns} não existe",
+    }[gap.kind]
 
 
 def _layout_note(adapter: Adapter) -> str:
@@ -151,7 +208,7 @@ def run_checks(settings: Settings) -> int:
     verdicts += [Verdict("Segurança do envio", None, warning) for warning in api_warnings(settings.api)]
     for verdict in verdicts:
         print(verdict.line(), flush=True)
-    for check in (check_state, check_database, check_api):
+    for check in (check_state, check_access, check_database, check_api):
         try:
             verdict = check(settings)
         except Exception as error:  # noqa: BLE001 - a defect is one failed item, never a traceback
@@ -163,4 +220,9 @@ def run_checks(settings: Settings) -> int:
     return 1 if failed else 0
 
 
-_ITEMS = {check_state: "Pasta de estado", check_database: "Banco e consulta do censo", check_api: "API HOTELEITOS"}
+_ITEMS = {
+    check_state: "Pasta de estado",
+    check_access: "Permissões de leitura",
+    check_database: "Banco e consulta do censo",
+    check_api: "API HOTELEITOS",
+}

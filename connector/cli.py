@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--interval", type=float, default=2.0, help="segundos entre ciclos (padrão 2)")
     demo.add_argument("--forever", action="store_true", help="roda até Ctrl+C")
     demo.add_argument("--patients", type=int, default=300, help="internados no início (padrão 300)")
+    demo.add_argument(
+        "--vendor", default="mv", help="fornecedor cujas tabelas o hospital sintético usa (padrão mv; ex.: tasy)"
+    )
     commands.add_parser("release", help="libera os censos retidos pela proteção contra altas em massa e os envia")
     outbox = commands.add_parser("outbox", help="lista censos pendentes, retidos e rejeitados")
     outbox.add_argument("action", nargs="?", choices=["list", "show", "retry", "discard"], default="list")
@@ -55,7 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from connector.demo.runner import run_demo
 
-        return run_demo(cycles=None if args.forever else args.cycles, interval=args.interval, patients=args.patients)
+        return run_demo(
+            cycles=None if args.forever else args.cycles,
+            interval=args.interval,
+            patients=args.patients,
+            vendor=args.vendor,
+        )
     from connector.config import load_settings
     from connector.defects import unexpected
     from connector.errors import ConfigError

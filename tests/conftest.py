@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.engine import URL
 
 from tests.receivers import ScriptedReceiver
-from tests.services import MARIADB_ADMIN_URL, PG_ADMIN_URL, fresh_database
+from tests.services import MARIADB_ADMIN_URL, PG_ADMIN_URL, fresh_database, fresh_firebird_database
 
 if TYPE_CHECKING:
     from tests.hospital import Hospital
@@ -33,6 +33,13 @@ def pg_url() -> Iterator[URL]:
 def mariadb_url() -> Iterator[URL]:
     """A fresh MariaDB database for this test session."""
     with fresh_database(MARIADB_ADMIN_URL, "mariadb") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def firebird_url() -> Iterator[URL]:
+    """A fresh Firebird database (SYSDBA) for this test session."""
+    with fresh_firebird_database("fb") as url:
         yield url
 
 

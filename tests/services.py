@@ -1,4 +1,4 @@
-"""Real services the integration tests use: fresh PostgreSQL and MariaDB databases on 127.0.0.1.
+"""Real services the integration tests use: fresh PostgreSQL, MariaDB and Firebird databases on 127.0.0.1.
 
 Each test session creates its own databases (never assuming a clean server) and drops them at the end.
 Unreachable services fail the run under CI=true and skip, with the reason, elsewhere.
@@ -19,6 +19,10 @@ from sqlalchemy.exc import OperationalError
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("HOTELEITOS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MARIADB_ADMIN_URL = os.environ.get("HOTELEITOS_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+# The password is the one scripts/firebird-server.sh sets; the folder is where that server keeps databases.
+FIREBIRD_ADMIN_URL = os.environ.get(
+    "HOTELEITOS_TEST_FIREBIRD_URL", "firebird+firebird://SYSDBA:masterkey@127.0.0.1:3050//var/lib/firebird/3.0/data"
+)
 
 
 def unavailable(reason: str) -> None:
@@ -66,4 +70,52 @@ def mariadb_user(url: URL, password: str, grant_on: str) -> Iterator[URL]:
     finally:
         with admin.begin() as db:
             db.execute(text(f"DROP USER '{user}'@'%'"))
+        admin.dispose()
+
+
+@contextmanager
+def fresh_firebird_database(label: str) -> Iterator[URL]:
+    """A new, empty Firebird database (a .fdb file in the server's data folder), dropped afterwards."""
+    from firebird.driver import DatabaseError, create_database
+
+    admin = make_url(FIREBIRD_ADMIN_URL)
+    path = f"{admin.database}/hoteleitos_{label}_{uuid.uuid4().hex[:10]}.fdb"
+    try:
+        created = create_database(
+            f"{admin.host}/{admin.port or 3050}:{path}", user=admin.username, password=admin.password, charset="UTF8"
+        )
+    except DatabaseError as error:
+        unavailable(
+            f"{label}: Firebird em {admin.host}:{admin.port or 3050} inacessível ou recusou SYSDBA "
+            f"({error.sqlstate}); suba-o com scripts/firebird-server.sh"
+        )
+    created.close()
+    url = admin.set(database=path)
+    try:
+        yield url
+    finally:
+        _drop_firebird(url)
+
+
+def _drop_firebird(url: URL) -> None:
+    from firebird.driver import connect
+
+    connection = connect(f"{url.host}/{url.port or 3050}:{url.database}", user=url.username, password=url.password)
+    connection.drop_database()
+
+
+@contextmanager
+def firebird_user(url: URL, password: str, grant_on: list[str]) -> Iterator[URL]:
+    """A new Firebird user (users are server-wide) with SELECT on the tables `grant_on` of `url`'s database."""
+    admin = create_engine(url)
+    user = f"LEITOR_{uuid.uuid4().hex[:8].upper()}"
+    with admin.begin() as db:
+        db.execute(text(f"CREATE USER {user} PASSWORD '{password}'"))
+        for table in grant_on:
+            db.execute(text(f"GRANT SELECT ON {table} TO USER {user}"))
+    try:
+        yield url.set(username=user, password=password)
+    finally:
+        with admin.begin() as db:
+            db.execute(text(f"DROP USER {user}"))
         admin.dispose()

@@ -4,35 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CHAR, Column, Date, DateTime, MetaData, String, Table, create_engine, insert, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import URL
 
-metadata = MetaData()
-arqatend = Table(
-    "arqatend", metadata,
-    Column("numatend", CHAR(10)), Column("codpac", CHAR(8)), Column("codplaco", CHAR(4)),
-    Column("codprest", CHAR(6)), Column("codserv", CHAR(4)), Column("tipoatend", CHAR(1)),
-    Column("datatend", DateTime), Column("datasai", DateTime),
-)  # fmt: skip
-arqint = Table("arqint", metadata, Column("numatend", CHAR(10)), Column("codlei", CHAR(6)), Column("posicao", CHAR(1)))
-cadlei = Table(
-    "cadlei", metadata,
-    Column("codlei", CHAR(6)), Column("codaco", CHAR(6)), Column("tipobloq", CHAR(1)), Column("auxatend", CHAR(10)),
-)  # fmt: skip
-cadaco = Table("cadaco", metadata, Column("codaco", CHAR(6)), Column("codcc", CHAR(4)))
-cadcc = Table("cadcc", metadata, Column("codcc", CHAR(4)), Column("nomecc", String(40)))
-cadpac = Table(
-    "cadpac", metadata,
-    Column("codpac", CHAR(8)), Column("nomepac", String(70)), Column("sexo", CHAR(1)), Column("datanasc", Date),
-)  # fmt: skip
-cadplaco = Table(
-    "cadplaco", metadata, Column("codplaco", CHAR(4)), Column("nomeplaco", String(40)), Column("codconv", CHAR(4))
+from connector.demo.vendors.wareline import (
+    arqatend,
+    arqint,
+    cadaco,
+    cadcc,
+    cadconv,
+    cadlei,
+    cadpac,
+    cadplaco,
+    cadprest,
+    cadserv,
+    metadata,
 )
-cadconv = Table("cadconv", metadata, Column("codconv", CHAR(4)), Column("nomeconv", String(40)))
-cadprest = Table(
-    "cadprest", metadata, Column("codprest", CHAR(6)), Column("nomeprest", String(60)), Column("cbos", CHAR(6))
-)
-cadserv = Table("cadserv", metadata, Column("codserv", CHAR(4)), Column("nomeserv", String(40)))
 
 ROWS = {
     cadcc: [{"codcc": "0010", "nomecc": "CLINICA MEDICA"}],

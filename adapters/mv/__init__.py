@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from adapters.base import Adapter, CommaList, VendorOptions
+from adapters.base import Adapter, CommaList, VendorOptions, reads
 from connector.settings import problem
 
 
@@ -44,6 +44,14 @@ class MvAdapter(Adapter):
     dialect = "oracle"
     default_schema = "DBAMV"
     schema_table = "ATENDIME"
+    needs = reads(
+        ATENDIME="CD_ATENDIMENTO CD_PACIENTE CD_CONVENIO CD_PRESTADOR CD_LEITO DT_ATENDIMENTO DT_ALTA TP_ATENDIMENTO "
+        "CD_MULTI_EMPRESA",
+        PACIENTE="CD_PACIENTE NM_PACIENTE DT_NASCIMENTO TP_SEXO",
+        LEITO="CD_LEITO DS_ENFERMARIA",
+        CONVENIO="CD_CONVENIO NM_CONVENIO",
+        PRESTADOR="CD_PRESTADOR NM_PRESTADOR CD_CBOS",
+    )
     Options = MvOptions
     options: MvOptions
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.base import Adapter, OptionalColumn
+from adapters.base import Adapter, OptionalColumn, reads
 
 
 class WarelineAdapter(Adapter):
@@ -17,3 +17,12 @@ class WarelineAdapter(Adapter):
             "cadprest", "cbo", present="COALESCE(NULLIF(TRIM(pr.cbo), ''), pr.cbos)", absent="pr.cbos"
         )
     }
+    needs = reads(
+        arqint="numatend codlei posicao",
+        arqatend="numatend codpac codplaco codprest tipoatend datatend",
+        cadlei="codlei codaco",
+        cadpac="codpac nomepac sexo datanasc",
+        cadplaco="codplaco codconv",
+        cadconv="codconv nomeconv",
+        cadprest="codprest nomeprest cbos",
+    )

@@ -1,1 +1,2 @@
-"""The embedded demo: a synthetic MV hospital in SQLite, a local HOTELEITOS receiver, live cycles."""
+"""The embedded demo: a synthetic hospital in SQLite on any vendor's tables, a local HOTELEITOS receiver, live
+cycles."""

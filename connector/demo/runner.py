@@ -1,8 +1,10 @@
-"""`demo`: the connector's real cycle on a synthetic MV hospital, pushing to a local receiver."""
+"""`demo`: the connector's real cycle on a synthetic hospital (any vendor with a census query), pushing to a local
+receiver."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -11,6 +13,7 @@ from connector.config import settings_from_values
 from connector.cycle import Agent
 from connector.demo.hospital import DemoHospital
 from connector.demo.receiver import Receiver
+from connector.demo.vendors import WRITERS
 from connector.logs import configure
 from connector.outcome import CycleReport
 from connector.settings import LogSettings
@@ -35,17 +38,26 @@ def summary(number: int, report: CycleReport, receiver: Receiver) -> str:
     return f"Ciclo {number}: {read} | {moved} | {pushed} | ciclo {report.duration * 1000:.0f} ms"
 
 
-def run_demo(*, cycles: int | None, interval: float, patients: int) -> int:
-    """Run `cycles` cycles (None: until Ctrl+C) and print a line for each."""
+def run_demo(*, cycles: int | None, interval: float, patients: int, vendor: str = "mv") -> int:
+    """Run `cycles` cycles (None: until Ctrl+C) on `vendor`'s tables and print a line for each; 2 for a vendor
+    the demo cannot show."""
+    if vendor not in WRITERS:
+        print(
+            f"A demonstração não tem hospital sintético para o fornecedor '{vendor}': ela roda a consulta pronta de "
+            f"um fornecedor (use --vendor {' | '.join(sorted(WRITERS))}). Fornecedores sem consulta pronta (custom, "
+            "sigho) leem o arquivo SQL do hospital: teste-o com `hoteleitos-connector preview`.",
+            file=sys.stderr,
+        )
+        return 2
     folder = Path(tempfile.mkdtemp(prefix="hoteleitos-demo-"))
     configure(LogSettings(level="warning"), secrets=[TOKEN])
-    print(f"Criando hospital sintético (MV em SQLite, {patients} internados) em {folder} ...", flush=True)
-    hospital = DemoHospital(folder / "hospital-mv.sqlite3", patients=patients)
+    print(f"Criando hospital sintético ({vendor} em SQLite, {patients} internados) em {folder} ...", flush=True)
+    hospital = DemoHospital(folder / f"hospital-{vendor}.sqlite3", vendor=vendor, patients=patients)
     with Receiver(token=TOKEN) as receiver:
         settings = settings_from_values(
             {
                 "api": {"url": receiver.url, "token": TOKEN},
-                "source": {"vendor": "mv", "url": hospital.url, "schema": ""},
+                "source": {"vendor": vendor, "url": hospital.url, "schema": ""},
                 "schedule": f"{max(interval, 1):g}s",
                 "state_dir": str(folder / "state"),
             }
@@ -70,6 +82,8 @@ def run_demo(*, cycles: int | None, interval: float, patients: int) -> int:
             shutil.rmtree(folder, ignore_errors=True)
     ok = bool(report.delivered) if number else False
     print(
-        "Demo concluída: o conector leu o censo do MV e o entregou a cada ciclo." if ok else "Demo terminou com falhas."
+        f"Demo concluída: o conector leu o censo do {vendor} e o entregou a cada ciclo."
+        if ok
+        else "Demo terminou com falhas."
     )
     return 0 if ok else 1

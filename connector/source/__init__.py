@@ -4,6 +4,9 @@
     engine   engines with per-dialect session setup: read-only, timeouts, Oracle SID/service name
     fetch    the census read: streamed batches inside one read-only transaction
     errors   driver errors translated into operator messages that point at a fix
+    firebird Firebird sessions: read-only transactions, statements bounded on the client
+    catalog  what the configured user can read of the tables a query needs, from the database's own catalog
+    grants   the GRANT statements that close those gaps, in each engine's syntax
 
 This layer knows nothing of vendors, of the census model or of the agent: adapters build on it.
 """

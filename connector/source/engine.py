@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from connector.settings import SourceSettings
+from connector.source import firebird
 from connector.source.text import (
     ORACLE_TIMESTAMP_TZ_FORMAT,
     before_execute_ascii,
@@ -73,6 +74,8 @@ def create_source_engine(
     event.listen(engine, "connect", _session_setup(engine, query_timeout, timezone))
     if parsed.get_driver_name() == "psycopg":
         event.listen(engine, "before_cursor_execute", before_execute_ascii, retval=True)
+    if parsed.get_backend_name() == "firebird":  # read-only transactions; statements bounded on the client
+        firebird.prepare(engine, connect_timeout, query_timeout)
     watch(engine, connect_timeout + query_timeout + GRACE)
     return engine
 

@@ -28,35 +28,41 @@ def _rules(*pairs: tuple[str, str]) -> list[_Rule]:
 
 # Checked in order against "code + driver message"; the first match wins.
 _RULES = _rules(
+    ("permission", r"no permission for"),  # Firebird: before "auth", as both carry SQLSTATE 28000
     (
         "auth",
         r"28P01|28000|ORA-01017|ORA-28000|\(1045|Login failed|password authentication failed|"
-        r"role \".*\" does not exist",
+        r"role \".*\" does not exist|user name and password are not defined",
     ),
-    ("unknown_database", r"3D000|\(1049|does not exist.*database|database \".*\" does not exist"),
+    (
+        "unknown_database",
+        r"3D000|\(1049|does not exist.*database|database \".*\" does not exist|I/O error during \"open\"",
+    ),
     ("unknown_service", r"ORA-12514|ORA-12505|DPY-6001|DPY-6003"),
     (
         "timeout",
-        r"57014|ORA-01013|DPY-4024|DPY-4011.*timed out|\((?:3024|1969)|HYT00|statement timeout|"
-        r"max_statement_time|maximum statement execution time|canceling statement",
+        r"57014|ORA-01013|DPY-4024|DPY-4011.*timed out|\((?:3024|1969)|HYT00|HY008|statement timeout|"
+        r"max_statement_time|maximum statement execution time|canceling statement|operation was cancelled",
     ),
     (
         "unreachable",  # before the table rules: FreeTDS says a server it cannot reach "does not exist"
         r"ORA-12541|ORA-12170|ORA-12545|DPY-6005|\(2003|\(2005|08001|08S01|Connection refused|"
         r"could not connect|could not translate host name|timeout expired|Name or service not known|"
-        r"unable to open database file|Unable to connect|No route to host|Adaptive Server is unavailable",
+        r"unable to open database file|Unable to connect|No route to host|Adaptive Server is unavailable|"
+        r"Unable to complete network request|connection rejected by remote interface",
     ),
     (
         "connection_lost",
         r"57P01|57P02|57P03|ORA-03113|ORA-03114|ORA-03135|DPY-4011|\(2013|\(2006|"
         r"server closed the connection|terminating connection|connection (?:was )?closed|"
-        r"consuming input failed|Lost connection",
+        r"consuming input failed|Lost connection|connection shutdown|Error (?:reading|writing) data (?:from|to) the "
+        r"connection",
     ),
-    ("missing_column", r"42703|ORA-00904|\(1054|42S22|no such column|Invalid column name"),
+    ("missing_column", r"42703|ORA-00904|\(1054|42S22|no such column|Invalid column name|Column unknown"),
     (
         "missing_table",
         r"42P01|3F000|ORA-00942|\(1146|42S02|no such table|Invalid object name|relation .* does not exist|"
-        r"schema .* does not exist|doesn't exist",
+        r"schema .* does not exist|doesn't exist|Table unknown",
     ),
     ("permission", r"42501|\(1142|permission denied|SELECT command denied|SELECT permission was denied"),
 )
@@ -78,7 +84,7 @@ def _code(error: SQLAlchemyError) -> str:
 _QUOTED_NAME = r"['\"`\[][\w$#.]+['\"`\]](?:\.['\"`\[][\w$#]+['\"`\]])?"
 _OBJECT_NAME = re.compile(
     rf"(?:relation|table|object|object name)\s+(?P<quoted>{_QUOTED_NAME})"
-    r"|(?:for table|for relation|no such table:)\s+(?P<bare>[\w$#.]+)",
+    r"|(?:for table|for relation|no such table:|access to (?:table|view)|Table unknown\W+)\s*(?P<bare>[\w$#.]+)",
     re.IGNORECASE,
 )
 
@@ -103,6 +109,9 @@ def translate(error: SQLAlchemyError, url: URL, sql: str) -> SourceError:
     user = url.username or "usuário da integração"
     tables = referenced_tables(sql)
     table = _object_name(str(original or "")) if kind in ("missing_table", "permission") else None
+    if table and "." not in table and url.get_backend_name() == "postgresql":
+        # PostgreSQL names the table alone, and a GRANT without the schema would miss it: the query says which
+        table = next((t for t in tables if t.lower().endswith("." + table.lower())), table)
     messages = {
         "auth": f"o banco ({where}) recusou o usuário '{user}' ou a senha; confira usuário e senha (DB_USER/DB_PASS "
         "ou a URL do banco) e se a conta não está bloqueada ou expirada.",
@@ -153,6 +162,7 @@ def _grant_hint(what: str, url: URL, user: str, table: str | None, tables: list[
         "mssql": "GRANT SELECT ON {t} TO [{u}];",
         "mysql": "GRANT SELECT ON {t} TO '{u}'@'%';",
         "mariadb": "GRANT SELECT ON {t} TO '{u}'@'%';",
+        "firebird": "GRANT SELECT ON {t} TO USER {u};",
     }
     grant = grants.get(backend)
     hint = f"{what}. Tabelas que o censo lê: {', '.join(tables) or 'as do arquivo de consulta'}."

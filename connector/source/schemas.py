@@ -33,7 +33,7 @@ T = TypeVar("T")
 def schemas_holding(connection: Connection, table: str) -> list[str]:
     """The schemas (exact catalog names) holding a table or view of that name, visible to the user."""
     dialect = connection.dialect.name
-    if dialect in NO_SCHEMAS:
+    if connection.engine.url.get_backend_name() in NO_SCHEMAS:  # Firebird's dialect is "firebird.firebird"
         return []
     sql = _SCHEMAS_HOLDING.get(dialect, _SCHEMAS_HOLDING["default"])
     return _catalog(connection, sql, {"t": table}, lambda rows: sorted({_name(row[0]) for row in rows}))

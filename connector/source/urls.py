@@ -19,6 +19,7 @@ DEFAULT_DRIVERS = {
     "mysql": "pymysql",
     "mariadb": "pymysql",
     "mssql": "pyodbc",
+    "firebird": "firebird",  # firebird-driver (Firebird 3+), through sqlalchemy-firebird
 }
 # The incumbent's DB_DIALECT -> (SQLAlchemy driver name, default port)
 INCUMBENT_DIALECTS: dict[str, tuple[str, int | None]] = {
@@ -42,6 +43,10 @@ def source_url(url: str) -> URL:
     if "+" not in parsed.drivername and backend in DEFAULT_DRIVERS:
         backend = "postgresql" if backend == "postgres" else backend
         parsed = parsed.set(drivername=f"{backend}+{DEFAULT_DRIVERS[backend]}")
+    if backend == "firebird" and "charset" not in parsed.query:
+        # Without a connection charset Firebird hands text over untranslated (NONE); UTF8 makes the server
+        # translate each column from its own charset (often WIN1252 on SPDATA bases).
+        parsed = parsed.update_query_dict({"charset": "UTF8"})
     return parsed
 
 
@@ -63,7 +68,7 @@ def check_url(url: str) -> str | None:
     except NoSuchModuleError:
         return (
             f"dialeto '{parsed.drivername}' desconhecido; use oracle+oracledb, postgresql+psycopg, "
-            "mssql+pyodbc, mysql+pymysql, mariadb+pymysql ou sqlite."
+            "mssql+pyodbc, mysql+pymysql, mariadb+pymysql, firebird+firebird ou sqlite."
         )
     if parsed.get_backend_name() != "sqlite" and not parsed.host:
         return "a URL do banco não informa o servidor (host)."

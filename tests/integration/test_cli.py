@@ -27,7 +27,7 @@ def test_invalid_configuration_exits_2_with_one_line_per_problem(tmp_path: Path)
     """No traceback, each problem names its setting, no secret echoed."""
     env = {
         "HOTELEITOS_API_TOKEN": "segredo-123456",
-        "HOTELEITOS_SOURCE_VENDOR": "tasy",
+        "HOTELEITOS_SOURCE_VENDOR": "salux",
         "HOTELEITOS_SOURCE_URL": "postgresql://u:senha-do-banco@/x",
         "HOTELEITOS_SCHEDULE": "toda hora",
     }
@@ -50,6 +50,10 @@ def test_check_gives_a_verdict_per_item(mv_url: URL, tmp_path: Path) -> None:
     assert "15 colunas canônicas" in done.stdout
     assert "[OK   ] API HOTELEITOS" in done.stdout
     assert "[OK   ] Pasta de estado" in done.stdout
+    assert (
+        "[OK   ] Permissões de leitura: 'postgres' lê as 5 tabela(s) e 20 coluna(s) que a consulta do mv usa"
+        in done.stdout
+    )
     assert receiver.accepted == []  # check never pushes
 
 
@@ -60,6 +64,7 @@ def test_check_reports_wrong_token_and_unreachable_database(mv_url: URL, tmp_pat
         done = run_cli("check", env=env, cwd=tmp_path)
     assert done.returncode == 1
     assert "[FALHA] Banco e consulta do censo: não foi possível conectar" in done.stdout
+    assert "[AVISO] Permissões de leitura: não verificadas: o banco não respondeu" in done.stdout
     assert "[FALHA] API HOTELEITOS" in done.stdout and "token foi recusado" in done.stdout
     assert TOKEN not in done.stdout + done.stderr
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import URL
 
-from tests import mv_replica
+from tests import mv_replica, spdata_replica
 from tests.conftest import ROOT
 from tests.integration.test_operations import free_port
 from tests.integration.test_run_once import TOKEN
@@ -133,3 +133,23 @@ def test_container_delivers_and_is_healthy_from_outside(container: tuple[str, in
     assert '"event": "cycle_finished"' in written
     for secret in [*mv_replica.PATIENT_SECRETS, TOKEN]:
         assert secret not in logs and secret not in written
+
+
+@pytest.fixture(scope="module")
+def spdata_url(firebird_url: URL) -> URL:
+    spdata_replica.build(firebird_url)
+    return firebird_url
+
+
+def test_image_reads_spdata_on_firebird(image: str, spdata_url: URL) -> None:
+    """One image for every database: its Firebird client library (libfbclient2) reads SPDATA on the host's server."""
+    env = {
+        "HOTELEITOS_API_URL": "http://127.0.0.1:9",
+        "HOTELEITOS_API_TOKEN": TOKEN,
+        "HOTELEITOS_SOURCE_VENDOR": "spdata",
+        "HOTELEITOS_SOURCE_URL": spdata_url.render_as_string(hide_password=False),
+    }
+    flags = [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
+    done = podman("run", "--rm", "--network", "host", *flags, image, "preview", "--json", "--show-names", check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert json.loads(done.stdout)["pacientes"] == spdata_replica.EXPECTED

@@ -1,10 +1,20 @@
-"""`demo`: with nothing configured, a synthetic MV hospital is read and pushed to a local receiver."""
+"""`demo`: with nothing configured, a synthetic MV hospital is read and pushed to a local receiver; any vendor with
+a census query gets its own synthetic hospital."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
+import pytest
+
+from adapters import adapter_for
+from connector.demo.hospital import DemoHospital
+from connector.demo.receiver import Board, Changes
+from connector.demo.vendors import WRITERS
+from connector.settings import SourceSettings
+from connector.source.engine import create_source_engine
 from tests.conftest import run_cli
 
 
@@ -32,3 +42,50 @@ def test_demo_leaves_nothing_behind(tmp_path: Path) -> None:
     assert folder is not None
     assert not Path(folder.group(1)).exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("vendor", sorted(WRITERS))
+def test_every_vendor_census_sees_the_hospital_move(vendor: str, tmp_path: Path) -> None:
+    """On each vendor's own tables, read by its own census.sql, the receiver's board sees exactly the admissions,
+    discharges and transfers the hospital made, cycle after cycle."""
+    hospital = DemoHospital(tmp_path / f"{vendor}.sqlite3", vendor=vendor, patients=80)
+    settings = SourceSettings.model_validate({"vendor": vendor, "url": hospital.url, "schema": ""})
+    engine = create_source_engine(hospital.url, connect_timeout=5, query_timeout=30)
+    board = Board()
+    try:
+        first = adapter_for(settings).read(engine, date.today()).census
+        assert board.apply(first.records) == Changes(admissions=80)
+        assert not first.issues.counts
+        for _ in range(5):
+            moved = hospital.step()
+            census = adapter_for(settings).read(engine, date.today()).census
+            seen = board.apply(census.records)
+            assert (seen.admissions, seen.discharges, seen.transfers) == (
+                moved.admissions,
+                moved.discharges,
+                moved.transfers,
+            )
+            assert len(census.records) == len(hospital.admitted)
+    finally:
+        engine.dispose()
+        hospital.close()
+
+
+def test_demo_runs_another_vendor_and_refuses_one_without_a_query(tmp_path: Path) -> None:
+    """`demo --vendor tasy` runs the Tasy hospital; `--vendor custom` has no query to run and says why, exit 2."""
+    done = run_cli(
+        "demo", "--vendor", "tasy", "--cycles", "2", "--interval", "0", "--patients", "30", env={}, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tasy em SQLite" in done.stdout and "censo do tasy" in done.stdout
+    refused = run_cli("demo", "--vendor", "custom", env={}, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "--vendor aghu | mv | spdata | tasy | wareline" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_every_vendor_with_a_query_has_a_demo_hospital() -> None:
+    """A vendor folder with its own census.sql is shown by `demo --vendor`: its tables have a writer."""
+    from adapters import registry
+
+    assert set(WRITERS) == {name for name, adapter in registry().items() if adapter.census_resource() is not None}

@@ -85,6 +85,24 @@ def test_mv_query_on_oracle(oracle: URL, tmp_path: Path) -> None:
     assert census(oracle, "mv", tmp_path) == mv_replica.EXPECTED
 
 
+def catalog_gaps(url: URL, vendor: str, **source: object) -> list[object]:
+    """What `check` finds missing for this user, from the server's catalog."""
+    from connector.source.catalog import access
+
+    settings = SourceSettings.model_validate({"vendor": vendor, "url": url.render_as_string(False), **source})
+    adapter = adapter_for(settings)
+    engine = create_source_engine(url.render_as_string(False), connect_timeout=30, query_timeout=60)
+    try:
+        return list(access(engine, adapter.schema, adapter.needed()).gaps)
+    finally:
+        engine.dispose()
+
+
+def test_oracle_catalog_sees_the_readers_grants(oracle: URL) -> None:
+    """ALL_TAB_COLUMNS shows the read-only user every MV column it was granted: nothing is missing."""
+    assert catalog_gaps(oracle, "mv") == []
+
+
 def test_oracle_session_is_read_only(oracle: URL) -> None:
     """Our census transaction is READ ONLY on Oracle."""
     engine = create_source_engine(oracle.render_as_string(False), connect_timeout=30, query_timeout=30)
@@ -116,6 +134,11 @@ def sqlserver() -> Iterator[URL]:
 def test_mv_query_on_sql_server(sqlserver: URL, tmp_path: Path) -> None:
     """The MV query's portable SQL also runs on SQL Server through pyodbc."""
     assert census(sqlserver, "mv", tmp_path, schema="dbamv") == mv_replica.EXPECTED
+
+
+def test_sql_server_catalog_sees_every_mv_column(sqlserver: URL) -> None:
+    """INFORMATION_SCHEMA and HAS_PERMS_BY_NAME give the administrator every MV column: nothing is missing."""
+    assert catalog_gaps(sqlserver, "mv", schema="dbamv") == []
 
 
 def test_custom_query_on_sql_server(sqlserver: URL, tmp_path: Path) -> None:

@@ -93,6 +93,7 @@ def test_example_vendor_folder_runs_end_to_end(
     assert "source.alas = UTI,PED — ambiente" in shown.stdout
     checked = run_cli("check", env=values, cwd=tmp_path)
     assert "[OK   ] Banco e consulta do censo" in checked.stdout, checked.stdout + checked.stderr
+    assert "[OK   ] Permissões de leitura: 'postgres' lê as 1 tabela(s) e 11 coluna(s)" in checked.stdout
     assert "fornecedor acme" in checked.stdout
 
     done = run_cli("run", "--once", env=values, cwd=tmp_path)

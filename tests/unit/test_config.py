@@ -140,7 +140,7 @@ def test_every_missing_required_setting_is_named_at_once() -> None:
 @pytest.mark.parametrize(
     ("variable", "value", "named"),
     [
-        ("HOTELEITOS_SOURCE_VENDOR", "tasy", "HOTELEITOS_SOURCE_VENDOR"),
+        ("HOTELEITOS_SOURCE_VENDOR", "salux", "HOTELEITOS_SOURCE_VENDOR"),
         ("HOTELEITOS_API_URL", "api.example.test", "HOTELEITOS_API_URL"),
         ("HOTELEITOS_SOURCE_URL", "not a url at all", "HOTELEITOS_SOURCE_URL"),
         ("HOTELEITOS_SOURCE_URL", "db2://u:senha-db@h/x", "HOTELEITOS_SOURCE_URL"),

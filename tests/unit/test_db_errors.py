@@ -15,6 +15,7 @@ SQL = "SELECT 1 FROM DBAMV.ATENDIME a JOIN DBAMV.PACIENTE p ON 1 = 1"
 ORACLE = make_url("oracle+oracledb://hoteleitos:segredo@10.0.0.10:1521/?service_name=PROD")
 MSSQL = make_url("mssql+pyodbc://hoteleitos:segredo@10.0.0.11:1433/his?driver=FreeTDS")
 MYSQL = make_url("mysql+pymysql://hoteleitos:segredo@10.0.0.12:3306/his")
+FIREBIRD = make_url("firebird+firebird://hoteleitos:segredo@10.0.0.13:3050//dados/spdata.fdb")
 
 
 class Orig(Exception):
@@ -50,6 +51,18 @@ CASES = [
     (MYSQL, "(1146, \"Table 'his.ATENDIME' doesn't exist\")", "missing_table"),
     (MYSQL, "(2013, 'Lost connection to MySQL server during query')", "connection_lost"),
     (MYSQL, "(3024, 'Query execution was interrupted, maximum statement execution time exceeded')", "timeout"),
+    (FIREBIRD, "Your user name and password are not defined. Ask your database administrator to set up a Firebird "
+               "login.", "auth"),
+    (FIREBIRD, 'Unable to complete network request to host "10.0.0.13".\n-Failed to establish a connection.',
+     "unreachable"),
+    (FIREBIRD, 'I/O error during "open" operation for file "/dados/spdata.fdb"\n-Error while trying to open file',
+     "unknown_database"),
+    (FIREBIRD, "Dynamic SQL Error\n-SQL error code = -204\n-Table unknown\n-RICADINT\n-At line 1, column 15",
+     "missing_table"),
+    (FIREBIRD, "Dynamic SQL Error\n-SQL error code = -206\n-Column unknown\n-R.SEXO", "missing_column"),
+    (FIREBIRD, "no permission for SELECT access to TABLE RICADPAC\n-Effective user is HOTELEITOS", "permission"),
+    (FIREBIRD, "operation was cancelled", "timeout"),
+    (FIREBIRD, "Error reading data from the connection.", "connection_lost"),
 ]  # fmt: skip
 
 
@@ -81,6 +94,21 @@ def test_postgresql_9_permission_message_names_the_table() -> None:
     orig = Orig("permission denied for relation cadconv", sqlstate="42501")
     error = translate(DatabaseError(SQL, {}, orig), make_url("postgresql+psycopg://leitor@h/db1"), SQL)
     assert "GRANT SELECT ON cadconv TO leitor;" in error.message
+
+
+def test_firebird_permission_is_not_mistaken_for_a_wrong_password() -> None:
+    """Firebird gives both SQLSTATE 28000: the refused table gets its GRANT, not the password advice."""
+    orig = Orig("no permission for SELECT access to TABLE RICADPAC\n-Effective user is HOTELEITOS", sqlstate="28000")
+    error = translate(DatabaseError(SQL, {}, orig), FIREBIRD, "SELECT 1 FROM RILEITOS l JOIN RICADPAC p ON 1 = 1")
+    assert error.kind == "permission"
+    assert "GRANT SELECT ON RICADPAC TO USER hoteleitos;" in error.message
+
+
+def test_table_named_alone_gets_the_schema_the_query_uses() -> None:
+    """PostgreSQL names the refused table without its schema: the GRANT takes the schema from the query."""
+    orig = Orig("permission denied for table paciente", sqlstate="42501")
+    error = translate(DatabaseError(SQL, {}, orig), make_url("postgresql+psycopg://leitor@h/db"), SQL)
+    assert "GRANT USAGE ON SCHEMA DBAMV TO leitor; GRANT SELECT ON DBAMV.PACIENTE TO leitor;" in error.message
 
 
 def test_oracle_unknown_service_names_it_once() -> None:

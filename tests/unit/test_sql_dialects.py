@@ -21,7 +21,10 @@ DRIVER_URLS = {
     "postgres": "postgresql+psycopg://",
     "tsql": "mssql+pyodbc://",
     "mysql": "mysql+pymysql://",
+    "firebird": "firebird+firebird://",
 }
+# sqlglot has no Firebird dialect: Firebird queries are parsed with its generic (ANSI) one.
+SQLGLOT_READ = {"firebird": ""}
 
 
 def rendered(vendor: str) -> str:
@@ -35,14 +38,15 @@ def rendered(vendor: str) -> str:
 
 def test_vendors_with_their_own_query_name_its_dialect() -> None:
     """Every vendor folder with a census.sql says which SQL dialect its database speaks."""
-    assert {"mv", "wareline"} <= set(DIALECTS)
+    assert {"mv", "wareline", "tasy", "aghu", "spdata"} <= set(DIALECTS)
     assert all(name in DIALECTS for name, adapter in registry().items() if adapter.census_resource() is not None)
 
 
 @pytest.mark.parametrize("vendor", sorted(DIALECTS))
 def test_vendor_query_parses_in_its_dialect_with_canonical_aliases(vendor: str) -> None:
     """The query parses strictly in the vendor's dialect and selects exactly the 15 canonical aliases."""
-    tree = sqlglot.parse_one(rendered(vendor), read=DIALECTS[vendor], error_level=sqlglot.ErrorLevel.RAISE)
+    read = SQLGLOT_READ.get(DIALECTS[vendor], DIALECTS[vendor])
+    tree = sqlglot.parse_one(rendered(vendor), read=read, error_level=sqlglot.ErrorLevel.RAISE)
     assert isinstance(tree, exp.Select)
     assert [e.alias_or_name.lower() for e in tree.expressions] == list(FIELDS)
 
@@ -98,3 +102,23 @@ def test_sigho_template_parses_in_every_dialect(dialect: str | None) -> None:
     sql = strip_comments(template.read_text(encoding="utf-8")).replace("$schema.", "")
     tree = sqlglot.parse_one(sql, read=dialect, error_level=sqlglot.ErrorLevel.RAISE)
     assert [e.alias_or_name.lower() for e in tree.expressions] == list(FIELDS)
+
+
+def columns_read(vendor: str) -> dict[str, set[str]]:
+    """table -> the columns the vendor's query names, found by parsing it (aliases resolved to their tables)."""
+    read = SQLGLOT_READ.get(DIALECTS[vendor], DIALECTS[vendor])
+    tree = sqlglot.parse_one(rendered(vendor), read=read, error_level=sqlglot.ErrorLevel.RAISE)
+    tables = {table.alias_or_name.lower(): table.name for table in tree.find_all(exp.Table)}
+    found: dict[str, set[str]] = {}
+    for column in tree.find_all(exp.Column):
+        assert column.table, f"{vendor}: qualifique a coluna {column.name} com o apelido da tabela"
+        found.setdefault(tables[column.table.lower()], set()).add(column.name)
+    return found
+
+
+@pytest.mark.parametrize("vendor", sorted(DIALECTS))
+def test_declared_needs_are_exactly_what_the_query_reads(vendor: str) -> None:
+    """`needs` (what `check` verifies the user can read) names every table and column of census.sql, and no other."""
+    adapter = registry()[vendor]
+    declared = {table: set(columns) for table, columns in adapter.needs.items()}
+    assert declared == columns_read(vendor)

@@ -1,0 +1,26 @@
+"""Each vendor's page for hospital IT lists every table and column its query reads and grants each table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from adapters import registry
+
+ROOT = Path(__file__).resolve().parents[2]
+WITH_QUERY = sorted(name for name, adapter in registry().items() if adapter.census_resource() is not None)
+
+
+@pytest.mark.parametrize("vendor", WITH_QUERY)
+def test_page_names_every_needed_column_and_grants_every_table(vendor: str) -> None:
+    """The columns in backticks, and each table in a GRANT of the page's SQL (schema-qualified where there is one)."""
+    adapter = registry()[vendor]
+    page = (ROOT / adapter.guide).read_text(encoding="utf-8")
+    sql = "\n".join(re.findall(r"```sql\n(.*?)```", page, re.DOTALL))
+    for table, columns in adapter.needs.items():
+        qualified = f"{adapter.default_schema}.{table}" if adapter.default_schema else table
+        assert re.search(rf"GRANT SELECT ON [^;]*\b{re.escape(qualified)}\b", sql), (vendor, qualified)
+        for column in columns:
+            assert f"`{column}`" in page, (vendor, table, column)

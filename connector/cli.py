@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, layers = load_settings(args.config, args.env_file)
         from connector.logs import configure
 
-        configure(settings.log, secrets=_secrets(settings))
+        configure(settings.log, secrets=_secrets(settings), tz=settings.tz)
         return int(_COMMANDS[args.command](settings, layers, args))
     except ConfigError as error:
         print("Configuração inválida; corrija e rode de novo:", file=sys.stderr)

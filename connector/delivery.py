@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from connector import clock
 from connector.errors import FatalSinkError, RejectedSnapshotError, SinkError
 from connector.outbox import Outbox
 from connector.settings import Settings
@@ -50,7 +51,8 @@ class Round:
 
     delivered: list[Delivered] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
-    paused_for: float | None = None  # seconds left of a pause after a refused token, when the round was skipped
+    paused_for: float | None = None  # seconds left of a pause after a refused token (or a redirect, a bad TLS)
+    pause_message: str | None = None  # why delivery is paused, with the time of the next try
 
     @property
     def rejected(self) -> list[Failure]:
@@ -60,8 +62,8 @@ class Round:
     def errors(self) -> list[str]:
         """Operator messages of what did not go out (refused snapshots are reported apart)."""
         texts = [f.message for f in self.failures if not f.rejected]
-        if self.paused_for is not None:
-            texts.append("envio pausado: a API recusou o token; nova tentativa em breve.")
+        if self.pause_message is not None and self.pause_message not in texts:
+            texts.append(self.pause_message)
         return texts
 
 
@@ -74,6 +76,7 @@ class Courier:
         self.sink = sink
         self.stop = stop
         self.paused_until = 0.0
+        self.pause_message: str | None = None
         self._lock_path = settings.state_dir / "delivery.lock"
 
     def deliver(self, budget: float | None, fresh: Snapshot | None = None) -> Round:
@@ -84,6 +87,7 @@ class Courier:
         result = Round()
         if time.monotonic() < self.paused_until:
             result.paused_for = self.paused_until - time.monotonic()
+            result.pause_message = self.pause_message
             return result
         with self._turn():
             started = time.monotonic()
@@ -111,10 +115,9 @@ class Courier:
             result.failures.append(Failure(snapshot.id, error.status, error.message, error.detail, rejected=True))
             return True
         except SinkError as error:
-            self.outbox.attempted(snapshot.id, error.status, error.message)
-            result.failures.append(Failure(snapshot.id, error.status, error.message, error.detail))
-            if isinstance(error, FatalSinkError):  # 401/403, a redirect, an untrusted certificate
-                self.paused_until = time.monotonic() + self.settings.api.auth_retry_interval
+            message = self._pause(result, error.message) if isinstance(error, FatalSinkError) else error.message
+            self.outbox.attempted(snapshot.id, error.status, message)
+            result.failures.append(Failure(snapshot.id, error.status, message, error.detail))
             return False
         now = time.time()
         self.outbox.write_state(
@@ -126,6 +129,16 @@ class Courier:
             Delivered(snapshot.id, snapshot.count, delivery.status, delivery.attempts, delivery.latency, now)
         )
         return True
+
+    def _pause(self, result: Round, reason: str) -> str:
+        """Stop delivering for a while after a refusal that retrying at once would repeat (401/403, a redirect,
+        an untrusted certificate); the reason, with the time of the next try in the hospital's zone."""
+        interval = self.settings.api.auth_retry_interval
+        self.paused_until = time.monotonic() + interval
+        resume = clock.hour(time.time() + interval, self.settings.tz)
+        self.pause_message = f"{reason.rstrip('.')}. Envio pausado; próxima tentativa às {resume}."
+        result.paused_for, result.pause_message = interval, self.pause_message
+        return self.pause_message
 
     @contextmanager
     def _turn(self) -> Iterator[None]:

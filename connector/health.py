@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,6 +11,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from connector import clock
 from connector.errors import ConfigError
 from connector.settings import Settings
 
@@ -23,14 +25,26 @@ class Readiness:
         self.last_delivery: float | None = None
         self.depth: dict[str, int] = {"pending": 0, "held": 0, "dead": 0}
         self.last_error: str | None = None
+        self.tz = settings.tz
+        self.cause: str | None = None  # the last failure, for the reasons
+        self.retry_at: float | None = None  # Unix time of the next cycle that will try again
         self._lock = threading.Lock()
 
-    def update(self, *, delivered: bool, depth: dict[str, int], error: str | None) -> None:
+    def update(
+        self,
+        *,
+        delivered: bool,
+        depth: dict[str, int],
+        error: str | None,
+        cause: str | None = None,
+        retry_at: float | None = None,
+    ) -> None:
         with self._lock:
             if delivered:
                 self.last_delivery = time.time()
             self.depth = dict(depth)
             self.last_error = error
+            self.cause, self.retry_at = cause, retry_at
 
     def verdict(self) -> tuple[bool, dict[str, Any]]:
         with self._lock:
@@ -44,12 +58,17 @@ class Readiness:
                 reasons.append("censo retido pela proteção contra altas em massa")
             if self.depth.get("pending", 0) > self.max_pending:
                 reasons.append(f"{self.depth['pending']} censos pendentes (limite {self.max_pending})")
+            retry_in = None if self.retry_at is None else max(0, math.ceil(self.retry_at - time.time()))
+            if reasons and self.cause:
+                reasons.append(self.cause + ("" if retry_in is None else f"; nova tentativa em {retry_in} s"))
             body = {
                 "ready": not reasons,
                 "reasons": reasons,
                 "last_delivery_age_seconds": None if age is None else round(age, 1),
                 "outbox": self.depth,
                 "last_error": self.last_error,
+                "next_try_in_seconds": retry_in,
+                "next_try_at": None if self.retry_at is None else clock.stamp(self.retry_at, self.tz),
             }
         return not reasons, body
 

@@ -36,3 +36,32 @@ WARNINGS = Counter(
 )
 DROPPED = Counter("hoteleitos_outbox_dropped_total", "Snapshots dropped from the outbox, by reason.", ["reason"])
 DEAD = Counter("hoteleitos_dead_letters_total", "Snapshots refused by the API (4xx) and set aside.")
+
+# Every label value the connector knows of, so that each series exists at 0 from the start: Prometheus'
+# increase() and rate() cannot see the first 401 or the first failed read of a series that did not exist before.
+PUSH_STATUSES = ("200", "201", "202", "204", "401", "403", "408", "425", "429", "500", "502", "503", "504", "error")
+KNOWN_LABELS: tuple[tuple[Counter | Gauge, tuple[tuple[str, ...], ...]], ...] = (
+    (CYCLES, (("ok",), ("extract_failed",), ("not_delivered",))),
+    (PUSHES, tuple((status,) for status in PUSH_STATUSES)),
+    (OUTBOX, (("pending",), ("held",), ("dead",))),
+    (DROPPED, (("max_count",), ("max_age",), ("max_bytes",), ("collapsed",), ("guard_false_alarm",))),
+    (
+        WARNINGS,
+        (
+            ("invalid_date", "data_internacao"),
+            ("invalid_date", "paciente_data_nascimento"),
+            ("date_out_of_range", "data_internacao"),
+            ("date_out_of_range", "paciente_data_nascimento"),
+            ("unknown_sex", "paciente_sexo"),
+            ("missing_cod_ocorrencia", "cod_ocorrencia"),
+            ("duplicate_cod_ocorrencia", "cod_ocorrencia"),
+        ),
+    ),
+)
+
+
+def start_at_zero() -> None:
+    """Create every known series (at 0) before the first cycle."""
+    for metric, label_sets in KNOWN_LABELS:
+        for labels in label_sets:
+            metric.labels(*labels)

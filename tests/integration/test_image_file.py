@@ -110,8 +110,9 @@ def loaded(built: Built) -> str:
 
 
 def test_loaded_file_delivers_with_a_read_only_root(loaded: str, pg_url: URL, tmp_path: Path) -> None:
-    """From the loaded file: health check kept, and a container with a read-only root (a tmpfs for /tmp, volumes
-    for the outbox and the logs) delivers the census, answers /readyz 200 and stops cleanly."""
+    """From the loaded file: health check kept, and a container run as deploy/kubernetes runs it (read-only root,
+    a tmpfs for /tmp, volumes for the outbox and the logs, token and URL as read-only files) delivers the census,
+    answers /readyz 200 and stops cleanly."""
     inspected = json.loads(podman("image", "inspect", loaded).stdout)[0]
     assert "healthz" in " ".join(inspected["Healthcheck"]["Test"])
     mv_replica.build(pg_url)
@@ -122,17 +123,24 @@ def test_loaded_file_delivers_with_a_read_only_root(loaded: str, pg_url: URL, tm
     port = free_port()
     name = f"hoteleitos-ro-{RUN}"
     with ScriptedReceiver() as receiver:
+        secrets = tmp_path / "secrets"  # as Kubernetes mounts the Secret: read-only files
+        secrets.mkdir()
+        (secrets / "api-token").write_text(TOKEN + "\n", encoding="utf-8")
+        (secrets / "source-url").write_text(pg_url.render_as_string(hide_password=False), encoding="utf-8")
+        for item in (secrets, *secrets.iterdir()):
+            item.chmod(0o755 if item.is_dir() else 0o644)
         env = {
             "HOTELEITOS_API_URL": receiver.url,
-            "HOTELEITOS_API_TOKEN": TOKEN,
+            "HOTELEITOS_API_TOKEN_FILE": "/run/secrets/hoteleitos/api-token",
             "HOTELEITOS_SOURCE_VENDOR": "mv",
-            "HOTELEITOS_SOURCE_URL": pg_url.render_as_string(hide_password=False),
+            "HOTELEITOS_SOURCE_URL_FILE": "/run/secrets/hoteleitos/source-url",
             "HOTELEITOS_SCHEDULE": "2s",
             "HOTELEITOS_HEALTH_PORT": str(port),
         }
         flags = [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
         podman("run", "-d", "--name", name, "--network", "host", "--read-only", "--read-only-tmpfs=false",
-               "--tmpfs", "/tmp", "-v", f"{state}:/app/state", "-v", f"{log}:/app/log", *flags, loaded)  # fmt: skip
+               "--tmpfs", "/tmp", "-v", f"{state}:/app/state", "-v", f"{log}:/app/log",
+               "-v", f"{secrets}:/run/secrets/hoteleitos:ro", *flags, loaded)  # fmt: skip
         try:
             delivered = wait_until(lambda: len(receiver.accepted) >= 1, timeout=120)
             logs = podman("logs", name, check=False).stderr

@@ -69,5 +69,5 @@ def _list(outbox: Outbox, settings: Settings) -> int:
     print(f"\n{len(entries)} censo(s) na fila; o mais antigo guardado em {oldest}.")
     refused = [e for e in entries if e.last_status in (401, 403) and e.last_error]
     if refused:  # the whole queue waits for the token: say so, with the next try
-        print(f"Envio pausado: {refused[-1].last_error}")
+        print(f"\nÚltimo envio: {refused[-1].last_error}")
     return 0

@@ -52,7 +52,7 @@ def rendered(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
 
 def test_there_is_an_example_hospital() -> None:
     """At least one overlay exists to copy from."""
-    assert [p.name for p in OVERLAYS] == ["hospital-exemplo"] or len(OVERLAYS) > 1
+    assert "hospital-exemplo" in [p.name for p in OVERLAYS]
 
 
 def test_every_object_is_valid_kubernetes(rendered: list[dict[str, Any]]) -> None:

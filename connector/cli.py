@@ -93,6 +93,7 @@ def _run(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
     from connector.report import describe_cycle
 
     agent = Agent(settings)
+    agent.courier.resumes = False  # no next try to announce: the process ends after this cycle
     try:
         report = agent.cycle(drain_all=True)
     finally:
@@ -120,6 +121,7 @@ def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> 
     from connector.report import describe_cycle
 
     agent = Agent(settings)
+    agent.courier.resumes = False
     try:
         released = agent.release()
         print(f"{released} censo(s) retido(s) liberado(s).")

@@ -77,6 +77,7 @@ class Courier:
         self.stop = stop
         self.paused_until = 0.0
         self.pause_message: str | None = None
+        self.resumes = True  # False for one-shot commands (`run --once`, `release`): they end instead of waiting
         self._lock_path = settings.state_dir / "delivery.lock"
 
     def deliver(self, budget: float | None, fresh: Snapshot | None = None) -> Round:
@@ -136,7 +137,8 @@ class Courier:
         interval = self.settings.api.auth_retry_interval
         self.paused_until = time.monotonic() + interval
         resume = clock.hour(time.time() + interval, self.settings.tz)
-        self.pause_message = f"{reason.rstrip('.')}. Envio pausado; próxima tentativa às {resume}."
+        later = f" Envio pausado; próxima tentativa às {resume}." if self.resumes else ""
+        self.pause_message = f"{reason.rstrip('.')}.{later}"
         result.paused_for, result.pause_message = interval, self.pause_message
         return self.pause_message
 

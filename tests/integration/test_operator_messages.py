@@ -124,3 +124,16 @@ def test_readyz_names_a_failed_read_without_the_database(
     assert "nova tentativa em" in reason and "127.0.0.1" not in reason and "leitor" not in reason
     assert samples[("hoteleitos_cycles_total", (("result", "extract_failed"),))] == 1
     assert samples[("hoteleitos_cycles_total", (("result", "ok"),))] == 0
+
+
+def test_run_once_names_the_refused_token_without_promising_a_next_try(
+    mv_url: URL,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A one-shot run ends instead of waiting: the same message, exit 1, and no "próxima tentativa às"."""
+    with ScriptedReceiver([status(403)]) as receiver:
+        env = connector_env(mv_url, receiver, tmp_path / "state")
+        done = run_cli("run", "--once", env=env, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "a API recusou o token (HTTP 403): confira API_TOKEN" in done.stdout
+    assert "próxima tentativa" not in done.stdout + done.stderr

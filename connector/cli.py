@@ -123,8 +123,14 @@ def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> 
     agent = Agent(settings)
     agent.courier.resumes = False
     try:
-        released = agent.release()
-        print(f"{released} censo(s) retido(s) liberado(s).")
+        released, dropped = agent.release()
+        if released is None:
+            print("Nenhum censo retido: nada a liberar.")
+        else:
+            print(f"Censo retido liberado: {released.id} ({released.count} pacientes, capturado em "
+                  f"{released.captured_at}); ele passa a ser o censo de referência da proteção.")  # fmt: skip
+        if dropped:
+            print(f"{dropped} censo(s) retido(s) mais antigo(s) descartado(s): só o mais novo vai à API.")
         report = CycleReport(cycle_id="release", patients=0)
         agent.send(report, budget=None)
         telemetry.round_finished(report.round)

@@ -121,16 +121,17 @@ class Agent:
             body_format=self.settings.api.body_format,
         )
         report.snapshot_id, report.snapshot_bytes = snapshot.id, snapshot.size
+        now = time.time()
         try:
-            decision = decide(snapshot.count, self.outbox.guard_state(), self.settings.guard)
-            report.decision = decision
-            self.outbox.store(
-                snapshot,
-                decision.status,
-                discard=decision.discard,
-                release=decision.release,
-                state={"guard_reason": decision.reason} if decision.status == "held" else {},
+            guard = self.outbox.guard_state()
+            decision = decide(snapshot.count, guard, self.settings.guard, now)
+            report.decision, report.baseline = decision, guard.baseline
+            state: dict[str, str | None] = (
+                {"baseline_count": str(snapshot.count), "guard_reason": None}
+                if decision.baseline
+                else {"guard_reason": decision.reason}
             )
+            self.outbox.store(snapshot, decision.status, discard=decision.discard, state=state, created=now)
             report.dropped = self._enforce_bounds()
         except (OSError, sqlite3.Error) as error:
             report.store_error = (
@@ -140,12 +141,12 @@ class Agent:
             return None
         return snapshot if decision.status == "pending" else None
 
-    def release(self, reason: str = "operator") -> int:
-        """Turn every held snapshot into a pending one (they go out in capture order)."""
-        held = self.outbox.entries("held")
-        self.outbox.set_status((e.id for e in held), "pending")
-        telemetry.released(len(held), reason)
-        return len(held)
+    def release(self) -> tuple[Entry | None, int]:
+        """`release`: the newest held census goes out and becomes the baseline; the older held ones are dropped.
+        Returns the released entry (None when nothing was held) and how many older ones were dropped."""
+        released, dropped = self.outbox.release_newest()
+        telemetry.released(released, len(dropped))
+        return released, len(dropped)
 
     def _enforce_bounds(self) -> list[tuple[Entry, str]]:
         outbox = self.settings.outbox

@@ -3,6 +3,14 @@
 HOTELEITOS treats a patient missing from the census as discharged, so a census that lost most of its
 patients against the baseline is far more likely a broken query or a half-migrated database than a mass
 discharge. `decide` is the one place that judges; the cycle stores its decision as it is.
+
+- The baseline is the newest census the connector accepted (pending or delivered, never a held one).
+- Held: empty while the baseline is not (or with no baseline at all), or smaller than the baseline by more than
+  `share` and by at least `min` patients.
+- Confirmed: `confirmations` further consecutive held cycles after the first held one, the last at least
+  `confirm_seconds` after it, each within `agree_share` (at least 2 patients) of the first held one's size. A held
+  census that does not agree becomes the new first held one. Only the newest held census goes out; an empty census
+  never goes out without `release`. A census that is not suspicious is accepted and the held ones were a false alarm.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from connector.settings import GuardSettings
+
+AGREE_MIN_PATIENTS = 2
 
 
 @dataclass(frozen=True)
@@ -26,9 +36,8 @@ class Held:
 class GuardState:
     """What the guard remembers between cycles."""
 
-    baseline: int | None  # the size of the census it compares with; None before the first one
-    held: tuple[Held, ...] = ()  # held censuses, oldest first
-    reason: str | None = None  # why they are held: `empty` or `shrink`
+    baseline: int | None  # size of the newest accepted census; None before the first one
+    held: tuple[Held, ...] = ()  # the current run of held censuses, oldest (the "first held one") first
 
 
 @dataclass(frozen=True)
@@ -38,37 +47,61 @@ class Decision:
     status: Literal["pending", "held"]
     reason: str | None = None  # `empty` or `shrink` when the census is suspicious
     lost: int = 0  # patients missing against the baseline
-    discard: tuple[str, ...] = ()  # held snapshots dropped as a false alarm
-    release: tuple[str, ...] = ()  # held snapshots confirmed: they go out now
-    confirmations: int = 0  # agreeing cycles so far, this one excluded
+    discard: tuple[str, ...] = ()  # held snapshots that leave the outbox
+    why_discarded: str | None = None  # `false_alarm`, `superseded` (a new run began) or `confirmed` (older ones)
+    confirmations: int = 0  # agreeing held cycles after the first held one, this one included
+    confirmed: bool = False  # a held run was confirmed: this census goes out
 
     @property
-    def confirmed(self) -> bool:
-        return bool(self.release)
+    def baseline(self) -> bool:
+        """Whether this census becomes the baseline (every census that is not held does)."""
+        return self.status == "pending"
 
 
 def suspicion(count: int, baseline: int | None, guard: GuardSettings) -> tuple[str | None, int]:
-    """Why a census of `count` patients is suspicious against the baseline (`empty`, `shrink` or None), and
-    how many patients it lost."""
-    if not guard.enabled or baseline is None or baseline == 0:
+    """Why a census of `count` patients is suspicious against the baseline (`empty`, `shrink` or None), and how
+    many patients it lost."""
+    if not guard.enabled:
         return None, 0
+    if baseline is None:
+        return ("empty", 0) if count == 0 else (None, 0)
     lost = baseline - count
-    if count == 0:
+    if count == 0 and baseline > 0:
         return "empty", lost
     if lost > baseline * guard.share and lost >= guard.min:
         return "shrink", lost
     return None, lost
 
 
-def decide(count: int, state: GuardState, guard: GuardSettings) -> Decision:
-    """Judge a new census of `count` patients against what the guard remembers."""
+def agrees(count: int, first: int, guard: GuardSettings) -> bool:
+    """Whether a held census' size is close enough to the first held one's to confirm it."""
+    return abs(count - first) <= max(guard.agree_share * first, AGREE_MIN_PATIENTS)
+
+
+def decide(count: int, state: GuardState, guard: GuardSettings, now: float) -> Decision:
+    """Judge a new census of `count` patients, captured at `now`, against what the guard remembers."""
     reason, lost = suspicion(count, state.baseline, guard)
-    held = state.held
-    discard: tuple[str, ...] = ()
-    if held and reason != state.reason:  # the alarm was false, or its cause changed
-        discard, held = tuple(h.id for h in held), ()
+    everything = tuple(h.id for h in state.held)
     if reason is None:
-        return Decision("pending", lost=lost, discard=discard)
-    if len(held) >= guard.confirmations:
-        return Decision("pending", reason, lost, discard, release=tuple(h.id for h in held), confirmations=len(held))
-    return Decision("held", reason, lost, discard, confirmations=len(held))
+        return Decision("pending", lost=lost, discard=everything, why_discarded="false_alarm" if everything else None)
+    first = state.held[0] if state.held else None
+    if first is None or not agrees(count, first.count, guard):
+        return Decision("held", reason, lost, everything, "superseded" if everything else None)
+    confirmations = len(state.held)
+    if reason != "empty" and confirmations >= guard.confirmations and now - first.created >= guard.confirm_seconds:
+        return Decision("pending", reason, lost, everything, "confirmed", confirmations, confirmed=True)
+    return Decision("held", reason, lost, confirmations=confirmations)
+
+
+def held_message(reason: str | None, patients: int, baseline: int | None) -> str:
+    """Why a census is held and what the operator can do, in Portuguese."""
+    against = f"o último censo aceito tinha {baseline} pacientes" if baseline is not None else "não há censo anterior"
+    if reason == "empty":
+        return (
+            f"veio vazio e {against}; um censo vazio só é enviado com `hoteleitos-connector release` "
+            "(confira antes se o sistema hospitalar está mesmo sem internados)."
+        )
+    return (
+        f"{patients} pacientes, e {against}; será enviado se os próximos ciclos confirmarem o mesmo "
+        "tamanho, ou já com `hoteleitos-connector release`."
+    )

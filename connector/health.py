@@ -25,6 +25,7 @@ class Readiness:
         self.last_delivery: float | None = None
         self.depth: dict[str, int] = {"pending": 0, "held": 0, "dead": 0}
         self.last_error: str | None = None
+        self.held_note: str | None = None  # why the guard holds a census, as the last cycle that judged one said
         self.tz = settings.tz
         self.cause: str | None = None  # the last failure, for the reasons
         self.retry_at: float | None = None  # Unix time of the next cycle that will try again
@@ -36,14 +37,19 @@ class Readiness:
         delivered: bool,
         depth: dict[str, int],
         error: str | None,
+        held_note: str | None = None,
         cause: str | None = None,
         retry_at: float | None = None,
     ) -> None:
+        """Note a cycle's outcome; `held_note` is kept from an earlier cycle when this one judged no census (a
+        failed read neither confirms nor restarts the guard)."""
         with self._lock:
             if delivered:
                 self.last_delivery = time.time()
             self.depth = dict(depth)
             self.last_error = error
+            if held_note is not None or not depth.get("held", 0):
+                self.held_note = held_note
             self.cause, self.retry_at = cause, retry_at
 
     def verdict(self) -> tuple[bool, dict[str, Any]]:
@@ -55,7 +61,8 @@ class Readiness:
             elif age > self.window:
                 reasons.append(f"último ciclo entregue há {age:.0f}s (limite {self.window:.0f}s)")
             if self.depth.get("held", 0):
-                reasons.append("censo retido pela proteção contra altas em massa")
+                why = f": {self.held_note}" if self.held_note else " (veja `hoteleitos-connector outbox`)"
+                reasons.append(f"censo retido pela proteção contra altas em massa{why}")
             if self.depth.get("pending", 0) > self.max_pending:
                 reasons.append(f"{self.depth['pending']} censos pendentes (limite {self.max_pending})")
             retry_in = None if self.retry_at is None else max(0, math.ceil(self.retry_at - time.time()))

@@ -94,27 +94,40 @@ class Outbox:
         status: str,
         *,
         discard: Iterable[str] = (),
-        release: Iterable[str] = (),
         state: dict[str, str | None] | None = None,
+        created: float | None = None,
     ) -> None:
-        """Commit a snapshot with the guard's decision in one transaction: `discard` leaves, `release` becomes
-        pending, `state` is written. A crash keeps all of it or none of it."""
+        """Commit a snapshot with the guard's decision in one transaction: `discard` leaves, `state` is written.
+        A crash keeps all of it or none of it."""
         compressor = zlib.compressobj(1)
         compressed = b"".join([*(compressor.compress(part) for part in snapshot.parts), compressor.flush()])
+        row = (snapshot.id, snapshot.captured_at, created or time.time(), snapshot.count, status, len(compressed))
         with self._lock, self._transaction():
             self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in discard])
-            self._db.executemany("UPDATE snapshots SET status = 'pending' WHERE id = ?", [(i,) for i in release])
             self._db.execute(
                 "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,?)",
-                (snapshot.id, snapshot.captured_at, time.time(), snapshot.count, status, len(compressed), compressed),
+                (*row, compressed),
             )
             self._write_state(state or {})
 
     def guard_state(self) -> GuardState:
-        """What the guard remembers: the baseline, the held snapshots (oldest first) and why they are held."""
-        baseline = self.read_state("last_delivered_count")
+        """What the guard remembers: the baseline (newest accepted census) and the held snapshots, oldest first."""
+        baseline = self.read_state("baseline_count") or self.read_state("last_delivered_count")
         held = tuple(Held(e.id, e.count, e.created) for e in self.entries("held"))
-        return GuardState(int(baseline) if baseline is not None else None, held, self.read_state("guard_reason"))
+        return GuardState(int(baseline) if baseline is not None else None, held)
+
+    def release_newest(self) -> tuple[Entry | None, list[str]]:
+        """`release`: the newest held snapshot becomes pending and the baseline; the older held ones leave. One
+        transaction. Returns the released entry (None when nothing is held) and the ids dropped."""
+        held = self.entries("held")
+        if not held:
+            return None, []
+        newest, older = held[-1], [e.id for e in held[:-1]]
+        with self._lock, self._transaction():
+            self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in older])
+            self._db.execute("UPDATE snapshots SET status = 'pending' WHERE id = ?", (newest.id,))
+            self._write_state({"baseline_count": str(newest.count), "guard_reason": None})
+        return newest, older
 
     def entries(self, *statuses: str) -> list[Entry]:
         """Entries in capture order, of the given statuses (all when none is given)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connector import clock
+from connector.guard import held_message
 from connector.outbox import Entry, Outbox
 from connector.settings import Settings
 
@@ -67,6 +68,14 @@ def _list(outbox: Outbox, settings: Settings) -> int:
         )
     oldest = clock.stamp(entries[0].created, settings.tz)
     print(f"\n{len(entries)} censo(s) na fila; o mais antigo guardado em {oldest}.")
+    held = [e for e in entries if e.status == "held"]
+    if held:
+        baseline = outbox.guard_state().baseline
+        why = held_message(outbox.read_state("guard_reason"), held[-1].count, baseline)
+        print(
+            f"{len(held)} censo(s) retido(s) pela proteção contra altas em massa. O mais novo: {why} "
+            f"`release` envia só o mais novo ({held[-1].id}) e descarta os mais antigos."
+        )
     refused = [e for e in entries if e.last_status in (401, 403) and e.last_error]
     if refused:  # the whole queue waits for the token: say so, with the next try
         print(f"\nÚltimo envio: {refused[-1].last_error}")

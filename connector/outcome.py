@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from connector.census import Issues
 from connector.delivery import Delivered, Failure, Round
 from connector.errors import SourceError
-from connector.guard import Decision
+from connector.guard import Decision, held_message
 from connector.outbox import Entry
 
 
@@ -38,6 +38,7 @@ class CycleReport:
     snapshot_id: str | None = None
     snapshot_bytes: int = 0
     decision: Decision | None = None
+    baseline: int | None = None  # the baseline the guard compared with
     store_error: str | None = None
     dropped: list[tuple[Entry, str]] = field(default_factory=list)
     round: Round = field(default_factory=Round)
@@ -48,6 +49,13 @@ class CycleReport:
     @property
     def held(self) -> bool:
         return self.decision is not None and self.decision.status == "held" and self.store_error is None
+
+    @property
+    def guard_note(self) -> str | None:
+        """Why this cycle's census is held, for the operator (None when it is not held)."""
+        if not self.held or self.decision is None:
+            return None
+        return held_message(self.decision.reason, self.patients or 0, self.baseline)
 
     @property
     def delivered(self) -> list[Delivered]:

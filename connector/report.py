@@ -23,8 +23,13 @@ def describe_cycle(report: CycleReport) -> str:
         )
     elif report.patients is None:
         lines.append(f"Ciclo {report.cycle_id}: o censo não foi lido; nenhum censo novo foi gerado.")
-    if report.held:
-        lines.append("Censo RETIDO pela proteção contra altas em massa (veja `hoteleitos-connector outbox`).")
+    if report.guard_note:
+        lines.append(f"Censo RETIDO pela proteção contra altas em massa: {report.guard_note}")
+    elif report.decision is not None and report.decision.confirmed:
+        lines.append(
+            f"Censo confirmado pela proteção contra altas em massa ({report.decision.confirmations} ciclos seguidos "
+            "com o mesmo tamanho): enviado; os retidos mais antigos foram descartados."
+        )
     for delivered in report.delivered:
         lines.append(
             f"Entregue: censo {delivered.snapshot_id} ({delivered.count} pacientes), HTTP {delivered.status}, "

@@ -35,6 +35,7 @@ def run_forever(settings: Settings) -> int:
             delivered=bool(report.delivered),
             depth=report.depth,
             error=report.errors[-1] if report.errors else None,
+            held_note=report.guard_note,
             cause=report.cause,
             retry_at=_next_try(job, agent),
         )

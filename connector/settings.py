@@ -208,9 +208,17 @@ class GuardSettings(_Group):
     """Mass-discharge guard: a census that shrinks too much is held until confirmed."""
 
     enabled: bool = Field(True, description="Hold suspicious censuses (keep it on).")
-    share: float = Field(0.5, gt=0, lt=1, description="Shrink share, against the last delivered census, that holds.")
+    share: float = Field(0.5, gt=0, lt=1, description="Shrink share, against the newest accepted census, that holds.")
     min: PositiveInt = Field(10, description="Fewest lost patients that can hold a census.")
-    confirmations: PositiveInt = Field(3, description="Consecutive agreeing cycles that release a held census.")
+    confirmations: PositiveInt = Field(
+        3, description="Further consecutive held cycles, agreeing with the first held one, that confirm it."
+    )
+    confirm_seconds: float = Field(
+        60, ge=0, le=86400, description="Seconds the held cycles must span, from the first, before confirming."
+    )
+    agree_share: float = Field(
+        0.1, gt=0, lt=1, description="Size difference (share of the first held census, at least 2) that still agrees."
+    )
 
 
 class OutboxSettings(_Group):

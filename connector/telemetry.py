@@ -10,16 +10,13 @@ import structlog
 from connector import __version__, metrics
 from connector.delivery import Round
 from connector.errors import SinkError
+from connector.guard import Decision, held_message
+from connector.outbox import Entry
 from connector.outcome import CycleReport
 from connector.settings import Settings
 from connector.snapshot import Snapshot
 
 log = structlog.get_logger("hoteleitos.cycle")
-
-HELD_MESSAGE = (
-    "censo retido: encolheu demais em relação ao último enviado; confirme com `hoteleitos-connector release` "
-    "ou aguarde a confirmação automática."
-)
 
 
 def started(settings: Settings) -> None:
@@ -38,9 +35,13 @@ def crashed(error_type: str, where: str) -> None:
               message="falha inesperada no ciclo; os censos já guardados continuam na fila.")  # fmt: skip
 
 
-def released(count: int, reason: str) -> None:
-    if count:
-        log.warning("guard_released", snapshots=count, reason=reason)
+def released(entry: Entry | None, dropped: int) -> None:
+    """`release` sent the newest held census (and dropped the older ones)."""
+    if entry is None:
+        return
+    if dropped:
+        metrics.DROPPED.labels(reason="guard_released_older").inc(dropped)
+    log.warning("guard_released", snapshot_id=entry.id, patients=entry.count, dropped=dropped, reason="operator")
 
 
 def cycle_finished(report: CycleReport) -> None:
@@ -100,21 +101,7 @@ def _stored(report: CycleReport) -> None:
         return
     if decision is None:
         return
-    if decision.discard:
-        metrics.DROPPED.labels(reason="guard_false_alarm").inc(len(decision.discard))
-        log.warning("guard_false_alarm", discarded=len(decision.discard), patients=report.patients)
-    if decision.reason is not None:
-        metrics.HELD.inc()
-        log.error(
-            "census_held",
-            reason=decision.reason,
-            patients=report.patients,
-            lost=decision.lost,
-            confirmations=decision.confirmations,
-            message=HELD_MESSAGE,
-        )
-    if decision.confirmed:
-        released(len(decision.release) + 1, "confirmed")
+    _guard(report, decision)
     log.info(
         "snapshot_stored",
         snapshot_id=report.snapshot_id,
@@ -126,6 +113,30 @@ def _stored(report: CycleReport) -> None:
         metrics.DROPPED.labels(reason=reason).inc()
         log.warning(
             "outbox_dropped", snapshot_id=entry.id, captured_at=entry.captured_at, status=entry.status, reason=reason
+        )
+
+
+def _guard(report: CycleReport, decision: Decision) -> None:
+    """The guard's decision: held, confirmed, or a false alarm that drops the held ones."""
+    if decision.discard:
+        metrics.DROPPED.labels(reason=f"guard_{decision.why_discarded}").inc(len(decision.discard))
+    if decision.why_discarded == "false_alarm":
+        log.warning("guard_false_alarm", discarded=len(decision.discard), patients=report.patients)
+    elif decision.why_discarded == "superseded":
+        log.warning("guard_restarted", discarded=len(decision.discard), patients=report.patients)
+    if decision.confirmed:
+        log.warning("guard_confirmed", patients=report.patients, confirmations=decision.confirmations,
+                    dropped_older=len(decision.discard))  # fmt: skip
+    elif decision.status == "held":
+        metrics.HELD.inc()
+        log.error(
+            "census_held",
+            reason=decision.reason,
+            patients=report.patients,
+            baseline=report.baseline,
+            lost=decision.lost,
+            confirmations=decision.confirmations,
+            message="censo retido: " + held_message(decision.reason, report.patients or 0, report.baseline),
         )
 
 

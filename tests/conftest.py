@@ -8,12 +8,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import URL
 
 from tests.receivers import ScriptedReceiver
 from tests.services import MARIADB_ADMIN_URL, PG_ADMIN_URL, fresh_database
+
+if TYPE_CHECKING:
+    from tests.hospital import Hospital
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +40,14 @@ def mariadb_url() -> Iterator[URL]:
 def receiver() -> Iterator[ScriptedReceiver]:
     with ScriptedReceiver() as server:
         yield server
+
+
+@pytest.fixture
+def hospital(pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path) -> Hospital:
+    """A `custom` HIS on real PostgreSQL holding 25 patients, and a receiver: see tests/hospital.py."""
+    from tests.hospital import make_hospital  # it uses run_cli, defined below
+
+    return make_hospital(pg_url, receiver, tmp_path)
 
 
 @pytest.fixture

@@ -3,116 +3,22 @@ a real PostgreSQL census."""
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL
 from structlog.testing import capture_logs
 
-from connector.config import settings_from_values
 from connector.cycle import Agent
 from tests.conftest import ROOT, run_cli
-from tests.receivers import Fault, ScriptedReceiver, status, wait_until
+from tests.hospital import CENSUS_SQL, TOKEN, Hospital, first_acceptances
+from tests.receivers import Fault, status, wait_until
 from tests.tcp_proxy import TcpProxy
-
-TOKEN = "token-de-teste-123"
-CENSUS_SQL = """SELECT c.cod AS cod_ocorrencia, NULL AS cod_quarto, c.leito AS cod_leito, NULL AS convenio_codigo,
-    NULL AS convenio_nome, NULL AS data_internacao, c.nome AS paciente_nome, NULL AS paciente_codigo,
-    NULL AS paciente_data_nascimento, NULL AS paciente_sexo, NULL AS profissional_cbos, NULL AS profissional_nome,
-    NULL AS profissional_codigo, 'I' AS tipo_ocorrencia_codigo, NULL AS tipo_ocorrencia_descricao
-FROM censo_teste c"""
-
-
-@dataclass
-class Hospital:
-    """A census whose size the test sets, read by the connector as a `custom` HIS on real PostgreSQL."""
-
-    url: URL
-    folder: Path
-    receiver: ScriptedReceiver
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def set_patients(self, count: int, start: int = 1) -> None:
-        engine = create_engine(self.url)
-        with engine.begin() as db:
-            db.execute(text("DELETE FROM censo_teste"))
-            if count:
-                db.execute(
-                    text("INSERT INTO censo_teste (cod, leito, nome) VALUES (:c, :l, :n)"),
-                    [{"c": i, "l": f"L{i}", "n": f"PACIENTE {i}"} for i in range(start, start + count)],
-                )
-        engine.dispose()
-
-    def env(self, **extra: str) -> dict[str, str]:
-        query = self.folder / "censo.sql"
-        query.write_text(CENSUS_SQL, encoding="utf-8")
-        return {
-            "HOTELEITOS_API_URL": self.receiver.url,
-            "HOTELEITOS_API_TOKEN": TOKEN,
-            "HOTELEITOS_SOURCE_VENDOR": "custom",
-            "HOTELEITOS_SOURCE_QUERY_FILE": str(query),
-            "HOTELEITOS_SOURCE_URL": self.url.render_as_string(hide_password=False),
-            "HOTELEITOS_STATE_DIR": str(self.folder / "state"),
-            "HOTELEITOS_LOG_FORMAT": "json",
-            "HOTELEITOS_API_RETRY_DEADLINE": "3",
-            "HOTELEITOS_API_READ_TIMEOUT": "1",
-            "HOTELEITOS_API_CONNECT_TIMEOUT": "1",
-            **self.extra,
-            **extra,
-        }
-
-    def once(self, *faults: Fault, **extra: str) -> tuple[int, str, list[str]]:
-        """One `run --once` with these answers queued: exit status, stdout, ids of the snapshots it captured."""
-        with self.receiver.lock:
-            self.receiver.script[:] = list(faults)
-        done = run_cli("run", "--once", env=self.env(**extra), cwd=self.folder)
-        created = [e["snapshot_id"] for e in _events(done.stderr) if e["event"] == "snapshot_stored"]
-        return done.returncode, done.stdout + done.stderr, created
-
-    def settings(self, **values: object):  # type: ignore[no-untyped-def]
-        env = self.env()
-        base: dict[str, object] = {
-            "api": {"url": env["HOTELEITOS_API_URL"], "token": TOKEN, "retry_deadline": 2, "read_timeout": 1},
-            "source": {
-                "vendor": "custom",
-                "url": env["HOTELEITOS_SOURCE_URL"],
-                "query_file": env["HOTELEITOS_SOURCE_QUERY_FILE"],
-            },
-            "state_dir": env["HOTELEITOS_STATE_DIR"],
-        }
-        for key, value in values.items():
-            base[key] = {**base[key], **value} if isinstance(value, dict) and key in base else value  # type: ignore[dict-item]
-        return settings_from_values(base)
-
-
-def _events(stderr: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
-
-
-@pytest.fixture
-def hospital(pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path) -> Hospital:
-    engine = create_engine(pg_url)
-    with engine.begin() as db:
-        db.execute(text("CREATE TABLE IF NOT EXISTS censo_teste (cod INTEGER PRIMARY KEY, leito TEXT, nome TEXT)"))
-    engine.dispose()
-    h = Hospital(url=pg_url, folder=tmp_path, receiver=receiver)
-    h.set_patients(25)
-    return h
-
-
-def first_acceptances(receiver: ScriptedReceiver) -> list[str]:
-    seen: dict[str, None] = {}
-    for request in receiver.accepted:
-        seen.setdefault(request.headers["idempotency-key"], None)
-    return list(seen)
 
 
 def test_scripted_outages_lose_nothing_and_keep_capture_order(hospital: Hospital) -> None:
@@ -276,61 +182,6 @@ def test_connection_terminated_mid_fetch_produces_no_snapshot(
         recovered = agent.cycle()
         assert recovered.ok and recovered.patients == 25
         assert hospital.receiver.accepted[0].json()["count"] == 25
-    finally:
-        agent.close()
-
-
-def test_guard_holds_empty_and_shrunken_censuses_until_confirmed(hospital: Hospital) -> None:
-    """300 then 0: held; 300 again: the alarm was false. 300 then 120: held, released on the third confirmation."""
-    hospital.set_patients(300)
-    assert hospital.once()[0] == 0
-    hospital.set_patients(0)
-    code, output, _ = hospital.once()
-    assert code == 1 and "RETIDO" in output
-    hospital.set_patients(300)
-    assert hospital.once()[0] == 0
-    counts = [r.json()["count"] for r in hospital.receiver.accepted]
-    assert counts == [300, 300]  # the empty census never reached HOTELEITOS
-    hospital.set_patients(120)
-    for _ in range(3):
-        code, output, _ = hospital.once()
-        assert code == 1 and "RETIDO" in output
-    code, _, _ = hospital.once()
-    assert code == 0
-    counts = [r.json()["count"] for r in hospital.receiver.accepted]
-    assert counts == [300, 300, 120, 120, 120, 120]
-
-
-def test_release_sends_a_held_census_at_once(hospital: Hospital) -> None:
-    """`hoteleitos-connector release` delivers what the guard holds; the guard's thresholds are settings."""
-    hospital.set_patients(40)
-    assert hospital.once()[0] == 0
-    hospital.set_patients(25)
-    assert hospital.once(HOTELEITOS_GUARD_SHARE="0.3", HOTELEITOS_GUARD_MIN="5")[0] == 1
-    assert hospital.once()[0] == 0  # with the default thresholds 25 of 40 is not suspicious: alarm discarded
-    hospital.set_patients(10)
-    assert hospital.once()[0] == 1
-    listing = run_cli("outbox", env=hospital.env(), cwd=hospital.folder)
-    assert "retido" in listing.stdout
-    released = run_cli("release", env=hospital.env(), cwd=hospital.folder)
-    assert released.returncode == 0, released.stdout + released.stderr
-    assert "1 censo(s) retido(s) liberado(s)" in released.stdout
-    assert [r.json()["count"] for r in hospital.receiver.accepted] == [40, 25, 10]
-
-
-def test_guard_metric_and_readiness_state(hospital: Hospital) -> None:
-    """A held census is counted in hoteleitos_guard_held_total and logged as an error."""
-    agent = Agent(hospital.settings())
-    try:
-        assert agent.cycle().ok
-        hospital.set_patients(0)
-        before = REGISTRY.get_sample_value("hoteleitos_guard_held_total") or 0
-        with capture_logs() as logs:
-            report = agent.cycle()
-        assert report.held and not report.ok
-        assert REGISTRY.get_sample_value("hoteleitos_guard_held_total") == before + 1
-        held = [e for e in logs if e["event"] == "census_held"]
-        assert held and held[0]["log_level"] == "error" and held[0]["reason"] == "empty"
     finally:
         agent.close()
 

@@ -1,4 +1,4 @@
-"""The mass-discharge guard as a pure decision: a table of (census size, remembered state) -> decision."""
+"""The mass-discharge guard as a pure decision (contract §6): a table of cases, then whole sequences of cycles."""
 
 from __future__ import annotations
 
@@ -7,45 +7,60 @@ import pytest
 from connector.guard import Decision, GuardState, Held, decide
 from connector.settings import GuardSettings
 
-GUARD = GuardSettings()  # share 0.5, min 10, 3 confirmations
+GUARD = GuardSettings()  # share 0.5, min 10, 3 confirmations, 60 s, agree 10%
+NOW = 10_000.0
 
 
-def held(*counts: int) -> tuple[Held, ...]:
-    return tuple(Held(f"h{i}", count, 1000.0 + i) for i, count in enumerate(counts))
+def held(*counts: int, since: float = NOW - 600) -> tuple[Held, ...]:
+    return tuple(Held(f"h{i}", count, since + i) for i, count in enumerate(counts))
 
 
 CASES = [
     # (label, count, state, expected decision)
-    ("first census ever", 0, GuardState(None), Decision("pending")),
+    ("first census ever", 250, GuardState(None), Decision("pending")),
+    ("first census ever is empty: held", 0, GuardState(None), Decision("held", "empty")),
     ("grows", 310, GuardState(300), Decision("pending", lost=-10)),
     ("small shrink", 200, GuardState(300), Decision("pending", lost=100)),
     ("shrink over half", 140, GuardState(300), Decision("held", "shrink", 160)),
     ("shrink over half but under the minimum", 5, GuardState(14), Decision("pending", lost=9)),
     ("empty", 0, GuardState(300), Decision("held", "empty", 300)),
-    ("empty after an empty baseline", 0, GuardState(0), Decision("pending")),
+    ("empty after an accepted empty census", 0, GuardState(0), Decision("pending")),
+    ("second agreeing shrink", 145, GuardState(300, held(140)), Decision("held", "shrink", 155, confirmations=1)),
     (
-        "second agreeing shrink",
-        140,
-        GuardState(300, held(140), "shrink"),
-        Decision("held", "shrink", 160, confirmations=1),
+        "third further agreeing shrink confirms: only this one goes, the others are dropped",
+        141,
+        GuardState(300, held(140, 139, 142)),
+        Decision("pending", "shrink", 159, ("h0", "h1", "h2"), "confirmed", 3, confirmed=True),
     ),
     (
-        "fourth agreeing shrink confirms",
+        "enough confirmations but too soon after the first held one",
         141,
-        GuardState(300, held(140, 139, 142), "shrink"),
-        Decision("pending", "shrink", 159, release=("h0", "h1", "h2"), confirmations=3),
+        GuardState(300, held(140, 139, 142, since=NOW - 30)),
+        Decision("held", "shrink", 159, confirmations=3),
+    ),
+    (
+        "a size that does not agree restarts the count",
+        10,
+        GuardState(300, held(140, 139)),
+        Decision("held", "shrink", 290, ("h0", "h1"), "superseded"),
+    ),
+    (
+        "within 2 patients of a tiny first held census agrees",
+        2,
+        GuardState(300, held(0)),
+        Decision("held", "shrink", 298, confirmations=1),
+    ),
+    (
+        "an empty census is never confirmed automatically",
+        0,
+        GuardState(300, held(0, 0, 0, 0, 0)),
+        Decision("held", "empty", 300, confirmations=5),
     ),
     (
         "back to normal: false alarm",
         299,
-        GuardState(300, held(140, 139), "shrink"),
-        Decision("pending", lost=1, discard=("h0", "h1")),
-    ),
-    (
-        "cause changes from shrink to empty: the count restarts",
-        0,
-        GuardState(300, held(140), "shrink"),
-        Decision("held", "empty", 300, discard=("h0",)),
+        GuardState(300, held(140, 139)),
+        Decision("pending", lost=1, discard=("h0", "h1"), why_discarded="false_alarm"),
     ),
 ]
 
@@ -53,9 +68,57 @@ CASES = [
 @pytest.mark.parametrize(("label", "count", "state", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_decision_table(label: str, count: int, state: GuardState, expected: Decision) -> None:
     """Each row: the census size and what the guard remembers give exactly this decision."""
-    assert decide(count, state, GUARD) == expected, label
+    assert decide(count, state, GUARD, NOW) == expected, label
 
 
 def test_disabled_guard_accepts_everything() -> None:
     """With the guard off, even an empty census after a full one is pending."""
-    assert decide(0, GuardState(300), GuardSettings(enabled=False)).status == "pending"
+    assert decide(0, GuardState(300), GuardSettings(enabled=False), NOW).status == "pending"
+
+
+def run(sizes: list[int | None], baseline: int | None, guard: GuardSettings = GUARD, step: float = 30) -> list[int]:
+    """Feed a sequence of cycles (None: the read failed) through the guard, keeping its state as the outbox would;
+    return the sizes that would be sent."""
+    state, sent, clock = GuardState(baseline), [], NOW
+    for number, size in enumerate(sizes):
+        clock += step
+        if size is None:  # a failed read produces no census: the guard is not asked
+            continue
+        decision = decide(size, state, guard, clock)
+        kept = tuple(h for h in state.held if h.id not in decision.discard)
+        if decision.status == "pending":
+            sent.append(size)
+            state = GuardState(size, kept)
+        else:
+            state = GuardState(state.baseline, (*kept, Held(f"c{number}", size, clock)))
+    return sent
+
+
+def test_flapping_sizes_never_confirm() -> None:
+    """300 delivered, then 140, 10, 149, 3: sizes that do not agree restart the count; nothing is sent."""
+    assert run([140, 10, 149, 3], baseline=300) == []
+
+
+def test_stale_baseline_is_the_newest_accepted_census() -> None:
+    """100 delivered, then 300 and 300 accepted (pending while the API is down): a broken 60 is held against 300."""
+    assert run([300, 300, 60], baseline=100) == [300, 300]
+
+
+def test_no_history_never_sends_an_empty_census() -> None:
+    """First run: an empty census is held however many cycles confirm it; so is an empty one after a full one."""
+    assert run([0] * 20, baseline=None) == []
+    assert run([0] * 20, baseline=300) == []
+
+
+def test_a_failed_read_neither_confirms_nor_restarts() -> None:
+    """140, failure, 141, failure, 139, 140: the failures do not count; the third agreeing cycle confirms."""
+    assert run([140, None, 141, None, 139, 140], baseline=300) == [140]
+    assert run([140, None, 141, 139], baseline=300) == []
+
+
+def test_confirmation_needs_time_as_well_as_cycles() -> None:
+    """Agreeing cycles 5 s apart: the 12th is 55 s after the first and not enough; the 13th (60 s) confirms, and
+    from then on 140 is the baseline and goes out as usual."""
+    assert run([140] * 12, baseline=300, step=5) == []
+    assert run([140] * 13, baseline=300, step=5) == [140]
+    assert run([140] * 14, baseline=300, step=5) == [140, 140]

@@ -60,7 +60,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
                 "REPOSITORY": REPOSITORY,
                 "OUTPUT_DIR": str(output),
                 "BASE_IMAGE": BASE,
-                "BUILD_FLAGS": "--network host --no-cache",
+                "BUILD_FLAGS": "--network host --layers=false",  # no cache, and no intermediate images left
                 "HTTP_PROXY": proxy_url,
                 "HTTPS_PROXY": proxy_url,
                 "PIP_TRUSTED_HOST": PIP_SECRET,  # a declared build argument, as PIP_INDEX_URL is

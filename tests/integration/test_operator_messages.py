@@ -19,7 +19,7 @@ from tests.receivers import ScriptedReceiver, status, wait_until
 
 ZONE = "America/Manaus"  # -04:00: neither UTC nor the default zone, so a wrong clock shows
 TOKEN_MESSAGE = "a API recusou o token (HTTP 401): confira API_TOKEN"
-HOUR = re.compile(r"próxima tentativa às (\d\d:\d\d:\d\d)")
+HOUR = re.compile(r"próxima tentativa às (?:\d\d/\d\d )?(\d\d:\d\d:\d\d)")  # dd/mm when not today
 
 
 def near(hour: str, expected: datetime, slack: float = 5) -> bool:

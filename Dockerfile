@@ -4,6 +4,11 @@
 ARG BASE_IMAGE=python:3.12-slim
 
 FROM ${BASE_IMAGE} AS build
+# Behind the hospital's proxy: --build-arg HTTP_PROXY=... HTTPS_PROXY=... (and http_proxy/https_proxy for apt) are
+# predefined arguments, never recorded in the image; PIP_INDEX_URL (a PyPI mirror, maybe with a password) is
+# declared in this stage only, and the final image keeps nothing of this stage but /opt/hoteleitos.
+ARG PIP_INDEX_URL=https://pypi.org/simple
+ARG PIP_TRUSTED_HOST=
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python3 -m venv /opt/hoteleitos

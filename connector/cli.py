@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("run", "release", "outbox", "check"):  # the commands that use the state folder
             tighten(settings.state_dir)
         tighten(settings.log.dir)
-        configure(settings.log, secrets=_secrets(settings))
+        configure(settings.log, secrets=_secrets(settings), tz=settings.tz)
         if args.command in ("run", "release"):
             _warn_exposure(settings)
         return int(_COMMANDS[args.command](settings, layers, args))
@@ -125,6 +125,7 @@ def _run(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
     from connector.report import describe_cycle
 
     agent = Agent(settings)
+    agent.courier.resumes = False  # no next try to announce: the process ends after this cycle
     try:
         report = agent.cycle(drain_all=True)
     finally:
@@ -153,6 +154,7 @@ def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> 
 
     agent = Agent(settings)
     agent.courier.turn_wait = RELEASE_TURN_WAIT  # a running agent's round: say so rather than wait it out
+    agent.courier.resumes = False
     try:
         released, dropped = agent.release()
         if released is None:

@@ -27,10 +27,11 @@ from pydantic_settings import (
 
 from adapters import adapter_for, registry, vendor_names
 from connector.env_checks import read_dotenv, variable_problems, yaml_shape_problems
+from connector.envfile import MASK, cleaned, shown
 from connector.errors import ConfigError
-from connector.incumbent import incumbent_settings
+from connector.incumbent import VARIABLES, incumbent_settings
 from connector.settings import Settings
-from connector.source.urls import check_url
+from connector.source.urls import check_url, safe_url
 
 _REQUIRED = {
     ("api", "url"): "obrigatório: a URL base da API HOTELEITOS (ex.: https://api.hoteleitos.com.br); ou API_URL.",
@@ -93,7 +94,7 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
     if env_file and not dotenv_path.is_file():
         problems.append(f"--env-file: arquivo {dotenv_path} não encontrado.")
     dotenv, unreadable = read_dotenv(dotenv_path) if dotenv_path.is_file() else ({}, [])
-    environ = {**dotenv, **os.environ}
+    environ = {**dotenv, **cleaned(os.environ, VARIABLES, ("HOTELEITOS_",))}  # `docker run --env-file` comments
     problems += unreadable + variable_problems(environ)
     path = config_path(config, environ)
     yaml_values: dict[str, Any] = {}
@@ -111,7 +112,9 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
             yaml_values = {}
         problems += yaml_shape_problems(yaml_values, path)
     try:
-        env_values = EnvSettingsSource(Settings)()
+        env_source = EnvSettingsSource(Settings)
+        env_source.env_vars = cleaned(env_source.env_vars, (), ("HOTELEITOS_",))
+        env_values = env_source()
         # The .env file also holds the incumbent's variables: keep only what names our settings.
         from_dotenv = DotEnvSettingsSource(Settings, env_file=dotenv_path)() if dotenv else {}
         dotenv_hoteleitos = {k: v for k, v in from_dotenv.items() if k in Settings.model_fields}
@@ -179,14 +182,14 @@ def validate(values: dict[str, Any], layers: Layers) -> Settings:
     try:
         settings = _Validated({"vendors": vendor_names(), "url_problem": check_url}, **values)
     except ValidationError as error:
-        problems += [_describe(e, layers) for e in error.errors(include_input=False, include_url=False)]
+        problems += [_describe(e, layers) for e in error.errors(include_url=False)]
     if settings is not None:
         try:
             problems += adapter_for(settings.source).problems()
         except ValidationError as error:  # the vendor's own options
             problems += [
                 _describe({**e, "loc": ("source", *e["loc"])}, layers, settings.source.vendor)
-                for e in error.errors(include_input=False, include_url=False)
+                for e in error.errors(include_url=False)
             ]
     if problems or settings is None:
         raise ConfigError(problems)
@@ -244,7 +247,25 @@ def _describe(error: Any, layers: Layers, vendor: str | None = None) -> str:
         text = f"deve ser {relation} {bound}."
     else:
         text = _TEXTS.get(kind, f"valor inválido ({kind}).")
-    return f"{setting_label(path, layers)}: {text}"
+    return f"{setting_label(path, layers)}: {_with_received(text, path, error.get('input'))}"
+
+
+def _with_received(text: str, path: tuple[str, ...], value: Any) -> str:
+    """The message with the value it refused, so that a stray quote or comment shows (secrets masked)."""
+    if (
+        not isinstance(value, str | int | float | Path)
+        or isinstance(value, bool)
+        or (str(value) and str(value) in text)
+    ):
+        return text
+    if path == ("source", "url"):
+        try:
+            received = shown(safe_url(str(value)))
+        except Exception:  # noqa: BLE001 - a URL SQLAlchemy cannot parse may still hold a password
+            received = MASK
+    else:
+        received = shown(value, secret=path == ("api", "token"))
+    return f"{text.removesuffix('.')} (recebido: {received})."
 
 
 def _foreign_option(key: str, vendor: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from connector import clock
 from connector.errors import FatalSinkError, RejectedSnapshotError, SinkError
 from connector.outbox import CorruptSnapshotError, Entry, Outbox
 from connector.settings import Settings
@@ -55,7 +56,8 @@ class Round:
     failures: list[Failure] = field(default_factory=list)
     quarantined: list[str] = field(default_factory=list)  # stored bodies that could not be read back
     unrecorded: list[str] = field(default_factory=list)  # delivered, but the outbox could not note it (disk full)
-    paused_for: float | None = None  # seconds left of a pause after a refused token, when the round was skipped
+    paused_for: float | None = None  # seconds left of a pause after a refused token (or a redirect, a bad TLS)
+    pause_message: str | None = None  # why delivery is paused, with the time of the next try
     busy: bool = False  # another process was delivering from the same state folder: the round was skipped
 
     @property
@@ -66,8 +68,8 @@ class Round:
     def errors(self) -> list[str]:
         """Operator messages of what did not go out (refused snapshots are reported apart)."""
         texts = [f.message for f in self.failures if not f.rejected]
-        if self.paused_for is not None:
-            texts.append("envio pausado: a API recusou o token; nova tentativa em breve.")
+        if self.pause_message is not None and self.pause_message not in texts:
+            texts.append(self.pause_message)
         if self.busy:
             texts.append(BUSY_MESSAGE)
         return texts
@@ -90,6 +92,8 @@ class Courier:
         self.stop = stop
         self.paused_until = 0.0
         self.turn_wait: float | None = None  # seconds to wait for another process's round (None: retry deadline)
+        self.pause_message: str | None = None
+        self.resumes = True  # False for one-shot commands (`run --once`, `release`): they end instead of waiting
         self._lock_path = settings.state_dir / "delivery.lock"
         self._unrecorded: dict[str, Delivered] = {}  # delivered while the disk could not take note: never re-sent
 
@@ -104,6 +108,7 @@ class Courier:
         result = Round()
         if time.monotonic() < self.paused_until:
             result.paused_for = self.paused_until - time.monotonic()
+            result.pause_message = self.pause_message
             return result
         self._record_unrecorded()
         with self._turn() as mine:
@@ -168,11 +173,10 @@ class Courier:
                 self.outbox.attempted(snapshot.id, error.status, error.message)
             return True
         except SinkError as error:
-            result.failures.append(Failure(snapshot.id, error.status, error.message, error.detail))
-            with contextlib.suppress(OSError, sqlite3.Error):
-                self.outbox.attempted(snapshot.id, error.status, error.message)
-            if isinstance(error, FatalSinkError):  # 401/403, a redirect, an untrusted certificate
-                self.paused_until = time.monotonic() + self.settings.api.auth_retry_interval
+            message = self._pause(result, error.message) if isinstance(error, FatalSinkError) else error.message
+            result.failures.append(Failure(snapshot.id, error.status, message, error.detail))
+            with contextlib.suppress(OSError, sqlite3.Error):  # an unstored snapshot has no entry to mark
+                self.outbox.attempted(snapshot.id, error.status, message)
             return False
         now = time.time()
         delivered = Delivered(snapshot.id, snapshot.count, delivery.status, delivery.attempts, delivery.latency, now)
@@ -183,6 +187,17 @@ class Courier:
             self._unrecorded[snapshot.id] = delivered
             result.unrecorded.append(snapshot.id)
         return True
+
+    def _pause(self, result: Round, reason: str) -> str:
+        """Stop delivering for a while after a refusal that retrying at once would repeat (401/403, a redirect,
+        an untrusted certificate); the reason, with the time of the next try in the hospital's zone."""
+        interval = self.settings.api.auth_retry_interval
+        self.paused_until = time.monotonic() + interval
+        resume = clock.hour(time.time() + interval, self.settings.tz)
+        later = f" Envio pausado; próxima tentativa às {resume}." if self.resumes else ""
+        self.pause_message = f"{reason.rstrip('.')}.{later}"
+        result.paused_for, result.pause_message = interval, self.pause_message
+        return self.pause_message
 
     @contextmanager
     def _turn(self) -> Iterator[bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -10,6 +11,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from connector import clock
 from connector.errors import ConfigError
 from connector.httpserve import BoundedHTTPServer
 from connector.settings import Settings
@@ -26,6 +28,9 @@ class Readiness:
         self.last_error: str | None = None
         self.held_note: str | None = None  # why the guard holds a census, as the last cycle that judged one said
         self.recovery: tuple[float, str] | None = None  # when the outbox last started over, and what happened
+        self.tz = settings.tz
+        self.cause: str | None = None  # the last failure, for the reasons
+        self.retry_at: float | None = None  # Unix time of the next cycle that will try again
         self._lock = threading.Lock()
 
     def update(
@@ -36,6 +41,8 @@ class Readiness:
         error: str | None,
         held_note: str | None = None,
         recovery: tuple[float, str] | None = None,
+        cause: str | None = None,
+        retry_at: float | None = None,
     ) -> None:
         """Note a cycle's outcome; `held_note` is kept from an earlier cycle when this one judged no census (a
         failed read neither confirms nor restarts the guard)."""
@@ -48,6 +55,7 @@ class Readiness:
                 self.held_note = held_note
             if recovery is not None:
                 self.recovery = recovery
+            self.cause, self.retry_at = cause, retry_at
 
     def verdict(self) -> tuple[bool, dict[str, Any]]:
         with self._lock:
@@ -64,12 +72,17 @@ class Readiness:
                 reasons.append(self.recovery[1])
             if self.depth.get("pending", 0) > self.max_pending:
                 reasons.append(f"{self.depth['pending']} censos pendentes (limite {self.max_pending})")
+            retry_in = None if self.retry_at is None else max(0, math.ceil(self.retry_at - time.time()))
+            if reasons and self.cause:
+                reasons.append(self.cause + ("" if retry_in is None else f"; nova tentativa em {retry_in} s"))
             body = {
                 "ready": not reasons,
                 "reasons": reasons,
                 "last_delivery_age_seconds": None if age is None else round(age, 1),
                 "outbox": self.depth,
                 "last_error": self.last_error,
+                "next_try_in_seconds": retry_in,
+                "next_try_at": None if self.retry_at is None else clock.stamp(self.retry_at, self.tz),
             }
         return not reasons, body
 

@@ -13,9 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.envfile import shown
 from connector.source.urls import INCUMBENT_DIALECTS, incumbent_url
 
 INTEGRATIONS = {"mv_mapa": "mv", "wareline_mapa": "wareline", "sigho_mapa": "sigho"}
+DATABASE_VARIABLES = ("DB_DIALECT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASS")
+VARIABLES = ("API_URL", "API_TOKEN", *DATABASE_VARIABLES, "DB_SCHEMA", "ENABLED_INTEGRATIONS", "CRON_TIME")
 
 
 @dataclass
@@ -80,7 +83,7 @@ def _vendor(found: Incumbent, integrations: str) -> None:
             (
                 ("source", "vendor"),
                 "ENABLED_INTEGRATIONS: informe exatamente uma integração entre mv_mapa, wareline_mapa e sigho_mapa "
-                "(um conector por sistema hospitalar).",
+                f"(um conector por sistema hospitalar); recebido: {shown(integrations)}.",
             )
         )
     else:
@@ -90,7 +93,10 @@ def _vendor(found: Incumbent, integrations: str) -> None:
 def _database(found: Incumbent, environ: Mapping[str, str], dialect: str) -> None:
     if dialect not in INCUMBENT_DIALECTS:
         found.problems.append(
-            (("source", "url"), f"DB_DIALECT: valor desconhecido; use um de: {', '.join(INCUMBENT_DIALECTS)}.")
+            (
+                ("source", "url"),
+                f"DB_DIALECT: valor inválido {shown(dialect)}; use um de: {', '.join(INCUMBENT_DIALECTS)}.",
+            )
         )
         return
     needed = ["DB_NAME"] if dialect == "sqlite" else ["DB_HOST", "DB_NAME", "DB_USER"]
@@ -101,8 +107,13 @@ def _database(found: Incumbent, environ: Mapping[str, str], dialect: str) -> Non
     port = environ.get("DB_PORT", "")
     if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
         found.problems.append(
-            (("source", "url"), "DB_PORT: deve ser um número de porta de 1 a 65535 (ex.: 1521, 5432, 1433, 3306).")
+            (
+                ("source", "url"),
+                f"DB_PORT: valor inválido {shown(port)}; deve ser um número de porta de 1 a 65535 "
+                "(ex.: 1521, 5432, 1433, 3306).",
+            )
         )
         return
     url = incumbent_url(environ, dialect)
-    found.put(("source", "url"), url.render_as_string(hide_password=False), "DB_DIALECT/DB_HOST/DB_USER/DB_PASS")
+    behind = ", ".join(v for v in DATABASE_VARIABLES if environ.get(v))  # `config` names each one
+    found.put(("source", "url"), url.render_as_string(hide_password=False), behind)

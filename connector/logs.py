@@ -10,10 +10,12 @@ import logging
 import logging.handlers
 import sys
 from collections.abc import Iterable
+from datetime import UTC, tzinfo
 from typing import Any
 
 import structlog
 
+from connector.clock import timestamper
 from connector.settings import LogSettings
 
 REDACTED = "***"
@@ -37,13 +39,14 @@ def _redactor(secrets: Iterable[str]) -> Any:
     return redact
 
 
-def configure(settings: LogSettings, secrets: Iterable[str] = ()) -> None:
-    """Route structlog through the standard library to stderr and, when configured, rotating files."""
+def configure(settings: LogSettings, secrets: Iterable[str] = (), tz: tzinfo = UTC) -> None:
+    """Route structlog through the standard library to stderr and, when configured, rotating files; events are
+    stamped in `tz` (the hospital's time zone, as every other time the operator reads)."""
     use_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        timestamper(tz),
         structlog.processors.format_exc_info,  # a library's traceback becomes text, so the redactor sees it
         _redactor(secrets),
     ]

@@ -44,3 +44,51 @@ RECOVERIES = Counter(
     "Times the outbox started over from what could be salvaged, by cause (corrupt file, vanished state folder).",
     ["kind"],
 )
+
+TEXT_FIELDS = ("cod_quarto", "cod_leito", "convenio_nome", "paciente_nome", "profissional_nome",
+               "tipo_ocorrencia_descricao")  # fmt: skip
+# Every label value the connector knows of, so that each series exists at 0 from the start: Prometheus'
+# increase() and rate() cannot see the first 401 or the first failed read of a series that did not exist before.
+PUSH_STATUSES = ("200", "201", "202", "204", "401", "403", "408", "425", "429", "500", "502", "503", "504", "error")
+KNOWN_LABELS: tuple[tuple[Counter | Gauge, tuple[tuple[str, ...], ...]], ...] = (
+    (CYCLES, (("ok",), ("extract_failed",), ("not_delivered",))),
+    (PUSHES, tuple((status,) for status in PUSH_STATUSES)),
+    (OUTBOX, (("pending",), ("held",), ("dead",), ("quarantined",))),
+    (
+        DROPPED,
+        tuple(
+            (reason,)
+            for reason in (
+                "max_count",
+                "max_age",
+                "max_bytes",
+                "collapsed",
+                "guard_false_alarm",
+                "guard_superseded",
+                "guard_confirmed",
+                "guard_released_older",
+            )
+        ),
+    ),
+    (RECOVERIES, (("corrupt",), ("vanished",))),
+    (
+        WARNINGS,
+        (
+            ("invalid_date", "data_internacao"),
+            ("invalid_date", "paciente_data_nascimento"),
+            ("date_out_of_range", "data_internacao"),
+            ("date_out_of_range", "paciente_data_nascimento"),
+            ("unknown_sex", "paciente_sexo"),
+            ("missing_cod_ocorrencia", "cod_ocorrencia"),
+            ("duplicate_cod_ocorrencia", "cod_ocorrencia"),
+            *((kind, name) for kind in ("control_characters", "encoding_guessed") for name in TEXT_FIELDS),
+        ),
+    ),
+)
+
+
+def start_at_zero() -> None:
+    """Create every known series (at 0) before the first cycle."""
+    for metric, label_sets in KNOWN_LABELS:
+        for labels in label_sets:
+            metric.labels(*labels)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from connector import clock
 from connector.guard import held_message
 from connector.outbox import Entry, Outbox
 from connector.settings import Settings
@@ -18,7 +17,7 @@ def outbox_command(settings: Settings, action: str, snapshot_id: str | None) -> 
         print(f"Atenção: {recovery_message(recovery)}")
     try:
         if action == "list":
-            return _list(outbox)
+            return _list(outbox, settings)
         if not snapshot_id:
             print(f"Informe o id do censo: hoteleitos-connector outbox {action} <id>.")
             return 2
@@ -58,7 +57,7 @@ def _show(outbox: Outbox, entry: Entry) -> None:
         print(answer[:4000])
 
 
-def _list(outbox: Outbox) -> int:
+def _list(outbox: Outbox, settings: Settings) -> int:
     entries = outbox.entries()
     if not entries:
         print("Fila vazia: nada pendente, retido ou rejeitado.")
@@ -70,7 +69,7 @@ def _list(outbox: Outbox) -> int:
             f"{e.id:36}  {e.captured_at:25}  {e.count:>9}  {STATUS_TEXTS.get(e.status, e.status):10}  "
             f"{e.attempts:>10}  {last}"
         )
-    oldest = datetime.fromtimestamp(entries[0].created).isoformat(timespec="seconds")
+    oldest = clock.stamp(entries[0].created, settings.tz)
     print(f"\n{len(entries)} censo(s) na fila; o mais antigo guardado em {oldest}.")
     held = [e for e in entries if e.status == "held"]
     if held:
@@ -80,4 +79,7 @@ def _list(outbox: Outbox) -> int:
             f"{len(held)} censo(s) retido(s) pela proteção contra altas em massa. O mais novo: {why} "
             f"`release` envia só o mais novo ({held[-1].id}) e descarta os mais antigos."
         )
+    refused = [e for e in entries if e.last_status in (401, 403) and e.last_error]
+    if refused:  # the whole queue waits for the token: say so, with the next try
+        print(f"\nÚltimo envio: {refused[-1].last_error}")
     return 0

@@ -76,6 +76,19 @@ class CycleReport:
         return texts + self.round.errors + self.crashes
 
     @property
+    def cause(self) -> str | None:
+        """The last failure, for /readyz: a delivery failure as the API's answer says it; a failed read by its
+        kind only (the database's own message, with its host and user, stays in the logs)."""
+        failures = self.round.errors + self.crashes
+        if failures:
+            return failures[-1].rstrip(".")
+        if self.store_error:
+            return self.store_error.rstrip(".")
+        if self.read_error is not None:
+            return f"o censo não foi lido do banco ({self.read_error.kind}; veja census_failed nos logs)"
+        return None
+
+    @property
     def ok(self) -> bool:
         return (
             self.patients is not None

@@ -6,10 +6,12 @@ import logging
 import os
 import signal
 import threading
+import time
 from datetime import datetime
 from types import FrameType
 
 import structlog
+from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from connector.cycle import Agent
@@ -47,6 +49,8 @@ def run_forever(settings: Settings) -> int:
                 recovery=(
                     (report.recoveries[-1].at, recovery_message(report.recoveries[-1])) if report.recoveries else None
                 ),
+                cause=report.cause,
+                retry_at=_next_try(job, agent),
             )
         finally:
             idle.set()
@@ -58,7 +62,7 @@ def run_forever(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     scheduler = BackgroundScheduler(timezone=settings.tz)
-    scheduler.add_job(
+    job = scheduler.add_job(
         cycle,
         settings.schedule.trigger(settings.tz),
         id="census",
@@ -98,3 +102,14 @@ def _abandon_cycle() -> None:
     )
     logging.shutdown()
     os._exit(0)
+
+
+def _next_try(job: Job, agent: Agent) -> float | None:
+    """Unix time of the next cycle that will try to deliver: the next scheduled run, or the end of a pause after
+    a refused token when that comes later. Read from the job itself: asking the scheduler would wait for its lock,
+    which a shutdown holds while it waits for this very cycle."""
+    if job.next_run_time is None:
+        return None
+    at = float(job.next_run_time.timestamp())
+    paused = agent.courier.paused_until - time.monotonic()
+    return max(at, time.time() + paused) if paused > 0 else at

@@ -82,14 +82,14 @@ def classify(response: httpx.Response | Answer) -> None:
         return
     if status in (401, 403):
         raise AuthSinkError(
-            f"a API recusou o token (HTTP {status}); confira HOTELEITOS_API_TOKEN (ou API_TOKEN) com a equipe "
-            "HOTELEITOS. Os censos ficam guardados e serão enviados quando o token for aceito.",
+            f"a API recusou o token (HTTP {status}): confira API_TOKEN (ou HOTELEITOS_API_TOKEN) com a equipe "
+            "HOTELEITOS; os censos ficam guardados e serão enviados quando o token for aceito.",
             status=status,
             body=body,
         )
     if status in RETRIABLE_STATUSES or status >= 500:
         raise RetriableSinkError(
-            f"a API respondeu HTTP {status}; nova tentativa em instantes.",
+            f"a API respondeu HTTP {status} (falha passageira); o censo fica na fila.",
             status=status,
             body=body,
             retry_after=retry_after_seconds(response.headers.get("Retry-After")),
@@ -130,7 +130,7 @@ def _transport_error(error: Exception, deadline: float) -> SinkError:
             detail=type(error).__name__,
         )
     return RetriableSinkError(
-        f"falha de rede ao enviar à API ({type(error).__name__}); nova tentativa em instantes.",
+        f"falha de rede ao enviar à API ({type(error).__name__}); o censo fica na fila.",
         detail=type(error).__name__,
     )
 

@@ -22,6 +22,7 @@ log = structlog.get_logger("hoteleitos.cycle")
 
 def started(settings: Settings) -> None:
     metrics.BUILD.info({"version": __version__, "vendor": settings.source.vendor})
+    metrics.start_at_zero()
 
 
 def count_attempt(_snapshot: Snapshot, status: int | None, _error: SinkError | None, seconds: float) -> None:
@@ -166,8 +167,6 @@ def _guard(report: CycleReport, decision: Decision) -> None:
 
 def round_finished(result: Round) -> None:
     """What a delivery round did: each snapshot delivered, refused or not yet taken."""
-    if result.paused_for is not None:
-        log.warning("push_paused", reason="auth", resume_in_s=round(result.paused_for))
     for delivered in result.delivered:
         metrics.LAST_SUCCESS.set(delivered.at)
         log.info("snapshot_delivered", snapshot_id=delivered.snapshot_id, patients=delivered.count,
@@ -192,3 +191,5 @@ def round_finished(result: Round) -> None:
         else:
             log.error("push_failed", snapshot_id=failure.snapshot_id, status=failure.status, detail=failure.detail,
                       message=failure.message)  # fmt: skip
+    if result.paused_for is not None:
+        log.warning("push_paused", resume_in_s=round(result.paused_for), message=result.pause_message)

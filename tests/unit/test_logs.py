@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import structlog
@@ -33,7 +36,16 @@ def test_json_events_carry_bound_cycle_id(capsys: pytest.CaptureFixture[str]) ->
         get_logger().info("census_extracted", rows=3)
     event = lines(capsys.readouterr().err)[0]
     assert event["event"] == "census_extracted" and event["rows"] == 3 and event["cycle_id"] == "abc123"
-    assert event["level"] == "info" and str(event["timestamp"]).endswith("Z")
+    assert event["level"] == "info" and str(event["timestamp"]).endswith("+00:00")
+
+
+def test_events_are_stamped_in_the_hospitals_time_zone(capsys: pytest.CaptureFixture[str]) -> None:
+    """With the hospital's zone, the timestamp carries its offset (the same clock as outbox and /readyz)."""
+    configure(LogSettings(format="json"), tz=ZoneInfo("America/Sao_Paulo"))
+    get_logger().info("census_extracted", rows=3)
+    stamp = str(lines(capsys.readouterr().err)[0]["timestamp"])
+    assert stamp.endswith("-03:00")
+    assert abs(datetime.fromisoformat(stamp).timestamp() - time.time()) < 60
 
 
 def test_secrets_are_redacted_in_messages_and_library_tracebacks(

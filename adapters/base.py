@@ -18,14 +18,12 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from connector.census import FIELDS, Census, normalise_batches
 from connector.errors import SourceError
 from connector.settings import SourceSettings, split_list
-from connector.source.errors import translate
-from connector.source.fetch import fetch
+from connector.source.fetch import fetch, inspect
 from connector.source.schemas import NO_SCHEMAS, folded, has_column, quoted_schema, schemas_holding
 from connector.text import Decoder
 
@@ -189,16 +187,16 @@ class Adapter:
         if not self.schema_table and not self.optional_columns:  # nothing to look up: no connection spent on it
             self.layout = Layout(self.schema, "configurado" if self.source.db_schema else "padrão do fornecedor", {})
             return self.layout
-        try:
-            with engine.connect() as connection:
-                schema, found, catalog_name = self._schema(connection)
-                columns = {
-                    name: has_column(connection, catalog_name, column.table, column.column)
-                    for name, column in self.optional_columns.items()
-                }
-        except SQLAlchemyError as error:  # connecting failed (the catalog queries translate their own errors)
-            raise translate(error, engine.url, self.raw_sql()) from None
-        self.layout = Layout(schema, found, columns)
+
+        def look(connection: Connection) -> Layout:
+            schema, found, catalog_name = self._schema(connection)
+            columns = {
+                name: has_column(connection, catalog_name, column.table, column.column)
+                for name, column in self.optional_columns.items()
+            }
+            return Layout(schema, found, columns)
+
+        self.layout = inspect(engine, look, self.raw_sql())
         return self.layout
 
     def _schema(self, connection: Connection) -> tuple[str | None, str, str | None]:

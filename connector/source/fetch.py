@@ -56,6 +56,19 @@ def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], con
     return value, time.perf_counter() - started
 
 
+def inspect(engine: Engine, look: Callable[[Connection], T], sql: str = "") -> T:
+    """Run `look` on a connection of `engine` (catalog look-ups), bounded by the same watchdog as the census read;
+    any failure is a `SourceError` (`sql` names the tables in messages about grants)."""
+    with guarded(engine) as guard:
+        try:
+            with engine.connect() as connection:
+                return look(connection)
+        except SQLAlchemyError as error:
+            if guard is not None and guard.reason is not None:
+                raise _cut(guard) from None
+            raise translate(error, engine.url, sql) from None
+
+
 def _cut(guard: Guard) -> SourceError:
     """Why the watchdog broke the read (see `connector.source.watchdog`)."""
     if guard.reason == "stop":

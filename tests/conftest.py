@@ -18,6 +18,7 @@ from tests.services import MARIADB_ADMIN_URL, PG_ADMIN_URL, fresh_database, fres
 
 if TYPE_CHECKING:
     from tests.hospital import Hospital
+    from tests.processes import Agent
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,6 +56,17 @@ def hospital(pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path) -> Hospita
     from tests.hospital import make_hospital  # it uses run_cli, defined below
 
     return make_hospital(pg_url, receiver, tmp_path)
+
+
+@pytest.fixture
+def agents() -> Iterator[list[Agent]]:
+    """`run` processes a test starts (see tests/processes.py), killed afterwards if still running."""
+    started: list[Agent] = []
+    yield started
+    for agent in started:
+        if agent.process.poll() is None:
+            agent.process.kill()
+            agent.process.communicate()
 
 
 @pytest.fixture

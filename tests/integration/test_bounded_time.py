@@ -23,7 +23,7 @@ from connector.census import FIELDS
 from connector.source.watchdog import GRACE, cancel_on, guarded, watch
 from tests.conftest import ROOT, events, run_cli
 from tests.hostile import HostileApi, response
-from tests.integration.test_operations import Agent
+from tests.processes import Agent
 from tests.receivers import ScriptedReceiver, wait_until
 from tests.tcp_proxy import TcpProxy
 
@@ -35,16 +35,6 @@ def sleepy_sql(seconds: float) -> str:
     """A census of one patient that takes `seconds` to come out of PostgreSQL."""
     columns = ", ".join("'1' AS cod_ocorrencia" if name == "cod_ocorrencia" else f"NULL AS {name}" for name in FIELDS)
     return f"SELECT {columns} FROM (SELECT pg_sleep({seconds})) AS s"
-
-
-@pytest.fixture
-def agents() -> Iterator[list[Agent]]:
-    started: list[Agent] = []
-    yield started
-    for agent in started:
-        if agent.process.poll() is None:
-            agent.process.kill()
-            agent.process.communicate()
 
 
 @pytest.fixture

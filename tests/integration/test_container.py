@@ -18,8 +18,8 @@ from sqlalchemy.engine import URL
 
 from tests import mv_replica, spdata_replica
 from tests.conftest import ROOT
-from tests.integration.test_operations import free_port
 from tests.integration.test_run_once import TOKEN
+from tests.processes import free_port
 from tests.receivers import ScriptedReceiver, wait_until
 from tests.services import unavailable
 

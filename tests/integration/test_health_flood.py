@@ -18,8 +18,8 @@ from sqlalchemy.engine import URL
 
 from tests import mv_replica
 from tests.conftest import ROOT, events
-from tests.integration.test_operations import free_port
 from tests.integration.test_run_once import connector_env
+from tests.processes import free_port
 from tests.receivers import ScriptedReceiver, wait_until
 
 FLOOD = 1000

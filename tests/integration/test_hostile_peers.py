@@ -8,17 +8,15 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import URL
 
 from connector.census import FIELDS
 from connector.wire import MAX_BODY
 from tests.conftest import ROOT, events, run_cli
 from tests.hostile import HostileApi, gzip_bomb, response
-from tests.integration.test_operations import Agent
+from tests.processes import Agent
 from tests.receivers import ScriptedReceiver, wait_until
 from tests.services import mariadb_user
 
@@ -26,16 +24,6 @@ TOKEN = "tok-hostile-77aa"
 ONE_PATIENT = "SELECT " + ", ".join(
     "'1' AS cod_ocorrencia" if name == "cod_ocorrencia" else f"NULL AS {name}" for name in FIELDS
 )
-
-
-@pytest.fixture
-def agents() -> Iterator[list[Agent]]:
-    started: list[Agent] = []
-    yield started
-    for agent in started:
-        if agent.process.poll() is None:
-            agent.process.kill()
-            agent.process.communicate()
 
 
 def env_for(url: URL, api: str, tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -25,8 +25,8 @@ from tests import mv_replica
 from tests.conftest import ROOT
 from tests.http_proxy import ForwardProxy
 from tests.integration.test_container import BASE, podman
-from tests.integration.test_operations import free_port
 from tests.integration.test_run_once import TOKEN
+from tests.processes import free_port
 from tests.receivers import ScriptedReceiver, wait_until
 from tests.services import unavailable
 

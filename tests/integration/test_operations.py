@@ -4,23 +4,18 @@
 from __future__ import annotations
 
 import json
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import URL
 
 from tests import mv_replica
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli
 from tests.http_proxy import ForwardProxy
 from tests.integration.test_run_once import TOKEN, connector_env
+from tests.processes import Agent
 from tests.receivers import Fault, ScriptedReceiver, TlsReceiver, status, wait_until
 
 
@@ -28,59 +23,6 @@ from tests.receivers import Fault, ScriptedReceiver, TlsReceiver, status, wait_u
 def mv_url(pg_url: URL) -> URL:
     mv_replica.build(pg_url)
     return pg_url
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Agent:
-    """`hoteleitos-connector run` as a background process with its health server on a free port."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "connector", "run"],
-            env={
-                **env,
-                "HOTELEITOS_HEALTH_PORT": str(self.port),
-                "HOTELEITOS_HEALTH_HOST": "127.0.0.1",
-                "PYTHONPATH": str(ROOT),
-                "PATH": "/usr/bin:/bin",
-            },
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.stdout = self.stderr = ""
-
-    def get(self, path: str) -> httpx.Response | None:
-        try:
-            return httpx.get(f"http://127.0.0.1:{self.port}{path}", timeout=5)
-        except httpx.TransportError:
-            return None
-
-    def status(self, path: str) -> int | None:
-        response = self.get(path)
-        return None if response is None else response.status_code
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        self.process.send_signal(sig)
-        self.stdout, self.stderr = self.process.communicate(timeout=timeout)
-        return self.process.returncode
-
-
-@pytest.fixture
-def agents() -> Iterator[list[Agent]]:
-    started: list[Agent] = []
-    yield started
-    for agent in started:
-        if agent.process.poll() is None:
-            agent.process.kill()
-            agent.process.communicate()
 
 
 def metrics(agent: Agent) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

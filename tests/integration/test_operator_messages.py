@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import URL
 
 from tests.conftest import events, run_cli
-from tests.integration.test_operations import Agent, agents, free_port, metrics, mv_url  # noqa: F401 - fixtures
+from tests.integration.test_operations import metrics, mv_url  # noqa: F401 - a fixture
 from tests.integration.test_run_once import connector_env
+from tests.processes import Agent, free_port
 from tests.receivers import ScriptedReceiver, status, wait_until
 
 ZONE = "America/Manaus"  # -04:00: neither UTC nor the default zone, so a wrong clock shows
@@ -34,7 +35,7 @@ def near(hour: str, expected: datetime, slack: float = 5) -> bool:
 def test_refused_token_reads_the_same_in_logs_outbox_and_readyz(
     mv_url: URL,  # noqa: F811
     tmp_path: Path,
-    agents: list[Agent],  # noqa: F811
+    agents: list[Agent],
 ) -> None:
     """401: /readyz, every push_paused line and `outbox` carry the same message with the next try's time in the
     hospital's zone; /readyz's wait counts down from the pause; series never hit before exist at 0."""
@@ -83,7 +84,7 @@ def test_refused_token_reads_the_same_in_logs_outbox_and_readyz(
 def test_readyz_names_the_last_failure_and_the_real_wait(
     mv_url: URL,  # noqa: F811
     tmp_path: Path,
-    agents: list[Agent],  # noqa: F811
+    agents: list[Agent],
 ) -> None:
     """An API answering 503: the reason quotes it with "nova tentativa em N s", N the time to the next cycle."""
     with ScriptedReceiver([status(503)] * 1000) as receiver:
@@ -105,7 +106,7 @@ def test_readyz_names_the_last_failure_and_the_real_wait(
 
 def test_readyz_names_a_failed_read_without_the_database(
     tmp_path: Path,
-    agents: list[Agent],  # noqa: F811
+    agents: list[Agent],
 ) -> None:
     """A database that refuses connections: the reason says the census was not read, and why, by kind only (no
     host, no user)."""

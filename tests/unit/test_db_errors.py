@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from connector.source.engine import OracleName
 from connector.source.errors import translate
 
 SQL = "SELECT 1 FROM DBAMV.ATENDIME a JOIN DBAMV.PACIENTE p ON 1 = 1"
@@ -123,30 +122,6 @@ def test_data_values_in_driver_messages_never_reach_the_operator() -> None:
     error = translate(DatabaseError(SQL, {}, orig), make_url("postgresql+psycopg://u@h/db"), SQL)
     assert "MARIA" not in error.message and "MARIA" not in (error.detail or "")
     assert error.detail == "Orig 22007"
-
-
-class FakeOracle:
-    """Stands in for python-oracledb: a listener that knows PROD only as an SID."""
-
-    class DatabaseError(Exception):
-        pass
-
-    def __init__(self) -> None:
-        self.dsns: list[str] = []
-
-    def connect(self, *_args: Any, **params: Any) -> str:
-        self.dsns.append(params["dsn"])
-        if "SERVICE_NAME=PROD" in params["dsn"]:
-            raise self.DatabaseError("DPY-6001: ORA-12514: listener does not currently know of service")
-        return "connection"
-
-
-def test_oracle_service_name_falls_back_to_sid() -> None:
-    """DB_NAME holding an SID still connects: the service-name attempt is retried as an SID."""
-    dialect = type("Dialect", (), {"dbapi": FakeOracle()})()
-    dsn = "(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=h)(PORT=1521))(CONNECT_DATA=(SERVICE_NAME=PROD)))"
-    assert OracleName()(dialect, None, (), {"dsn": dsn, "user": "u"}) == "connection"
-    assert [("SID=PROD" in d) for d in dialect.dbapi.dsns] == [False, True]
 
 
 def test_unreachable_is_kind_even_without_a_code() -> None:

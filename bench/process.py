@@ -1,0 +1,156 @@
+"""Whole processes, as cron or the scheduler starts them: `run --once` against the cron-style script, the
+daemon's memory between cycles, `--help`.
+
+Each run is timed from spawn to exit (imports, connection, read, push, interpreter shutdown), and its peak RSS is
+the kernel's figure for that child (`wait4`). The three contenders alternate within each round, the order
+reversed every other round, so that a neighbour's load drifts over all of them alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent / "hoteleitos-connector"
+
+
+def connector_env(api_url: str, source_url: str, state_dir: Path, schedule: str = "30s") -> dict[str, str]:
+    """The connector configured by environment only, as in the container; JSON logs, no health server."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("HOTELEITOS_", "API_", "DB_"))}
+    return {
+        **keep,
+        "HOTELEITOS_API_URL": api_url,
+        "HOTELEITOS_API_PATH": "/",
+        "HOTELEITOS_API_TOKEN": "bench-token",
+        "HOTELEITOS_SOURCE_VENDOR": "mv",
+        "HOTELEITOS_SOURCE_URL": source_url,
+        "HOTELEITOS_SOURCE_SCHEMA": "dbamv",
+        "HOTELEITOS_SOURCE_QUERY_TIMEOUT": "600",
+        "HOTELEITOS_SCHEDULE": schedule,
+        "HOTELEITOS_STATE_DIR": str(state_dir),
+        "HOTELEITOS_HEALTH_PORT": "0",
+        "HOTELEITOS_LOG_FORMAT": "json",
+    }
+
+
+def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float]:
+    """Seconds from spawn to exit, and the child's peak RSS in MiB; a failed run stops the bench."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    errors = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{command[:3]} saiu com {child.returncode}:\n{errors.decode(errors='replace')[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def whole_processes(
+    api_url: str, source_url: str, dsn: str, sql_file: Path, folder: Path, pairs: int
+) -> dict[str, Any]:
+    """`pairs` rounds of: `run --once`, the script with urllib, the script with httpx (after one warm-up each)."""
+    env = connector_env(api_url, source_url, folder / "state")
+    script = [sys.executable, str(ROOT / "bench" / "script.py")]
+    contenders = {
+        "connector": ([str(BIN), "run", "--once"], env),
+        "script_urllib": ([*script, "urllib", dsn, str(sql_file), api_url], None),
+        "script_httpx": ([*script, "httpx", dsn, str(sql_file), api_url], None),
+    }
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    peaks: dict[str, float] = dict.fromkeys(contenders, 0.0)
+    for round_ in range(pairs + 1):
+        order = list(contenders) if round_ % 2 else list(reversed(contenders))
+        for name in order:
+            command, environment = contenders[name]
+            seconds, peak = timed(command, environment, folder)
+            if round_:  # the first round warms the page cache and the database's buffers
+                times[name].append(seconds)
+                peaks[name] = max(peaks[name], peak)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "times_s": times,
+        "median_s": medians,
+        "peak_rss_mb": peaks,
+        "ratio_urllib": medians["connector"] / medians["script_urllib"],
+        "ratio_httpx": medians["connector"] / medians["script_httpx"],
+        "ratio_pairs_httpx": statistics.median(
+            c / s for c, s in zip(times["connector"], times["script_httpx"], strict=True)
+        ),
+    }
+
+
+def help_seconds(runs: int = 11) -> float:
+    return statistics.median(timed([str(BIN), "--help"])[0] for _ in range(runs))
+
+
+def proc_status(pid: int, key: str) -> float:
+    """A /proc/<pid>/status memory figure (VmRSS, VmHWM) in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def daemon(
+    api_url: str, source_url: str, folder: Path, *, schedule: float, cycles: int, settle: float
+) -> dict[str, Any]:
+    """`run` on the schedule: after each cycle, `settle` seconds later, its resident memory (what it holds
+    between cycles); the cycles' own durations from their `cycle_finished` events; its peak; the CPU it used
+    between the first measured cycle's end and the last's."""
+    env = connector_env(api_url, source_url, folder / "daemon-state", schedule=f"{schedule:g}s")
+    child = subprocess.Popen([str(BIN), "run"], env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    finished: list[tuple[float, float]] = []  # (monotonic time the event was read, cycle duration in s)
+    done = threading.Condition()
+
+    def follow() -> None:
+        assert child.stderr is not None
+        for line in child.stderr:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") == "cycle_finished":
+                if event.get("result") != "ok":
+                    print(f"ciclo do daemon: {event}", file=sys.stderr)
+                with done:
+                    finished.append((time.monotonic(), event["duration_ms"] / 1000))
+                    done.notify_all()
+
+    threading.Thread(target=follow, daemon=True).start()
+    between: list[float] = []
+    cpu: list[tuple[float, float]] = []
+    try:
+        for index in range(cycles + 1):
+            with done:
+                if not done.wait_for(lambda n=index: len(finished) > n, timeout=schedule + 600):
+                    raise SystemExit("o daemon não terminou um ciclo a tempo")
+            time.sleep(max(0.0, finished[index][0] + settle - time.monotonic()))
+            between.append(proc_status(child.pid, "VmRSS"))
+            cpu.append((time.monotonic(), cpu_seconds(child.pid)))
+        peak = proc_status(child.pid, "VmHWM")
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+    (t0, c0), (t1, c1) = cpu[1], cpu[-1]
+    return {
+        "schedule_s": schedule,
+        "rss_between_cycles_mb": between,
+        "cycle_s": [seconds for _, seconds in finished],
+        "peak_rss_mb": peak,
+        "cpu_percent": 100 * (c1 - c0) / (t1 - t0) if t1 > t0 else float("nan"),
+    }

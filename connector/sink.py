@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import email.utils
+import os
+import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -135,6 +137,16 @@ def _transport_error(error: Exception, deadline: float) -> SinkError:
     )
 
 
+def tls_verification(api: ApiSettings, environ: Mapping[str, str] = os.environ) -> Any:
+    """httpx's `verify` for this API: the CA bundle configured, or the default one; for a plain `http://` API
+    reached without an `https://` proxy nothing speaks TLS, so no CA bundle is parsed (a few hundred certificates,
+    tens of milliseconds and a megabyte or two): a context that trusts no one, should TLS ever come up."""
+    proxies = (environ.get(name, "") for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"))
+    if api.url.lower().startswith("http://") and not any(p.lower().startswith("https://") for p in proxies):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return str(api.ca_bundle) if api.ca_bundle else api.verify_tls
+
+
 class ApiSink:
     """Pushes snapshots; `stop` interrupts retries at once (graceful shutdown). A Retry-After is honoured for at
     most `max_pause` seconds (the schedule interval): backoff never carries over beyond the next cycle."""
@@ -152,10 +164,9 @@ class ApiSink:
         self.on_attempt = on_attempt
         self.max_pause = max_pause
         self.not_before = 0.0  # monotonic time before which the API asked not to be called (Retry-After)
-        verify: Any = str(api.ca_bundle) if api.ca_bundle else api.verify_tls
         self.client = httpx.Client(
             timeout=httpx.Timeout(api.read_timeout, connect=api.connect_timeout),
-            verify=verify,
+            verify=tls_verification(api),
             trust_env=True,
             follow_redirects=False,
             # A fresh connection per attempt: its socket is the one the deadline cuts (pushes are minutes apart).
@@ -203,7 +214,9 @@ class ApiSink:
             self.client,
             method,
             self.url,
-            content=snapshot.parts if snapshot is not None else None,
+            # An iterator lets go of the body once sent: httpx keeps the request, in a reference cycle, until
+            # the next collection, and a large census would still be held while the next one is read.
+            content=iter(snapshot.parts) if snapshot is not None else None,
             headers=headers,
             deadline=self.attempt_deadline(snapshot.size if snapshot is not None else 0),
             stop=self.stop,

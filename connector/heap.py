@@ -44,7 +44,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
     except (OSError, AttributeError):
         return None
     function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def trim(rows: int | None) -> bool:

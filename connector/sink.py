@@ -187,10 +187,16 @@ class ApiSink:
         token = self.api.token.get_secret_value()
         return {self.api.auth_header: f"{self.api.auth_scheme} {token}" if self.api.auth_scheme else token}
 
-    def _headers(self, snapshot: Snapshot) -> dict[str, str]:
+    def wire_body(self, snapshot: Snapshot) -> tuple[bytes, ...]:
+        """The bytes of the request body: the census's parts, or its gzip form (the one the outbox stores)."""
+        return (snapshot.packed,) if self.api.gzip else snapshot.parts
+
+    def _headers(self, snapshot: Snapshot, size: int) -> dict[str, str]:
+        encoding = {"Content-Encoding": "gzip"} if self.api.gzip else {}
         return {
             "Content-Type": "application/json; charset=utf-8",
-            "Content-Length": str(snapshot.size),  # the parts are streamed, not sent chunked
+            **encoding,
+            "Content-Length": str(size),  # the parts are streamed, not sent chunked
             "Idempotency-Key": snapshot.id,
             **self.authorization(),
         }
@@ -209,16 +215,18 @@ class ApiSink:
 
     def exchange(self, method: str, snapshot: Snapshot | None = None) -> Answer:
         """One bounded request to the push URL (see `connector.wire`); the answer's body without the token."""
-        headers = self._headers(snapshot) if snapshot is not None else self.authorization()
+        body = self.wire_body(snapshot) if snapshot is not None else ()
+        size = sum(len(part) for part in body)
+        headers = self._headers(snapshot, size) if snapshot is not None else self.authorization()
         answer = exchange(
             self.client,
             method,
             self.url,
             # An iterator lets go of the body once sent: httpx keeps the request, in a reference cycle, until
             # the next collection, and a large census would still be held while the next one is read.
-            content=iter(snapshot.parts) if snapshot is not None else None,
+            content=iter(body) if snapshot is not None else None,
             headers=headers,
-            deadline=self.attempt_deadline(snapshot.size if snapshot is not None else 0),
+            deadline=self.attempt_deadline(size),
             stop=self.stop,
             grace=STOP_GRACE if snapshot is not None else 0.0,
         )
@@ -229,9 +237,15 @@ class ApiSink:
         started = time.perf_counter()
         try:
             answer = self.exchange("POST", snapshot)
+            if self.api.gzip and answer.status == 415:  # not this census's fault: every one would be refused
+                raise FatalSinkError(
+                    "a API não aceita o censo comprimido (HTTP 415); desligue HOTELEITOS_API_GZIP. O censo fica na "
+                    "fila e vai assim que a configuração mudar.",
+                    status=415,
+                )
             classify(answer)
         except (httpx.HTTPError, Interrupted, Undecodable) as error:  # the network, a cut, a broken answer
-            failure = _transport_error(error, self.attempt_deadline(snapshot.size))
+            failure = _transport_error(error, self.attempt_deadline(sum(map(len, self.wire_body(snapshot)))))
             self._report(snapshot, None, failure, started)
             raise failure from None
         except SinkError as error:

@@ -1,22 +1,24 @@
 """Whole processes, as cron or the scheduler starts them: `run --once` against the cron-style script, the
 daemon's memory between cycles, `--help`.
 
-Each run is timed from spawn to exit (imports, connection, read, push, interpreter shutdown), and its peak RSS is
-the kernel's figure for that child (`wait4`). The three contenders alternate within each round, the order
-reversed every other round, so that a neighbour's load drifts over all of them alike.
+Each run is timed from spawn to exit (imports, connection, read, push, interpreter shutdown); each contender's peak
+RSS is read from its own /proc during an untimed first round. The three contenders alternate within each round,
+the order reversed every other round, so that a neighbour's load drifts over all of them alike.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "hoteleitos-connector"
@@ -41,18 +43,34 @@ def connector_env(api_url: str, source_url: str, state_dir: Path, schedule: str 
     }
 
 
-def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float]:
-    """Seconds from spawn to exit, and the child's peak RSS in MiB; a failed run stops the bench."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    errors = child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise SystemExit(f"{command[:3]} saiu com {child.returncode}:\n{errors.decode(errors='replace')[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024
+def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+    """Seconds from spawn to exit; a failed run stops the bench."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, check=False)
+        seconds = time.perf_counter() - started
+        _check(command, done.returncode, errors)
+    return seconds
+
+
+def peak(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+    """The run's peak RSS in MiB, from its own /proc (VmHWM), read every few milliseconds until it exits. The
+    kernel's figure for a child (`wait4`) would not do: it starts from the parent's own peak at fork time."""
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        seen = 0.0
+        while child.poll() is None:
+            with contextlib.suppress(OSError):
+                seen = max(seen, proc_status(child.pid, "VmHWM"))
+            time.sleep(0.003)
+        _check(command, child.returncode, errors)
+    return seen
+
+
+def _check(command: list[str], status: int, errors: IO[bytes]) -> None:
+    if status != 0:
+        errors.seek(0)
+        raise SystemExit(f"{command[:3]} saiu com {status}:\n{errors.read().decode(errors='replace')[-3000:]}")
 
 
 def whole_processes(
@@ -67,15 +85,13 @@ def whole_processes(
         "script_httpx": ([*script, "httpx", dsn, str(sql_file), api_url], None),
     }
     times: dict[str, list[float]] = {name: [] for name in contenders}
-    peaks: dict[str, float] = dict.fromkeys(contenders, 0.0)
-    for round_ in range(pairs + 1):
+    # The first round, untimed, warms the page cache and the database's buffers, and measures each one's peak.
+    peaks = {name: peak(command, environment, folder) for name, (command, environment) in contenders.items()}
+    for round_ in range(pairs):
         order = list(contenders) if round_ % 2 else list(reversed(contenders))
         for name in order:
             command, environment = contenders[name]
-            seconds, peak = timed(command, environment, folder)
-            if round_:  # the first round warms the page cache and the database's buffers
-                times[name].append(seconds)
-                peaks[name] = max(peaks[name], peak)
+            times[name].append(timed(command, environment, folder))
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "times_s": times,
@@ -90,7 +106,7 @@ def whole_processes(
 
 
 def help_seconds(runs: int = 11) -> float:
-    return statistics.median(timed([str(BIN), "--help"])[0] for _ in range(runs))
+    return statistics.median(timed([str(BIN), "--help"]) for _ in range(runs))
 
 
 def proc_status(pid: int, key: str) -> float:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import email.utils
 import os
+import socket
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,12 +36,13 @@ from connector.errors import (
 )
 from connector.settings import ApiSettings
 from connector.snapshot import Snapshot
-from connector.wire import MAX_BODY, Answer, Interrupted, Undecodable, exchange
+from connector.wire import MAX_BODY, SOCKETS_KEPT, Answer, Interrupted, Undecodable, exchange
 
 RETRIABLE_STATUSES = {408, 425, 429}
 MAX_BODY_KEPT = MAX_BODY
 MAX_BACKOFF = 30.0
 STOP_GRACE = 3.0  # seconds a push in flight may still finish after SIGTERM (docker waits 30 s in all)
+KEEPALIVE_MARGIN = 30.0  # seconds an idle connection is kept beyond the schedule's interval
 MIN_UPLOAD_RATE = 100 * 1024  # bytes/s: an attempt's deadline grows with the census it uploads
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 
@@ -164,13 +167,15 @@ class ApiSink:
         self.on_attempt = on_attempt
         self.max_pause = max_pause
         self.not_before = 0.0  # monotonic time before which the API asked not to be called (Retry-After)
+        self.sockets: deque[socket.socket] = deque(maxlen=SOCKETS_KEPT)  # the client's connections, for the watch
         self.client = httpx.Client(
             timeout=httpx.Timeout(api.read_timeout, connect=api.connect_timeout),
             verify=tls_verification(api),
             trust_env=True,
             follow_redirects=False,
-            # A fresh connection per attempt: its socket is the one the deadline cuts (pushes are minutes apart).
-            limits=httpx.Limits(max_keepalive_connections=0),
+            # The connection outlives the schedule's interval (httpx's default drops it after 5 s idle): one TCP and
+            # TLS handshake per run, not per cycle. Its socket stays known to the deadline's watch (see wire).
+            limits=httpx.Limits(max_keepalive_connections=1, keepalive_expiry=max_pause + KEEPALIVE_MARGIN),
             headers={"User-Agent": f"hoteleitos-connector/{__version__}", "Accept-Encoding": "identity"},
         )
 
@@ -229,6 +234,7 @@ class ApiSink:
             deadline=self.attempt_deadline(size),
             stop=self.stop,
             grace=STOP_GRACE if snapshot is not None else 0.0,
+            sockets=self.sockets,
         )
         return Answer(answer.status, answer.headers, self.redact(answer.body))
 

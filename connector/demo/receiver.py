@@ -22,6 +22,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     wire: bytes | None = None  # the gzip-compressed body (Content-Encoding: gzip), before decoding
+    peer_port: int = 0  # the client's TCP port: the same one for requests on a kept-alive connection
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -94,6 +95,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body leave at once, also on a kept-alive connection
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -101,7 +103,7 @@ class Receiver:
                 raw = self.rfile.read(length)
                 compressed = headers.get("content-encoding", "").strip().lower() == "gzip"
                 request = Received(self.path, headers, gzip.decompress(raw) if compressed else raw,
-                                   raw if compressed else None)  # fmt: skip
+                                   raw if compressed else None, self.client_address[1])  # fmt: skip
                 with receiver.lock:
                     receiver.received.append(request)
                 status, headers, body = receiver.respond(request)

@@ -83,7 +83,7 @@ class ApiSettings(_Group):
     )
     gzip: bool = Field(
         False,
-        description="Send the census gzip-compressed (Content-Encoding: gzip), about a seventh of its size; only when "
+        description="Send the census gzip-compressed (Content-Encoding: gzip), six to ten times smaller; only when "
         "the API accepts it.",
     )
     connect_timeout: PositiveFloat = Field(10, le=300, description="Seconds to establish the connection.")

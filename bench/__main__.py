@@ -1,12 +1,15 @@
-"""Benchmark: the connector's cycle against a hand-written script, on a real PostgreSQL and a real receiver.
+"""Benchmark: the connector against a hand-written script, on a real PostgreSQL and a real receiver.
 
-    .venv/bin/python -m bench [--sizes 1000,10000,50000] [--repeat 5] [--idle-seconds 60]
+    .venv/bin/python -m bench [--sizes 300,2000,10000,50000] [--pairs 11] [--steady 2000,50000] [--idle-seconds 30]
 
-For each size N it fills an MV replica with N admitted patients and measures, in separate processes, the raw
-baseline (psycopg fetch of the same census SQL, dicts, json.dumps, one httpx POST) and the connector's full
-cycle (`run --once` path in-process, outbox and logging on): median seconds, connector/baseline ratio, peak RSS
-and rows per second. Then the idle RSS and CPU of `run` on the demo hospital (5 s schedule) and the start time
-of `--help`. Prints a table and writes JSON under bench/results/.
+For each size N it fills an MV replica with N admitted patients and measures:
+- whole processes: `run --once` against the cron-style script (bench/script.py, urllib and httpx variants),
+  alternating, `--pairs` rounds: medians, ratios, peak RSS (see bench/process.py);
+- for the `--steady` sizes, the daemon's cycle in-process against the script's fetch + encode + POST in a loop
+  (bench/worker.py), `--pairs` cycles each;
+- at the largest size, `run` on a schedule: resident memory between cycles, peak, cycle durations;
+- at the smallest size, `run` idle between small cycles (5 s schedule): resident memory and CPU.
+Then the start time of `--help`. Prints the table (Markdown, as in the README) and writes JSON under bench/results/.
 """
 
 from __future__ import annotations
@@ -18,10 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,27 +30,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, make_url
 
 from adapters.mv import MvAdapter
+from bench import process
 from bench.fill import fill
+from bench.receiver import Receiver
+from bench.report import table
 from connector.settings import SourceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = {"ratio": 1.5, "peak_rss_50k_mb": 200.0, "idle_rss_mb": 90.0, "help_seconds": 0.5}
-
-
-class Sink(BaseHTTPRequestHandler):
-    """A receiver that reads the whole body and answers 200, like an API that queues the census."""
-
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
 
 
 def census_sql(url: URL) -> str:
@@ -77,152 +63,98 @@ def worker(*args: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def measure_size(url: URL, api_url: str, size: int, repeat: int) -> dict[str, Any]:
-    fill(url, size)
-    with tempfile.TemporaryDirectory() as folder:
-        sql_file = Path(folder) / "census.sql"
-        sql_file.write_text(census_sql(url), encoding="utf-8")
-        dsn = url.set(drivername="postgresql").render_as_string(False)
-        base = worker("baseline", dsn, str(sql_file), api_url, str(repeat))
-        mine = worker("connector", url.render_as_string(False), str(Path(folder) / "state"), api_url, str(repeat))
-    base_median, mine_median = statistics.median(base["times"]), statistics.median(mine["times"])
+def steady(url: URL, dsn: str, sql_file: Path, folder: Path, api_url: str, repeat: int) -> dict[str, Any]:
+    """The in-process cycles, script then connector, twice in alternation; medians over both turns."""
+    script: list[float] = []
+    mine: list[float] = []
+    peaks = {"script": 0.0, "connector": 0.0}
+    for turn in range(2):
+        for side in ("script", "connector") if turn == 0 else ("connector", "script"):
+            if side == "script":
+                found = worker("script", dsn, str(sql_file), api_url, str(repeat))
+                script += found["times"]
+            else:
+                state = str(folder / "steady-state")
+                found = worker("connector", url.render_as_string(False), state, api_url, str(repeat))
+                mine += found["times"]
+            peaks[side] = max(peaks[side], found["peak_rss_mb"])
     return {
-        "size": size,
-        "baseline_median_s": base_median,
-        "connector_median_s": mine_median,
-        "ratio": mine_median / base_median,
-        "baseline_peak_rss_mb": base["peak_rss_mb"],
-        "connector_peak_rss_mb": mine["peak_rss_mb"],
-        "baseline_rows_per_s": size / base_median,
-        "connector_rows_per_s": size / mine_median,
-        "baseline_times_s": base["times"],
-        "connector_times_s": mine["times"],
+        "script_s": statistics.median(script),
+        "connector_s": statistics.median(mine),
+        "ratio": statistics.median(mine) / statistics.median(script),
+        "peak_rss_mb": peaks,
     }
 
 
-def proc_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def measure_size(url: URL, api_url: str, size: int, args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
+    print(f"N={size}: enchendo a réplica ...", file=sys.stderr, flush=True)
+    fill(url, size)
+    source_url = url.render_as_string(False)
+    dsn = url.set(drivername="postgresql").render_as_string(False)
+    result: dict[str, Any] = {"size": size}
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        sql_file = folder / "census.sql"
+        sql_file.write_text(census_sql(url), encoding="utf-8")
+        print(f"N={size}: processos inteiros ...", file=sys.stderr, flush=True)
+        result["process"] = process.whole_processes(api_url, source_url, dsn, sql_file, folder, args.pairs)
+        if size in args.steady:
+            print(f"N={size}: ciclo do daemon em processo ...", file=sys.stderr, flush=True)
+            result["steady"] = steady(url, dsn, sql_file, folder, api_url, args.pairs)
+        if size == max(sizes) and args.daemon_cycles:
+            print(f"N={size}: daemon, memória entre ciclos ...", file=sys.stderr, flush=True)
+            result["daemon"] = process.daemon(
+                api_url, source_url, folder, schedule=10, cycles=args.daemon_cycles, settle=5
+            )
+        if size == min(sizes) and args.idle_seconds > 0:
+            print(f"N={size}: daemon ocioso ...", file=sys.stderr, flush=True)
+            cycles = max(2, round(args.idle_seconds / 5))
+            result["idle"] = process.daemon(api_url, source_url, folder, schedule=5, cycles=cycles, settle=2.5)
+    return result
 
 
-def proc_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def measure_idle(api_url: str, seconds: float) -> dict[str, Any]:
-    """`run` on the demo hospital with a 5 s schedule: RSS at the end and CPU share over the window."""
-    from connector.demo.hospital import DemoHospital
-
-    with tempfile.TemporaryDirectory() as folder:
-        hospital = DemoHospital(Path(folder) / "hospital.sqlite3", patients=300)
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "HOTELEITOS_API_URL": api_url,
-            "HOTELEITOS_API_PATH": "/",
-            "HOTELEITOS_API_TOKEN": "bench-token",
-            "HOTELEITOS_SOURCE_VENDOR": "mv",
-            "HOTELEITOS_SOURCE_URL": hospital.url,
-            "HOTELEITOS_SOURCE_SCHEMA": "",
-            "HOTELEITOS_SCHEDULE": "5s",
-            "HOTELEITOS_STATE_DIR": str(Path(folder) / "state"),
-            "HOTELEITOS_HEALTH_PORT": "0",
-            "HOTELEITOS_LOG_FORMAT": "json",
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "connector", "run"],
-            env=env,
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            time.sleep(6)  # first cycle done, imports settled
-            cpu_start, wall_start = proc_cpu_seconds(process.pid), time.monotonic()
-            time.sleep(seconds)
-            cpu = proc_cpu_seconds(process.pid) - cpu_start
-            wall = time.monotonic() - wall_start
-            rss = proc_rss_mb(process.pid)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            hospital.close()
-    return {"idle_seconds": wall, "idle_rss_mb": rss, "idle_cpu_percent": 100 * cpu / wall}
-
-
-def measure_help(runs: int = 10) -> float:
-    command = [str(Path(sys.executable).parent / "hoteleitos-connector"), "--help"]
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def table(results: dict[str, Any]) -> str:
-    lines = [
-        f"{'N':>7} {'baseline s':>11} {'connector s':>12} {'ratio':>6} {'base RSS MB':>12} {'conn RSS MB':>12} "
-        f"{'base rows/s':>12} {'conn rows/s':>12}"
-    ]
-    for r in results["sizes"]:
-        lines.append(
-            f"{r['size']:>7} {r['baseline_median_s']:>11.3f} {r['connector_median_s']:>12.3f} {r['ratio']:>6.2f} "
-            f"{r['baseline_peak_rss_mb']:>12.1f} {r['connector_peak_rss_mb']:>12.1f} "
-            f"{r['baseline_rows_per_s']:>12.0f} {r['connector_rows_per_s']:>12.0f}"
-        )
-    idle = results.get("idle")
-    if idle:
-        lines.append(
-            f"idle `run` (5 s schedule, demo hospital, {idle['idle_seconds']:.0f} s): "
-            f"RSS {idle['idle_rss_mb']:.1f} MB, CPU {idle['idle_cpu_percent']:.2f}%"
-        )
-    lines.append(f"`--help`: {results['help_seconds']:.3f} s (median of 10)")
-    return "\n".join(lines)
+def load_average() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,50000")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument("--sizes", default="300,2000,10000,50000")
+    parser.add_argument("--pairs", type=int, default=11)
+    parser.add_argument("--steady", default="2000,50000", help="sizes of the in-process cycle comparison")
+    parser.add_argument("--daemon-cycles", type=int, default=3, help="cycles of `run` at the largest size (0: none)")
+    parser.add_argument("--idle-seconds", type=float, default=30, help="`run` idle at the smallest size (0: none)")
     parser.add_argument(
         "--pg",
         default=os.environ.get("HOTELEITOS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
     )
     args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    args.steady = {int(s) for s in args.steady.split(",") if s}
     admin_url = make_url(args.pg)
     name = f"hoteleitos_bench_{os.getpid()}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as db:
         db.execute(text(f"CREATE DATABASE {name}"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    api_url = f"http://127.0.0.1:{server.server_address[1]}"
     results: dict[str, Any] = {
         "when": datetime.now().isoformat(timespec="seconds"),
         "machine": os.uname().nodename,
         "cpus": os.cpu_count(),
-        "repeat": args.repeat,
-        "targets": TARGETS,
+        "python": sys.version.split()[0],
+        "pairs": args.pairs,
+        "load_before": load_average(),
         "sizes": [],
     }
     try:
-        for size in (int(s) for s in args.sizes.split(",")):
-            print(f"N={size} ...", file=sys.stderr, flush=True)
-            results["sizes"].append(measure_size(admin_url.set(database=name), api_url, size, args.repeat))
-        if args.idle_seconds > 0:
-            print(f"idle run for {args.idle_seconds:.0f} s ...", file=sys.stderr, flush=True)
-            results["idle"] = measure_idle(api_url, args.idle_seconds)
-        results["help_seconds"] = measure_help()
+        with Receiver() as receiver:
+            for size in sizes:
+                results["sizes"].append(measure_size(admin_url.set(database=name), receiver.url, size, args, sizes))
+        results["help_s"] = process.help_seconds()
     finally:
-        server.shutdown()
         with admin.connect() as db:
             db.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+    results["load_after"] = load_average()
     folder = ROOT / "bench" / "results"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"

@@ -1,26 +1,30 @@
-"""One side of the comparison, in its own process so that its peak RSS is its own.
+"""The steady cycle, in-process: one side of the comparison per process, so that its peak RSS is its own.
 
-    python -m bench.worker baseline <dsn> <sql-file> <api-url> <repeat>
+    python -m bench.worker script <dsn> <sql-file> <api-url> <repeat>
     python -m bench.worker connector <sqlalchemy-url> <state-dir> <api-url> <repeat>
 
-Prints one JSON line: the seconds of each measured cycle (after one warm-up) and the peak RSS.
+Both keep their connections between cycles, as a daemon does. Prints one JSON line: the seconds of each measured
+cycle (after one warm-up) and the peak RSS.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak (VmHWM): getrusage's would start from the parent's peak at fork time."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
-def baseline(dsn: str, sql_file: str, api_url: str, repeat: int) -> list[float]:
-    """What a hand-written script does: driver fetch, dicts, json.dumps, one POST."""
+def script(dsn: str, sql_file: str, api_url: str, repeat: int) -> list[float]:
+    """What a hand-written loop does each cycle: driver fetch, dicts, json.dumps, one POST (httpx, kept alive)."""
     import httpx
     import psycopg
 
@@ -40,7 +44,8 @@ def baseline(dsn: str, sql_file: str, api_url: str, repeat: int) -> list[float]:
 
 
 def connector(url: str, state_dir: str, api_url: str, repeat: int) -> list[float]:
-    """The connector's `run --once` path in-process: extract, normalise, outbox, push, with logging on."""
+    """The daemon's cycle in-process: extract, normalise, outbox, push, with logging on (as `run` does each tick)."""
+    from connector import heap
     from connector.config import settings_from_values
     from connector.cycle import Agent
     from connector.logs import configure
@@ -57,7 +62,8 @@ def connector(url: str, state_dir: str, api_url: str, repeat: int) -> list[float
     try:
         for _ in range(repeat + 1):
             started = time.perf_counter()
-            report = agent.cycle(drain_all=True)
+            report = agent.cycle()
+            heap.trim(report.rows)  # as `run` does after each cycle
             times.append(time.perf_counter() - started)
             if not report.ok:
                 raise SystemExit(f"cycle failed: {report.errors}")
@@ -68,7 +74,7 @@ def connector(url: str, state_dir: str, api_url: str, repeat: int) -> list[float
 
 def main() -> None:
     mode, first, second, api_url, repeat = sys.argv[1:6]
-    run = baseline if mode == "baseline" else connector
+    run = script if mode == "script" else connector
     times = run(first, second, api_url, int(repeat))
     print(json.dumps({"times": times, "peak_rss_mb": peak_rss_mb()}))
 

@@ -1,5 +1,3 @@
-import sys
+from connector.cli import entry
 
-from connector.cli import main
-
-sys.exit(main())
+entry()

@@ -83,14 +83,54 @@ class Census:
 _KEY_PARTS = [("{" if index == 0 else ",") + json.dumps(name) + ":" for index, name in enumerate(FIELDS)]
 
 
-def _record_texts(columns: list[list[str | None]]) -> list[str]:
+def _record_texts(columns: list[list[str]]) -> list[str]:
     """Each row's JSON text, joined from its fields' encoded values and the fixed key parts."""
     pieces: list[Iterable[str]] = []
     for key_part, column in zip(_KEY_PARTS, columns, strict=True):
         pieces.append(repeat(key_part))
-        pieces.append([encode_basestring(v) if v is not None else "null" for v in column])
+        pieces.append(column)
     pieces.append(repeat("}"))
     return ["".join(parts) for parts in zip(*pieces)]  # noqa: B905 - `repeat` is endless on purpose
+
+
+def _encoded(values: Iterable[str | None]) -> list[str]:
+    return [encode_basestring(v) if v is not None else "null" for v in values]
+
+
+MIN_REPEATED = 64  # shorter columns are done value by value: too few values to gain from grouping them
+
+
+class _Columns:
+    """Normalises and encodes the columns of a batch. A column that repeats its values (insurers, doctors, sexes,
+    admission dates) is done once per distinct value, when none of them needs a warning: warnings count rows,
+    so a column with one goes through its rule value by value."""
+
+    def __init__(self, context: Context, issues: Issues) -> None:
+        self.rules = column_rules(context, issues, FIELDS)
+        self.trial = Issues()
+        self.trial_rules = column_rules(context, self.trial, FIELDS)
+
+    def encoded(self, name: str, values: Sequence[Any], first: int) -> list[str]:
+        """The column's values as JSON fragments (`"text"` or `null`)."""
+        distinct = _distinct(values)
+        if distinct is not None:
+            counted = self.trial.counts.total()
+            done = self.trial_rules[name](distinct, first)
+            if self.trial.counts.total() == counted:
+                table = dict(zip(distinct, _encoded(done), strict=True))
+                return [table[v] for v in values]
+        return _encoded(self.rules[name](values, first))
+
+
+def _distinct(values: Sequence[Any]) -> list[Any] | None:
+    """The column's distinct values when they are at most half of it (else None: one by one is cheaper)."""
+    if len(values) < MIN_REPEATED:
+        return None
+    try:
+        distinct = set(values)
+    except TypeError:  # an unhashable value (a bytearray from an odd driver)
+        return None
+    return list(distinct) if 2 * len(distinct) <= len(values) else None
 
 
 def normalise_census(
@@ -122,7 +162,8 @@ def normalise_batches(
     same pick whatever the row order.
     """
     issues = Issues()
-    rules = column_rules(Context(today, tz, decoder or Decoder()), issues, FIELDS)
+    normaliser = _Columns(Context(today, tz, decoder or Decoder()), issues)
+    key = FIELDS[0]
     position = {name.lower(): index for index, name in enumerate(columns)}
     kept: dict[str, str] = {}
     count = 0
@@ -130,12 +171,15 @@ def normalise_batches(
         if not batch:
             continue
         raw = list(zip(*batch, strict=True))
-        normalised: list[list[str | None]] = [
-            rules[name](raw[position[name]], count + 1) if name in position else [None] * len(batch) for name in FIELDS
+        batch_keys: list[str | None] = (
+            normaliser.rules[key](raw[position[key]], count + 1) if key in position else [None] * len(batch)
+        )
+        encoded = [_encoded(batch_keys)] + [
+            normaliser.encoded(name, raw[position[name]], count + 1) if name in position else ["null"] * len(batch)
+            for name in FIELDS[1:]
         ]
         del raw
-        texts = _record_texts(normalised)
-        batch_keys = normalised[0]
+        texts = _record_texts(encoded)
         if None not in batch_keys and len(set(batch_keys)) == len(batch_keys) and kept.keys().isdisjoint(batch_keys):
             kept.update(zip(cast("list[str]", batch_keys), texts, strict=True))  # the usual batch: each encounter once
         else:

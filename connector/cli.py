@@ -7,6 +7,7 @@ Exit statuses: 0 done, 1 something was not delivered (it stays in the outbox), 2
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -53,10 +54,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def entry() -> None:
+    """The process (the console script and `python -m connector`): the collector stays off during start-up and
+    the heap is frozen before exit (see `connector.heap`)."""
+    from connector import heap
+
+    gc.disable()
+    status = main()
+    heap.finish()
+    sys.exit(status)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from connector import heap
+
     if args.command == "demo":
         from connector.demo.runner import run_demo
+
+        heap.settle()
 
         return run_demo(
             cycles=None if args.forever else args.cycles,
@@ -80,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure(settings.log, secrets=_secrets(settings), tz=settings.tz)
         if args.command in ("run", "release"):
             _warn_exposure(settings)
+        heap.settle()
         return int(_COMMANDS[args.command](settings, layers, args))
     except ConfigError as error:
         print("Configuração inválida; corrija e rode de novo:", file=sys.stderr)

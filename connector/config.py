@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from pydantic_settings import (
     DotEnvSettingsSource,
@@ -101,6 +100,8 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
     if path is not None and not path.is_file():
         problems.append(f"HOTELEITOS_CONFIG: arquivo {path} não encontrado.")
     elif path is not None:
+        import yaml  # only with a YAML file: most containers are configured by environment alone
+
         invalid = f"{path}: YAML inválido; o arquivo deve ser UTF-8 e um mapa de chaves (veja config.example.yaml)."
         try:
             yaml_values = YamlConfigSettingsSource(Settings, yaml_file=path)() or {}

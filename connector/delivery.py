@@ -136,16 +136,20 @@ class Courier:
         return result
 
     def _snapshot(self, entry: Entry, fresh: Snapshot | None, result: Round) -> Snapshot | None:
-        """The entry with its body; None when it left meanwhile or its body is damaged (then quarantined)."""
+        """The entry with its body (compressed when the API takes gzip); None when it left meanwhile or its body is
+        damaged (then quarantined)."""
+        if fresh is not None and fresh.id == entry.id:
+            return fresh
         try:
-            body = fresh.parts if fresh and fresh.id == entry.id else (self.outbox.body(entry.id),)
+            if self.settings.api.gzip:
+                return Snapshot(entry.id, entry.captured_at, entry.count, (), stored=self.outbox.packed(entry.id))
+            return Snapshot(entry.id, entry.captured_at, entry.count, (self.outbox.body(entry.id),))
         except KeyError:  # delivered or discarded meanwhile by another process
             return None
         except CorruptSnapshotError:
             self.outbox.set_status([entry.id], "quarantined")
             result.quarantined.append(entry.id)
             return None
-        return Snapshot(entry.id, entry.captured_at, entry.count, body)
 
     def _record_unrecorded(self) -> None:
         """Take note, now that the disk may have room again, of deliveries it could not take before."""

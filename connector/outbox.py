@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from connector.errors import ConfigError
 from connector.guard import GuardState, Held
 from connector.outbox_file import Recovery, connect, identity, is_damage, move_aside, salvage
-from connector.snapshot import Snapshot
+from connector.snapshot import Snapshot, repack, unpack
 
 _COLUMNS = "seq, id, captured_at, created, count, status, attempts, last_status, last_error, size"
 
@@ -156,8 +156,7 @@ class Outbox:
     ) -> None:
         """Commit a snapshot with the guard's decision in one transaction: `discard` leaves, `state` is written.
         A crash keeps all of it or none of it."""
-        compressor = zlib.compressobj(1)
-        compressed = b"".join([*(compressor.compress(part) for part in snapshot.parts), compressor.flush()])
+        compressed = snapshot.packed
         row = (snapshot.id, snapshot.captured_at, created or time.time(), snapshot.count, status, len(compressed))
         with self._lock, self._transaction():
             self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in discard])
@@ -203,12 +202,22 @@ class Outbox:
 
     @_recovering
     def body(self, snapshot_id: str) -> bytes:
+        """The stored body, decompressed; `CorruptSnapshotError` when it was damaged on disk."""
+        return self._stored_body(snapshot_id, unpack)
+
+    @_recovering
+    def packed(self, snapshot_id: str) -> bytes:
+        """The stored body gzip-compressed, as sent with HOTELEITOS_API_GZIP: checked whole first, converted when an
+        earlier version stored it as zlib."""
+        return self._stored_body(snapshot_id, repack)
+
+    def _stored_body(self, snapshot_id: str, decode: Callable[[bytes], bytes]) -> bytes:
         with self._lock:
             row = self._db.execute("SELECT body FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         if row is None:
             raise KeyError(snapshot_id)
         try:
-            return zlib.decompress(row[0])
+            return decode(row[0])
         except zlib.error:
             raise CorruptSnapshotError(snapshot_id) from None
 

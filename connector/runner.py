@@ -14,6 +14,7 @@ import structlog
 from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from connector import heap
 from connector.cycle import Agent
 from connector.health import HealthServer, Readiness
 from connector.readiness_kinds import failure_kinds
@@ -41,6 +42,7 @@ def run_forever(settings: Settings) -> int:
         idle.clear()
         try:
             report = agent.cycle()
+            heap.trim(report.rows)  # between cycles, hold only what is kept (see connector.heap)
             readiness.update(
                 delivered=bool(report.delivered),
                 depth=report.depth,

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import email.utils
+import os
+import socket
+import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -32,12 +36,13 @@ from connector.errors import (
 )
 from connector.settings import ApiSettings
 from connector.snapshot import Snapshot
-from connector.wire import MAX_BODY, Answer, Interrupted, Undecodable, exchange
+from connector.wire import MAX_BODY, SOCKETS_KEPT, Answer, Interrupted, Undecodable, exchange
 
 RETRIABLE_STATUSES = {408, 425, 429}
 MAX_BODY_KEPT = MAX_BODY
 MAX_BACKOFF = 30.0
 STOP_GRACE = 3.0  # seconds a push in flight may still finish after SIGTERM (docker waits 30 s in all)
+KEEPALIVE_MARGIN = 30.0  # seconds an idle connection is kept beyond the schedule's interval
 MIN_UPLOAD_RATE = 100 * 1024  # bytes/s: an attempt's deadline grows with the census it uploads
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 
@@ -135,6 +140,16 @@ def _transport_error(error: Exception, deadline: float) -> SinkError:
     )
 
 
+def tls_verification(api: ApiSettings, environ: Mapping[str, str] = os.environ) -> Any:
+    """httpx's `verify` for this API: the CA bundle configured, or the default one; for a plain `http://` API
+    reached without an `https://` proxy nothing speaks TLS, so no CA bundle is parsed (a few hundred certificates,
+    tens of milliseconds and a megabyte or two): a context that trusts no one, should TLS ever come up."""
+    proxies = (environ.get(name, "") for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"))
+    if api.url.lower().startswith("http://") and not any(p.lower().startswith("https://") for p in proxies):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return str(api.ca_bundle) if api.ca_bundle else api.verify_tls
+
+
 class ApiSink:
     """Pushes snapshots; `stop` interrupts retries at once (graceful shutdown). A Retry-After is honoured for at
     most `max_pause` seconds (the schedule interval): backoff never carries over beyond the next cycle."""
@@ -152,14 +167,15 @@ class ApiSink:
         self.on_attempt = on_attempt
         self.max_pause = max_pause
         self.not_before = 0.0  # monotonic time before which the API asked not to be called (Retry-After)
-        verify: Any = str(api.ca_bundle) if api.ca_bundle else api.verify_tls
+        self.sockets: deque[socket.socket] = deque(maxlen=SOCKETS_KEPT)  # the client's connections, for the watch
         self.client = httpx.Client(
             timeout=httpx.Timeout(api.read_timeout, connect=api.connect_timeout),
-            verify=verify,
+            verify=tls_verification(api),
             trust_env=True,
             follow_redirects=False,
-            # A fresh connection per attempt: its socket is the one the deadline cuts (pushes are minutes apart).
-            limits=httpx.Limits(max_keepalive_connections=0),
+            # The connection outlives the schedule's interval (httpx's default drops it after 5 s idle): one TCP and
+            # TLS handshake per run, not per cycle. Its socket stays known to the deadline's watch (see wire).
+            limits=httpx.Limits(max_keepalive_connections=1, keepalive_expiry=max_pause + KEEPALIVE_MARGIN),
             headers={"User-Agent": f"hoteleitos-connector/{__version__}", "Accept-Encoding": "identity"},
         )
 
@@ -176,10 +192,16 @@ class ApiSink:
         token = self.api.token.get_secret_value()
         return {self.api.auth_header: f"{self.api.auth_scheme} {token}" if self.api.auth_scheme else token}
 
-    def _headers(self, snapshot: Snapshot) -> dict[str, str]:
+    def wire_body(self, snapshot: Snapshot) -> tuple[bytes, ...]:
+        """The bytes of the request body: the census's parts, or its gzip form (the one the outbox stores)."""
+        return (snapshot.packed,) if self.api.gzip else snapshot.parts
+
+    def _headers(self, snapshot: Snapshot, size: int) -> dict[str, str]:
+        encoding = {"Content-Encoding": "gzip"} if self.api.gzip else {}
         return {
             "Content-Type": "application/json; charset=utf-8",
-            "Content-Length": str(snapshot.size),  # the parts are streamed, not sent chunked
+            **encoding,
+            "Content-Length": str(size),  # the parts are streamed, not sent chunked
             "Idempotency-Key": snapshot.id,
             **self.authorization(),
         }
@@ -198,16 +220,21 @@ class ApiSink:
 
     def exchange(self, method: str, snapshot: Snapshot | None = None) -> Answer:
         """One bounded request to the push URL (see `connector.wire`); the answer's body without the token."""
-        headers = self._headers(snapshot) if snapshot is not None else self.authorization()
+        body = self.wire_body(snapshot) if snapshot is not None else ()
+        size = sum(len(part) for part in body)
+        headers = self._headers(snapshot, size) if snapshot is not None else self.authorization()
         answer = exchange(
             self.client,
             method,
             self.url,
-            content=snapshot.parts if snapshot is not None else None,
+            # An iterator lets go of the body once sent: httpx keeps the request, in a reference cycle, until
+            # the next collection, and a large census would still be held while the next one is read.
+            content=iter(body) if snapshot is not None else None,
             headers=headers,
-            deadline=self.attempt_deadline(snapshot.size if snapshot is not None else 0),
+            deadline=self.attempt_deadline(size),
             stop=self.stop,
             grace=STOP_GRACE if snapshot is not None else 0.0,
+            sockets=self.sockets,
         )
         return Answer(answer.status, answer.headers, self.redact(answer.body))
 
@@ -216,9 +243,15 @@ class ApiSink:
         started = time.perf_counter()
         try:
             answer = self.exchange("POST", snapshot)
+            if self.api.gzip and answer.status == 415:  # not this census's fault: every one would be refused
+                raise FatalSinkError(
+                    "a API não aceita o censo comprimido (HTTP 415); desligue HOTELEITOS_API_GZIP. O censo fica na "
+                    "fila e vai assim que a configuração mudar.",
+                    status=415,
+                )
             classify(answer)
         except (httpx.HTTPError, Interrupted, Undecodable) as error:  # the network, a cut, a broken answer
-            failure = _transport_error(error, self.attempt_deadline(snapshot.size))
+            failure = _transport_error(error, self.attempt_deadline(sum(map(len, self.wire_body(snapshot)))))
             self._report(snapshot, None, failure, started)
             raise failure from None
         except SinkError as error:

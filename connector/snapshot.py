@@ -1,11 +1,19 @@
-"""A snapshot: the whole census at one instant, serialised once, sent as is on every attempt (contract §2)."""
+"""A snapshot: the whole census at one instant, serialised once, sent as is on every attempt (contract §2).
+
+Its body is compressed once too, as gzip (level 1: the bench's 50,000-patient census of 23 MB becomes 2.3 MB in
+about 50 ms): the outbox stores that, and with `HOTELEITOS_API_GZIP` the same bytes go to the API, so sending it
+compressed costs nothing more. Bodies stored by earlier versions are zlib streams; both are read back.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from connector import __version__
 from connector.census import Census
@@ -23,6 +31,7 @@ class Snapshot:
     captured_at: str
     count: int
     parts: tuple[bytes, ...]
+    stored: bytes | None = None  # the body as the outbox keeps it (gzip), when it was read back only so
 
     @property
     def size(self) -> int:
@@ -30,7 +39,45 @@ class Snapshot:
 
     @property
     def body(self) -> bytes:
-        return b"".join(self.parts)
+        return b"".join(self.parts) if self.parts or self.stored is None else unpack(self.stored)
+
+    @cached_property
+    def packed(self) -> bytes:
+        """The body gzip-compressed: what the outbox stores and, with HOTELEITOS_API_GZIP, what is sent."""
+        return self.stored if self.stored is not None else pack(self.parts)
+
+
+GZIP = 16 + zlib.MAX_WBITS
+_ANY_HEADER = 32 + zlib.MAX_WBITS  # zlib or gzip, told apart by the stream's own header
+_CHECK_CHUNK = 1 << 20
+
+
+def pack(parts: Iterable[bytes]) -> bytes:
+    """The parts joined and gzip-compressed at level 1 (the fastest: the body is compressed on every cycle)."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, GZIP)
+    return b"".join([*(compressor.compress(part) for part in parts), compressor.flush()])
+
+
+def unpack(stored: bytes) -> bytes:
+    """A stored body (gzip, or zlib from earlier versions) decompressed; `zlib.error` when it is damaged."""
+    return zlib.decompress(stored, _ANY_HEADER)
+
+
+def repack(stored: bytes) -> bytes:
+    """A stored body as gzip, checked whole (its CRC) without holding it decompressed; an older zlib body is
+    converted. `zlib.error` when it is damaged: a damaged body must never reach the API."""
+    if not stored.startswith(b"\x1f\x8b"):
+        return pack([unpack(stored)])
+    inflater = zlib.decompressobj(GZIP)
+    pending = stored
+    while not inflater.eof:
+        produced = inflater.decompress(pending, _CHECK_CHUNK)
+        pending = inflater.unconsumed_tail
+        if not produced and not pending:
+            break
+    if not inflater.eof or inflater.unused_data:
+        raise zlib.error("truncated or trailing data")
+    return stored
 
 
 CHUNK_ROWS = 5000

@@ -14,12 +14,14 @@ import socket
 import threading
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 MAX_BODY = 64 * 1024
+SOCKETS_KEPT = 4  # a client's latest connections: the one kept alive is among them
 _POLL = 0.05  # seconds between two looks at the stop event while an attempt runs
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
@@ -51,15 +53,18 @@ class Undecodable(Exception):
 
 class _Watch:
     """Watches one exchange from its own thread; past the deadline, or `grace` seconds after `stop`, it shuts
-    down the sockets the exchange opened (learnt from httpcore's `trace` extension)."""
+    down the sockets its client opened (learnt from httpcore's `trace` extension). `sockets` is the client's own
+    record of them, kept across exchanges: a kept-alive connection opened by an earlier exchange is cut too."""
 
-    def __init__(self, deadline: float, stop: threading.Event, grace: float) -> None:
+    def __init__(
+        self, deadline: float, stop: threading.Event, grace: float, sockets: deque[socket.socket] | None = None
+    ) -> None:
         self.deadline_at = time.monotonic() + deadline
         self.stop = stop
         self.grace = grace
         self.done = threading.Event()
         self.reason: str | None = None
-        self._sockets: list[socket.socket] = []
+        self._sockets: deque[socket.socket] = deque(maxlen=SOCKETS_KEPT) if sockets is None else sockets
         self._lock = threading.Lock()
 
     def trace(self, name: str, info: dict[str, Any]) -> None:
@@ -107,10 +112,12 @@ def exchange(
     stop: threading.Event,
     grace: float,
     content: Any = None,
+    sockets: deque[socket.socket] | None = None,
 ) -> Answer:
     """One request, whole within `deadline` seconds; raises `Interrupted` when cut, `Undecodable` for a broken
-    compressed body, and httpx's own errors for the network's failures."""
-    watch = _Watch(deadline, stop, grace)
+    compressed body, and httpx's own errors for the network's failures. A client that keeps connections alive
+    passes the same `sockets` to every exchange (one exchange at a time), so that a reused connection is cut too."""
+    watch = _Watch(deadline, stop, grace, sockets)
     watcher = threading.Thread(target=watch.run, name="api-deadline", daemon=True)
     watcher.start()
     try:

@@ -6,6 +6,7 @@ an admission and an encounter in another bed as a transfer.
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from dataclasses import dataclass, field
@@ -15,11 +16,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Received:
-    """One request as the receiver got it."""
+    """One request as the receiver got it: its body decoded, and as it came over the wire when compressed."""
 
     path: str
     headers: dict[str, str]
     body: bytes
+    wire: bytes | None = None  # the gzip-compressed body (Content-Encoding: gzip), before decoding
+    peer_port: int = 0  # the client's TCP port: the same one for requests on a kept-alive connection
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -92,10 +95,15 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body leave at once, also on a kept-alive connection
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                request = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                raw = self.rfile.read(length)
+                compressed = headers.get("content-encoding", "").strip().lower() == "gzip"
+                request = Received(self.path, headers, gzip.decompress(raw) if compressed else raw,
+                                   raw if compressed else None, self.client_address[1])  # fmt: skip
                 with receiver.lock:
                     receiver.received.append(request)
                 status, headers, body = receiver.respond(request)

@@ -221,3 +221,44 @@ def test_model_is_frozen_forbids_extras_and_requires_the_encounter() -> None:
     record = CensusRecord.model_validate({"cod_ocorrencia": "1"})
     with pytest.raises(ValidationError):
         record.cod_leito = "2"  # type: ignore[misc]
+
+
+def _hospital_rows(count: int) -> list[tuple[Any, ...]]:
+    """Rows like a real census: unique encounters and names, few insurers, doctors, sexes and admission days."""
+    sexes = ["M", "F", "Masculino", " f ", "I", "2"]
+    return [
+        (
+            str(1000 + i),
+            f"  CONVÊNIO   {i % 7} ",
+            datetime(2026, 11, 1 + i % 20, 8, 30),
+            f"  PACIENTE  {i}  ",
+            sexes[i % len(sexes)],
+            f"DR.  {i % 13}",
+            Decimal(i % 5),
+        )
+        for i in range(count)
+    ]
+
+
+HOSPITAL_COLUMNS = ["cod_ocorrencia", "convenio_nome", "data_internacao", "paciente_nome", "paciente_sexo",
+                    "profissional_nome", "profissional_codigo"]  # fmt: skip
+
+
+def test_repeated_values_are_normalised_as_if_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A census whose columns repeat values (done once per distinct value) is the same, text for text, as the
+    census done value by value."""
+    rows = _hospital_rows(1000)
+    grouped = normalise_census(HOSPITAL_COLUMNS, rows, TODAY)
+    monkeypatch.setattr("connector.census.MIN_REPEATED", 10**9)
+    one_by_one = normalise_census(HOSPITAL_COLUMNS, rows, TODAY)
+    assert grouped.texts == one_by_one.texts
+    assert grouped.records[3]["paciente_sexo"] == "F" and grouped.records[3]["convenio_nome"] == "CONVÊNIO 3"
+
+
+def test_a_repeated_bad_value_is_warned_for_every_row() -> None:
+    """A bad value repeated down a column still counts one warning per row, at the rows' own positions."""
+    rows = [(str(i), "X" if i % 2 else "F") for i in range(200)]
+    census = normalise_census(["cod_ocorrencia", "paciente_sexo"], rows, TODAY)
+    assert census.issues.counts["unknown_sex", "paciente_sexo"] == 100
+    assert census.issues.rows["unknown_sex"][:3] == [2, 4, 6]
+    assert sum(1 for r in census.records if r["paciente_sexo"] is None) == 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -11,7 +12,7 @@ import pytest
 
 from connector.errors import AuthSinkError, FatalSinkError, RejectedSnapshotError, RetriableSinkError
 from connector.settings import ApiSettings
-from connector.sink import ApiSink, classify, retry_after_seconds
+from connector.sink import ApiSink, classify, retry_after_seconds, tls_verification
 from connector.snapshot import Snapshot
 
 SNAPSHOT = Snapshot(id="snap-1", captured_at="2026-11-26T10:00:00-03:00", count=0, parts=(b"[", b"]"))
@@ -163,3 +164,23 @@ def test_undecodable_answer_is_a_retriable_failure_not_a_crash() -> None:
     sink = sink_with(handler)
     with pytest.raises(RetriableSinkError, match="falha de rede"):
         sink.send(SNAPSHOT)
+
+
+def _api(url: str) -> ApiSettings:
+    return ApiSettings(url=url, token="t0k3n-de-teste")  # type: ignore[arg-type]
+
+
+def test_plain_http_api_parses_no_ca_bundle() -> None:
+    """An http:// API gets a TLS context without a single CA (nothing to parse; any TLS would fail closed)."""
+    context = tls_verification(_api("http://api.local"), environ={})
+    assert isinstance(context, ssl.SSLContext)
+    assert context.cert_store_stats()["x509_ca"] == 0
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
+def test_https_api_or_https_proxy_keeps_the_default_verification() -> None:
+    """An https:// API, or an http:// one behind an https:// proxy, keeps the usual CA verification."""
+    assert tls_verification(_api("https://api.hoteleitos.com.br"), environ={}) is True
+    assert tls_verification(_api("http://api.local"), environ={"HTTP_PROXY": "https://proxy:3128"}) is True
+    assert isinstance(tls_verification(_api("http://api.local"), environ={"HTTP_PROXY": "http://proxy:3128"}),
+                      ssl.SSLContext)  # fmt: skip

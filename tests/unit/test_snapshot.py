@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +12,7 @@ import pytest
 
 from connector import snapshot as snapshot_module
 from connector.census import FIELDS, normalise_census
-from connector.snapshot import build_snapshot, records_json
+from connector.snapshot import build_snapshot, pack, records_json, repack, unpack
 
 TRICKY = ['aspas "duplas"', "barra \\ invertida", "tab\tnova\nlinha", "JOÃO ÇÃO ü 日本", "\x01\x1f controle",
           "emoji 🏥", "</script>", "  "]  # fmt: skip
@@ -65,3 +67,37 @@ def test_empty_census_is_an_empty_list() -> None:
         build_snapshot(census, vendor="mv", captured_at=datetime(2026, 1, 1), body_format="envelope").body
     )
     assert body["count"] == 0 and body["pacientes"] == []
+
+
+def test_stored_body_is_gzip_and_earlier_zlib_bodies_still_read() -> None:
+    """The body is packed as gzip (what Content-Encoding: gzip sends); a zlib body from an earlier version unpacks
+    to the same bytes and is repacked as gzip; a gzip body is returned as it is, not recompressed."""
+    parts = (b'{"count":1,"pacientes":[', b'{"cod_ocorrencia":"1"}', b"]}")
+    packed = pack(parts)
+    assert packed[:2] == b"\x1f\x8b" and gzip.decompress(packed) == b"".join(parts)
+    older = zlib.compress(b"".join(parts), 1)
+    assert unpack(older) == unpack(packed) == b"".join(parts)
+    assert repack(packed) is packed
+    assert gzip.decompress(repack(older)) == b"".join(parts)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "trail"])
+def test_a_damaged_gzip_body_is_refused_whole(damage: str) -> None:
+    """A flipped byte, a cut tail or bytes after the end: the check reads the whole stream and refuses it."""
+    packed = bytearray(pack([json.dumps([{"cod_ocorrencia": str(i)} for i in range(3000)]).encode()]))
+    if damage == "flip":
+        packed[len(packed) // 2] ^= 0x40
+    elif damage == "truncate":
+        del packed[-6:]
+    else:
+        packed += b"lixo"
+    with pytest.raises(zlib.error):
+        repack(bytes(packed))
+
+
+def test_packed_form_is_computed_once_and_kept() -> None:
+    """A snapshot's gzip form is the same object every time (the outbox stores it, the push sends it)."""
+    census = census_of([("1", "Q1", "ANA")])
+    snapshot = build_snapshot(census, vendor="mv", captured_at=datetime(2026, 11, 26, 2), body_format="envelope")
+    assert snapshot.packed is snapshot.packed
+    assert gzip.decompress(snapshot.packed) == snapshot.body

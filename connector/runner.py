@@ -1,4 +1,5 @@
-"""`run`: cycles on the schedule (never overlapping), the health server, and a graceful stop."""
+"""`run`: cycles on the schedule (never overlapping), or paced by the change probe, the health server, and a
+graceful stop."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from types import FrameType
 
 import structlog
 from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from connector import telemetry
 from connector.cycle import Agent
 from connector.health import HealthServer, Readiness
+from connector.outcome import CycleReport
+from connector.pacing import Pacer
 from connector.readiness_kinds import failure_kinds
 from connector.settings import Settings
 from connector.telemetry import recovery_message
@@ -36,11 +42,12 @@ def run_forever(settings: Settings) -> int:
 
     idle = threading.Event()
     idle.set()
+    next_try: Callable[[], float | None] = lambda: None  # noqa: E731 - replaced once the cadence exists
 
-    def cycle() -> None:
+    def cycle(trigger: str | None = None) -> CycleReport:
         idle.clear()
         try:
-            report = agent.cycle()
+            report = agent.cycle(trigger=trigger)
             readiness.update(
                 delivered=bool(report.delivered),
                 depth=report.depth,
@@ -50,8 +57,9 @@ def run_forever(settings: Settings) -> int:
                     (report.recoveries[-1].at, recovery_message(report.recoveries[-1])) if report.recoveries else None
                 ),
                 cause=report.cause,
-                retry_at=_next_try(job, agent),
+                retry_at=next_try(),
             )
+            return report
         finally:
             idle.set()
 
@@ -62,26 +70,38 @@ def run_forever(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     scheduler = BackgroundScheduler(timezone=settings.tz)
-    job = scheduler.add_job(
-        cycle,
-        settings.schedule.trigger(settings.tz),
-        id="census",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-        next_run_time=datetime.now(settings.tz),
-    )
+    pacer = None
+    if settings.change_probe is None:  # every read on the schedule, as always
+        job = scheduler.add_job(
+            cycle,
+            settings.schedule.trigger(settings.tz),
+            id="census",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(settings.tz),
+        )
+        next_try = partial(_next_try, job, agent)
+    else:
+        pacer = Pacer(settings.change_probe.nominal_interval, settings.full_read_every.nominal_interval,
+                      settings.schedule, settings.tz)  # fmt: skip
+        next_try = partial(_next_paced_try, pacer, agent)
+        threading.Thread(target=pace, args=(agent, pacer, stop, idle, cycle), name="pacer", daemon=True).start()
+    probing = {"change_probe": str(settings.change_probe), "full_read_every": str(settings.full_read_every)}
     log.info(
         "connector_started",
         vendor=settings.source.vendor,
         schedule=str(settings.schedule),
+        **(probing if settings.change_probe else {}),
         health_port=health.port if health else None,
     )
-    scheduler.start()
+    if pacer is None:
+        scheduler.start()
     try:
         stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        if pacer is None:
+            scheduler.shutdown(wait=False)
         finished = idle.wait(STOP_BUDGET)  # the read and the push were told to stop: they end within seconds
         if health is not None:
             health.stop()
@@ -90,6 +110,39 @@ def run_forever(settings: Settings) -> int:
         agent.close()
         log.info("connector_stopped")
     return 0
+
+
+def pace(
+    agent: Agent,
+    pacer: Pacer,
+    stop: threading.Event,
+    idle: threading.Event,
+    cycle: Callable[[str], CycleReport],
+) -> None:
+    """With the change probe on: every probe interval, probe, then run a full cycle when the pacer says one is due.
+    Probe and cycle run one after the other in this one thread: never two reads at once on the engine, never two
+    cycles. `idle` is clear for the whole tick, so a stop waits for it like for a cycle."""
+    while True:
+        idle.clear()
+        if stop.is_set():
+            idle.set()
+            return
+        started = time.monotonic()
+        try:
+            if pacer.should_probe(started):
+                outcome = agent.probe()
+                telemetry.probed(outcome, pacer.observe(outcome, time.monotonic()))
+            trigger = None if stop.is_set() else pacer.due(time.monotonic())
+            if trigger is not None:
+                began, wall = time.monotonic(), datetime.now(pacer.tz)
+                report = cycle(trigger)
+                pacer.cycled(began, settled=report.ok, wall=wall)
+        except Exception as error:  # noqa: BLE001 - a defect must not end the loop: the next tick tries again
+            telemetry.crashed(type(error).__name__, "runner.pace")
+        finally:
+            idle.set()
+        if stop.wait(max(0.0, pacer.probe_every - (time.monotonic() - started))):
+            return
 
 
 def _abandon_cycle() -> None:
@@ -102,6 +155,13 @@ def _abandon_cycle() -> None:
     )
     logging.shutdown()
     os._exit(0)
+
+
+def _next_paced_try(pacer: Pacer, agent: Agent) -> float | None:
+    """With the change probe on: Unix time of the next full cycle at the latest (or the end of a token pause)."""
+    at = time.time() + pacer.next_cycle_in(time.monotonic())
+    paused = agent.courier.paused_until - time.monotonic()
+    return max(at, time.time() + paused) if paused > 0 else at
 
 
 def _next_try(job: Job, agent: Agent) -> float | None:

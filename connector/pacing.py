@@ -84,6 +84,14 @@ class Pacer:
         self.last_full, self.changed, self.settled = now, False, settled
         self.next_scheduled = now + self._schedule_gap(wall)
 
+    def sleep(self, tick_started: float, now: float) -> float:
+        """Seconds until the next tick: a probe interval after this one began, or sooner when the schedule's
+        fallback cycle is due before that."""
+        wait = self.probe_every - (now - tick_started)
+        if self.failing_since is not None or not self.settled:
+            wait = min(wait, self.next_scheduled - now)
+        return max(0.0, wait)
+
     def next_cycle_in(self, now: float) -> float:
         """Seconds until the next full cycle at the latest, if nothing changes before."""
         latest = (self.last_full or now) + self.full_every

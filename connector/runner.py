@@ -141,7 +141,7 @@ def pace(
             telemetry.crashed(type(error).__name__, "runner.pace")
         finally:
             idle.set()
-        if stop.wait(max(0.0, pacer.probe_every - (time.monotonic() - started))):
+        if stop.wait(pacer.sleep(started, time.monotonic())):
             return
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +12,9 @@ import pytest
 from adapters.probe import digest_rows
 from connector.census import Census, normalise_census
 from connector.changes import Changes, ChangeTracker, beds
+from connector.config import settings_from_values
+from connector.cycle import Agent
+from connector.errors import SourceError
 from connector.outcome import ProbeOutcome, ReadFailure
 from connector.pacing import Pacer
 from connector.schedule import Schedule
@@ -81,6 +86,20 @@ def test_a_failing_probe_falls_back_to_the_schedule_and_is_tried_only_then() -> 
     assert p.should_probe(30) and p.due(30) == "schedule"
     p.cycled(30, settled=True, wall=WALL)
     assert not p.should_probe(40) and p.due(59) is None and p.due(60) == "schedule"
+
+
+def test_ticks_come_every_probe_interval_or_at_the_fallback_cycle() -> None:
+    """The next tick is a probe interval after this one began; while falling back, no later than the schedule's
+    cycle (a 1 s schedule is not stretched to 2 s by the tick)."""
+    p = started()
+    assert p.sleep(10, 10.5) == 1.5 and p.sleep(10, 13) == 0
+    p.observe(failed(), 10.2)
+    p.cycled(10.3, settled=True, wall=WALL)
+    assert p.sleep(12, 12.2) == pytest.approx(1.8)
+    fast = Pacer(2, 300, Schedule.parse("1s"), SP)
+    fast.observe(failed(), 0)
+    fast.cycled(0.1, settled=True, wall=WALL)
+    assert fast.sleep(0, 0.3) == pytest.approx(0.8)
 
 
 def test_recovery_is_flagged_once_and_a_change_meanwhile_is_read() -> None:
@@ -166,3 +185,41 @@ def test_changes_against_the_previous_census(
     tracker = ChangeTracker()
     assert tracker.update(census(*before)) is None
     assert tracker.update(census(*after)) == expected
+
+
+class RefusingAdapter:
+    """A HIS that refuses the password: to the probe and to the census read alike; counts the logins tried."""
+
+    def __init__(self) -> None:
+        self.logins = 0
+
+    def probe(self, _engine: Any) -> Any:
+        self.logins += 1
+        raise SourceError("o banco recusou o usuário ou a senha.", kind="auth")
+
+    def read(self, *_args: Any, **_kwargs: Any) -> Any:
+        self.logins += 1
+        raise SourceError("o banco recusou o usuário ou a senha.", kind="auth")
+
+
+def test_a_probe_refused_by_the_database_pauses_reads_like_a_refused_census(tmp_path: Path) -> None:
+    """A wrong password seen by the probe starts the same pause as a census read: the next read and the next probe
+    wait, so the probe never adds logins that could lock the account."""
+    settings = settings_from_values(
+        {
+            "api": {"url": "http://127.0.0.1:9", "token": "t0ken-de-teste"},
+            "source": {"vendor": "custom", "url": f"sqlite:///{tmp_path / 'his.db'}", "query_file": __file__},
+            "state_dir": str(tmp_path / "state"),
+        }
+    )
+    adapter = RefusingAdapter()
+    agent = Agent(settings, adapter=adapter)  # type: ignore[arg-type]
+    try:
+        first = agent.probe()
+        assert first.error is not None and first.error.kind == "auth" and "Próxima tentativa" in first.error.message
+        assert agent.probe().error.kind == "auth_paused"  # type: ignore[union-attr]
+        report = agent.cycle()
+        assert report.read_error is not None and report.read_error.kind == "auth_paused"
+        assert adapter.logins == 1
+    finally:
+        agent.close()

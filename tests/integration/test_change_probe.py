@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from tests.hospital import Hospital
 from tests.integration.test_bounded_time import figure, start
 from tests.integration.test_operations import Agent, metrics
 from tests.receivers import ScriptedReceiver, wait_until
+from tests.services import PG_ADMIN_URL, fresh_database
 from tests.tcp_proxy import TcpProxy
 
 TOKEN = "tok-probe-7c2d"
@@ -78,15 +80,18 @@ def delivered_with(receiver: ScriptedReceiver, predicate) -> bool:  # type: igno
 def test_mv_bed_changes_arrive_within_a_few_probe_intervals(
     pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path, agents: list[Agent]
 ) -> None:
-    """On the MV replica, with the schedule and the full read an hour away: nothing is read while nothing changes;
-    a discharge, a transfer and an admission (still without a bed) each reach the receiver, counted by kind, never
-    naming a patient."""
+    """On the MV replica, with the schedule and the full read an hour away: nothing is read while nothing changes
+    (an outpatient encounter included); a discharge, a transfer and an admission (still without a bed) each reach
+    the receiver, counted by kind, never naming a patient."""
     mv_replica.build(pg_url)
     agent = Agent(probe_env(pg_url, receiver, tmp_path, "mv"), tmp_path)
     agents.append(agent)
     assert wait_until(lambda: len(receiver.accepted) == 1, timeout=FEW_INTERVALS)
     assert beds_of(receiver)["1001"] == "10"
-    time.sleep(3)  # three probe intervals of an unchanged bed table
+    # An outpatient encounter (no bed, not a census type) moves nothing the probe reads.
+    execute(pg_url, "INSERT INTO dbamv.atendime (cd_atendimento, cd_paciente, dt_atendimento, tp_atendimento, "
+            "cd_multi_empresa) VALUES (1020, 90000508, CURRENT_TIMESTAMP, 'A', 1)")  # fmt: skip
+    time.sleep(3)  # three probe intervals
     assert len(receiver.accepted) == 1
 
     committed = time.monotonic()
@@ -264,8 +269,17 @@ def test_sigterm_during_a_silent_probe_exits_fast(
 def test_every_vendor_probe_sees_each_hospital_step_and_nothing_else(vendor: str, tmp_path: Path) -> None:
     """On each vendor's own tables (the synthetic hospital), its probe.sql gives the same digest while nothing
     happens and another after every step of admissions, discharges and transfers; the connector's own counts of
-    what changed match what the hospital did."""
-    hospital = DemoHospital(tmp_path / f"{vendor}.sqlite3", vendor=vendor, patients=60)
+    what changed match what the hospital did. MV's probe needs FETCH FIRST (Oracle 12c, PostgreSQL; not SQLite):
+    its hospital lives in a PostgreSQL database of its own."""
+    with ExitStack() as stack:
+        url = None
+        if vendor == "mv":
+            url = stack.enter_context(fresh_database(PG_ADMIN_URL, "probe")).render_as_string(hide_password=False)
+        probe_sees_each_step(vendor, tmp_path, url)
+
+
+def probe_sees_each_step(vendor: str, tmp_path: Path, url: str | None) -> None:
+    hospital = DemoHospital(tmp_path / f"{vendor}.sqlite3", vendor=vendor, patients=60, url=url)
     settings = SourceSettings.model_validate({"vendor": vendor, "url": hospital.url, "schema": ""})
     engine = create_source_engine(hospital.url, connect_timeout=5, query_timeout=30)
     adapter, tracker = adapter_for(settings), ChangeTracker()

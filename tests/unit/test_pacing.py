@@ -223,3 +223,17 @@ def test_a_probe_refused_by_the_database_pauses_reads_like_a_refused_census(tmp_
         assert adapter.logins == 1
     finally:
         agent.close()
+
+
+def test_readiness_waits_for_the_full_read_when_the_probe_is_on(tmp_path: Path) -> None:
+    """/readyz's default window covers FULL_READ_EVERY (and two schedule intervals) when nothing changes; with the
+    probe off it stays three schedule intervals, at least 60 s."""
+    base = {
+        "api": {"url": "http://127.0.0.1:9", "token": "t0ken-de-teste"},
+        "source": {"vendor": "mv", "url": f"sqlite:///{tmp_path / 'his.db'}"},
+    }
+    assert settings_from_values(base).ready_window == 90
+    assert settings_from_values({**base, "change_probe": "2s"}).ready_window == 300 + 60
+    assert settings_from_values({**base, "change_probe": "2s", "full_read_every": "1m"}).ready_window == 120
+    explicit = settings_from_values({**base, "change_probe": "2s", "health": {"ready_window": 45}})
+    assert explicit.ready_window == 45

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from connector.outcome import ProbeOutcome
+from connector.outcome import CycleReport, ProbeOutcome
 from connector.schedule import Schedule
+from connector.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,13 @@ class Pacer:
         self.settled = True  # the last cycle delivered everything it read
         self.last_full: float | None = None
         self.next_scheduled = 0.0  # monotonic time of the schedule's next cycle (the fallback)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Pacer:
+        """The pacer of these settings (the change probe on)."""
+        assert settings.change_probe is not None
+        every, full = settings.change_probe.nominal_interval, settings.full_read_every.nominal_interval
+        return cls(every, full, settings.schedule, settings.tz)
 
     def should_probe(self, now: float) -> bool:
         """Every tick while the probe works; while it fails, only when the schedule's cycle is due."""
@@ -91,6 +99,10 @@ class Pacer:
         if self.failing_since is not None or not self.settled:
             wait = min(wait, self.next_scheduled - now)
         return max(0.0, wait)
+
+    def noted(self, began: float, wall: datetime, report: CycleReport) -> None:
+        """`cycled` for the cycle that began at `began` (`wall`) and ended with `report`."""
+        self.cycled(began, settled=report.ok, wall=wall)
 
     def next_cycle_in(self, now: float) -> float:
         """Seconds until the next full cycle at the latest, if nothing changes before."""

@@ -42,12 +42,20 @@ def run_forever(settings: Settings) -> int:
 
     idle = threading.Event()
     idle.set()
-    next_try: Callable[[], float | None] = lambda: None  # noqa: E731 - replaced once the cadence exists
+    pacer = None if settings.change_probe is None else Pacer.of(settings)
+    job: Job | None = None
 
-    def cycle(trigger: str | None = None) -> CycleReport:
+    def next_try() -> float | None:
+        if pacer is not None:
+            return _next_paced_try(pacer, agent)
+        return None if job is None else _next_try(job, agent)
+
+    def cycle(trigger: str | None = None, noted: Callable[[CycleReport], None] | None = None) -> CycleReport:
         idle.clear()
         try:
             report = agent.cycle(trigger=trigger)
+            if noted is not None:  # the pacer learns of the cycle before readiness asks it for the next one
+                noted(report)
             readiness.update(
                 delivered=bool(report.delivered),
                 depth=report.depth,
@@ -70,31 +78,11 @@ def run_forever(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     scheduler = BackgroundScheduler(timezone=settings.tz)
-    pacer = None
-    if settings.change_probe is None:  # every read on the schedule, as always
-        job = scheduler.add_job(
-            cycle,
-            settings.schedule.trigger(settings.tz),
-            id="census",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(settings.tz),
-        )
-        next_try = partial(_next_try, job, agent)
+    if pacer is None:  # every read on the schedule, as always
+        job = _schedule(scheduler, settings, cycle)
     else:
-        pacer = Pacer(settings.change_probe.nominal_interval, settings.full_read_every.nominal_interval,
-                      settings.schedule, settings.tz)  # fmt: skip
-        next_try = partial(_next_paced_try, pacer, agent)
         threading.Thread(target=pace, args=(agent, pacer, stop, idle, cycle), name="pacer", daemon=True).start()
-    probing = {"change_probe": str(settings.change_probe), "full_read_every": str(settings.full_read_every)}
-    log.info(
-        "connector_started",
-        vendor=settings.source.vendor,
-        schedule=str(settings.schedule),
-        **(probing if settings.change_probe else {}),
-        health_port=health.port if health else None,
-    )
+    _started(settings, health)
     if pacer is None:
         scheduler.start()
     try:
@@ -112,12 +100,36 @@ def run_forever(settings: Settings) -> int:
     return 0
 
 
+def _schedule(scheduler: BackgroundScheduler, settings: Settings, cycle: Callable[[], CycleReport]) -> Job:
+    """The census job on the schedule: never two at once, a late run coalesced, the first one now."""
+    return scheduler.add_job(
+        cycle,
+        settings.schedule.trigger(settings.tz),
+        id="census",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(settings.tz),
+    )
+
+
+def _started(settings: Settings, health: HealthServer | None) -> None:
+    probing = {"change_probe": str(settings.change_probe), "full_read_every": str(settings.full_read_every)}
+    log.info(
+        "connector_started",
+        vendor=settings.source.vendor,
+        schedule=str(settings.schedule),
+        **(probing if settings.change_probe else {}),
+        health_port=health.port if health else None,
+    )
+
+
 def pace(
     agent: Agent,
     pacer: Pacer,
     stop: threading.Event,
     idle: threading.Event,
-    cycle: Callable[[str], CycleReport],
+    cycle: Callable[[str, Callable[[CycleReport], None]], CycleReport],
 ) -> None:
     """With the change probe on: every probe interval, probe, then run a full cycle when the pacer says one is due.
     Probe and cycle run one after the other in this one thread: never two reads at once on the engine, never two
@@ -134,9 +146,7 @@ def pace(
                 telemetry.probed(outcome, pacer.observe(outcome, time.monotonic()))
             trigger = None if stop.is_set() else pacer.due(time.monotonic())
             if trigger is not None:
-                began, wall = time.monotonic(), datetime.now(pacer.tz)
-                report = cycle(trigger)
-                pacer.cycled(began, settled=report.ok, wall=wall)
+                cycle(trigger, partial(pacer.noted, time.monotonic(), datetime.now(pacer.tz)))
         except Exception as error:  # noqa: BLE001 - a defect must not end the loop: the next tick tries again
             telemetry.crashed(type(error).__name__, "runner.pace")
         finally:

@@ -37,7 +37,7 @@ MV_FILL = [
     "FROM generate_series(1, :beds) i",
     "INSERT INTO dbamv.paciente SELECT i, 'PACIENTE HISTÓRICO ' || i, timestamp '1930-01-01' + (i % 30000) "
     "* interval '1 day', (ARRAY['M','F'])[1 + i % 2] FROM generate_series(1, :patients) i",
-    "INSERT INTO dbamv.atendime SELECT i, 1 + (i * 7919) % :patients, 1 + i % 12, 1 + i % 200, "
+    "INSERT INTO dbamv.atendime SELECT i, 1 + (i::bigint * 7919) % :patients, 1 + i % 12, 1 + i % 200, "
     "CASE WHEN i % 100 < 40 THEN 1 + (i * 31) % :beds END, t, t, "
     "CASE WHEN i % 100 >= 40 AND i % 20 = 0 THEN NULL ELSE t + (1 + i % 9) * interval '1 day' END, "
     "CASE WHEN i % 100 >= 40 AND i % 20 = 0 THEN NULL ELSE t + (1 + i % 9) * interval '1 day' END, "
@@ -59,7 +59,7 @@ WARELINE_FILL = [
     "INSERT INTO public.cadserv VALUES ('0001', 'INTERNACAO')",
     "INSERT INTO public.cadpac SELECT lpad(i::text, 8, '0'), 'PACIENTE HISTORICO ' || i, (ARRAY['M','F'])[1 + i % 2], "
     "date '1930-01-01' + i % 30000 FROM generate_series(1, :patients) i",
-    "INSERT INTO public.arqatend SELECT lpad(i::text, 10, '0'), lpad((1 + (i * 7919) % :patients)::text, 8, '0'), "
+    "INSERT INTO public.arqatend SELECT lpad(i::text, 10, '0'), lpad((1 + (i::bigint * 7919) % :patients)::text, 8, '0'), "
     "lpad((1 + i % 12)::text, 4, '0'), lpad((1 + i % 200)::text, 6, '0'), '0001', "
     "CASE WHEN i % 100 < 8 THEN 'I' WHEN i % 100 < 40 THEN 'E' ELSE 'A' END, t, "
     "CASE WHEN i % 100 >= 40 AND i % 20 = 0 THEN NULL ELSE t + (1 + i % 9) * interval '1 day' END "

@@ -59,8 +59,9 @@ WARELINE_FILL = [
     "INSERT INTO public.cadserv VALUES ('0001', 'INTERNACAO')",
     "INSERT INTO public.cadpac SELECT lpad(i::text, 8, '0'), 'PACIENTE HISTORICO ' || i, (ARRAY['M','F'])[1 + i % 2], "
     "date '1930-01-01' + i % 30000 FROM generate_series(1, :patients) i",
-    "INSERT INTO public.arqatend SELECT lpad(i::text, 10, '0'), lpad((1 + (i::bigint * 7919) % :patients)::text, 8, '0'), "
-    "lpad((1 + i % 12)::text, 4, '0'), lpad((1 + i % 200)::text, 6, '0'), '0001', "
+    "INSERT INTO public.arqatend SELECT lpad(i::text, 10, '0'), "
+    "lpad((1 + (i::bigint * 7919) % :patients)::text, 8, '0'), lpad((1 + i % 12)::text, 4, '0'), "
+    "lpad((1 + i % 200)::text, 6, '0'), '0001', "
     "CASE WHEN i % 100 < 8 THEN 'I' WHEN i % 100 < 40 THEN 'E' ELSE 'A' END, t, "
     "CASE WHEN i % 100 >= 40 AND i % 20 = 0 THEN NULL ELSE t + (1 + i % 9) * interval '1 day' END "
     "FROM (SELECT i, timestamp '2021-01-01' + i * (interval '5 years' / :encounters) AS t "

@@ -2,6 +2,7 @@
 
     adapters/<vendor>/__init__.py   the adapter: a subclass of `adapters.base.Adapter` (and its `Options`)
     adapters/<vendor>/census.sql    the census query (a vendor without one reads the hospital's SQL file)
+    adapters/<vendor>/probe.sql     optional: the change probe, a cheap query over the bed table
 
 The folder's name is the vendor's name (`HOTELEITOS_SOURCE_VENDOR=<folder>`); see docs/novo-fornecedor.md.
 """

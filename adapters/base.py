@@ -13,23 +13,27 @@ from datetime import date, tzinfo
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
+from adapters.columns import check_columns
+from adapters.probe import ProbeReading, digest_rows
 from connector.census import FIELDS, Census, normalise_batches
 from connector.errors import SourceError
 from connector.settings import SourceSettings, split_list
-from connector.source.fetch import fetch, inspect
+from connector.source.fetch import Consumer, fetch, inspect
 from connector.source.schemas import NO_SCHEMAS, folded, has_column, quoted_schema, schemas_holding
 from connector.text import Decoder
 
 _COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 
+T = TypeVar("T")
+Query = Literal["census", "probe"]  # the census query, or the change probe
 # A list option: `1,3` in an environment variable, `[1, 3]` in YAML.
 CommaList = Annotated[list[Any], BeforeValidator(split_list)]
 # What a census query reads: table -> its columns, spelled as in the SQL (without the schema).
@@ -99,6 +103,7 @@ class Adapter:
     # Every table and column the vendor's census.sql reads (a unit test holds the two together): `check` verifies
     # the configured user can read each one and names the GRANT that is missing.
     needs: ClassVar[Needs] = {}
+    probe_needs: ClassVar[Needs] = {}  # the same for probe.sql, the change probe (checked when the probe is on)
     Options: ClassVar[type[VendorOptions]] = VendorOptions
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -116,6 +121,16 @@ class Adapter:
         """The vendor's own `census.sql`, next to its adapter; None for a vendor whose SQL the hospital supplies."""
         resource = resources.files(cls.__module__).joinpath("census.sql")
         return resource if resource.is_file() else None
+
+    @classmethod
+    def probe_resource(cls) -> Traversable | None:
+        """The vendor's own `probe.sql` (the change probe), None for a vendor without one."""
+        resource = resources.files(cls.__module__).joinpath("probe.sql")
+        return resource if resource.is_file() else None
+
+    def has_probe(self) -> bool:
+        """A change probe can run: the hospital's probe file or the vendor's own `probe.sql`."""
+        return self.source.probe_file is not None or self.probe_resource() is not None
 
     @property
     def schema(self) -> str | None:
@@ -141,39 +156,47 @@ class Adapter:
         """Why this vendor needs the hospital's SQL file (a sentence with a leading space), for `problems`."""
         return ""
 
-    def needed(self) -> Needs:
+    def needed(self, *, probe: bool = False) -> Needs:
         """What the query that will run reads: the vendor's `needs` plus the optional columns the catalog showed
-        (after `discover`), or nothing known for the hospital's own file."""
+        (after `discover`), or nothing known for the hospital's own file; with `probe`, what the vendor's change
+        probe reads too."""
+        needed: dict[str, tuple[str, ...]] = {}
+        if probe and self.source.probe_file is None:
+            needed = {table: tuple(columns) for table, columns in self.probe_needs.items()}
         if self.source.query_file is not None:
-            return {}
-        needed = {table: tuple(columns) for table, columns in self.needs.items()}
+            return needed
+        for table, columns in self.needs.items():
+            needed[table] = (*needed.get(table, ()), *(c for c in columns if c not in needed.get(table, ())))
         present = self.layout.columns if self.layout is not None else {}
         for name, column in self.optional_columns.items():
             if present.get(name) and column.column not in needed.get(column.table, ()):
                 needed[column.table] = (*needed.get(column.table, ()), column.column)
         return needed
 
-    def raw_sql(self) -> str:
-        """The census SQL as written: the hospital's file if configured, else the vendor's own."""
-        if self.source.query_file is not None:
+    def raw_sql(self, query: Query = "census") -> str:
+        """The census SQL (or the change probe's) as written: the hospital's file if configured, else the vendor's
+        own."""
+        configured = self.source.query_file if query == "census" else self.source.probe_file
+        if configured is not None:
             try:
-                return Path(self.source.query_file).read_text(encoding="utf-8")
+                return Path(configured).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
+                setting = "HOTELEITOS_SOURCE_" + ("QUERY_FILE" if query == "census" else "PROBE_FILE")
                 raise SourceError(
-                    f"não foi possível ler o arquivo de consulta {self.source.query_file} ({type(error).__name__}); "
-                    "confira HOTELEITOS_SOURCE_QUERY_FILE e as permissões do arquivo (UTF-8).",
+                    f"não foi possível ler o arquivo de consulta {configured} ({type(error).__name__}); "
+                    f"confira {setting} e as permissões do arquivo (UTF-8).",
                     kind="config",
                 ) from None
-        resource = self.census_resource()
+        resource = self.census_resource() if query == "census" else self.probe_resource()
         if resource is None:
             raise SourceError(f"o fornecedor {self.name} precisa de um arquivo de consulta.", kind="config")
         return resource.read_text(encoding="utf-8")
 
-    def sql(self) -> str:
+    def sql(self, query: Query = "census") -> str:
         """The SQL to run: comments stripped, `$schema.` replaced by the schema (as the catalog showed it, once
         read), each optional column's `$name` by its SQL for this installation (before a read: as if absent)."""
         schema = self.layout.schema if self.layout is not None else self.schema
-        sql = strip_comments(self.raw_sql()).replace("$schema.", f"{schema}." if schema else "")
+        sql = strip_comments(self.raw_sql(query)).replace("$schema.", f"{schema}." if schema else "")
         for name, column in self.optional_columns.items():
             present = self.layout is not None and self.layout.columns.get(name, False)
             sql = sql.replace(f"${name}", column.present if present else column.absent)
@@ -226,8 +249,8 @@ class Adapter:
         """Values bound to the query's `:name` parameters; lists expand into `IN (...)`."""
         return {}
 
-    def statement(self) -> tuple[TextClause, dict[str, Any]]:
-        sql = self.sql()
+    def statement(self, query: Query = "census") -> tuple[TextClause, dict[str, Any]]:
+        sql = self.sql(query)
         used = set(_BIND.findall(sql))
         values = {key: value for key, value in self.parameters().items() if key in used}
         statement = text(sql)
@@ -252,15 +275,24 @@ class Adapter:
             rows = batches if limit is None else _first(batches, limit)
             return normalise_batches(columns, rows, today, tz=tz, decoder=decoder)
 
+        census, duration = self._fetch(engine, "census", consume)
+        return Reading(census=census, duration=duration)
+
+    def probe(self, engine: Engine) -> ProbeReading:
+        """Run the change probe (same schema, parameters, session and bounds as the census) and return a digest
+        of its rows: equal digests, same bed table. The rows themselves are never kept."""
+        (digest, rows), duration = self._fetch(engine, "probe", lambda _c, batches, _d: digest_rows(batches))
+        return ProbeReading(digest=digest, rows=rows, duration=duration)
+
+    def _fetch(self, engine: Engine, query: Query, consume: Consumer[T]) -> tuple[T, float]:
         self.discover(engine)
-        statement, values = self.statement()
+        statement, values = self.statement(query)
         try:
-            census, duration = fetch(engine, statement, values, consume)
+            return fetch(engine, statement, values, consume)
         except SourceError as error:
             if error.kind in ("missing_table", "missing_column"):
                 self.layout = None  # the DBA may have moved or changed the tables: look again next time
             raise
-        return Reading(census=census, duration=duration)
 
 
 @dataclass(frozen=True)
@@ -277,24 +309,3 @@ def _first(batches: Iterator[Sequence[Any]], limit: int) -> Iterator[Sequence[An
         limit -= len(batch)
         if limit <= 0:
             return
-
-
-def check_columns(columns: list[str]) -> None:
-    """Refuse a result whose column aliases are not exactly the 15 canonical fields."""
-    missing = [name for name in FIELDS if name not in columns]
-    unknown = [name for name in columns if name not in FIELDS]
-    if not missing and not unknown:
-        return
-    parts = []
-    if missing:
-        parts.append("faltam as colunas " + ", ".join(missing))
-    if unknown:
-        parts.append("colunas desconhecidas " + ", ".join(unknown))
-    raise SourceError(
-        "a consulta do censo não devolve os 15 campos canônicos: "
-        + "; ".join(parts)
-        + ". Use exatamente estes apelidos (NULL AS campo quando o sistema não tiver o dado): "
-        + ", ".join(FIELDS)
-        + ".",
-        kind="columns",
-    )

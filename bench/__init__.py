@@ -1,1 +1,3 @@
-"""The performance harness: the connector's cycle against a hand-written baseline, on real services."""
+"""The performance harness, on real services: the connector's cycle against a hand-written baseline (`python -m
+bench`), and freshness and database load of the 30 s schedule against the change probe (`python -m
+bench.freshness`)."""

@@ -60,18 +60,43 @@ def check_database(settings: Settings) -> Verdict:
     )
 
 
+def check_probe(settings: Settings) -> Verdict | None:
+    """With the change probe on: run it once, as `run` will (None when it is off: nothing to say)."""
+    if settings.change_probe is None:
+        return None
+    item = "Sonda de mudança"
+    engine = engine_for(settings.source, settings.timezone)
+    adapter = adapter_for(settings.source)
+    origin = settings.source.probe_file or f"adapters/{adapter.name}/probe.sql"
+    try:
+        reading = adapter.probe(engine)
+    except SourceError as error:
+        return Verdict(
+            item, False, f"{origin}: {error.message} Sem ela, o censo é lido na agenda ({settings.schedule})."
+        )
+    finally:
+        engine.dispose()
+    return Verdict(
+        item,
+        True,
+        f"{origin} executada em {reading.duration * 1000:.0f} ms, {reading.rows} linha(s) resumidas; a cada "
+        f"{settings.change_probe}, e o censo inteiro quando ela muda e pelo menos a cada {settings.full_read_every}.",
+    )
+
+
 def check_access(settings: Settings) -> Verdict:
     """Every table and column the vendor's query reads, asked of the catalog: readable by the configured user?"""
     item = "Permissões de leitura"
     adapter = adapter_for(settings.source)
-    needs = adapter.needed()
+    probing = settings.change_probe is not None
+    needs = adapter.needed(probe=probing)
     if not needs:
         origin = "do arquivo HOTELEITOS_SOURCE_QUERY_FILE" if settings.source.query_file else "do hospital"
         return Verdict(item, None, f"não verificadas coluna a coluna: a consulta vem {origin}; o item seguinte a roda.")
     engine = engine_for(settings.source, settings.timezone)
     try:
         layout = adapter.discover(engine)  # the schema the catalog shows holding the tables, optional columns
-        found = access(engine, _unquoted(layout.schema), adapter.needed())
+        found = access(engine, _unquoted(layout.schema), adapter.needed(probe=probing))
     except SourceError as error:
         if error.kind in _NO_CONNECTION:  # the next item says it, with the fix
             return Verdict(item, None, "não verificadas: o banco não respondeu (veja o item seguinte).")
@@ -198,23 +223,29 @@ def run_checks(settings: Settings) -> int:
     """Print one verdict per item; 0 when nothing failed."""
     adapter = adapter_for(settings.source)
     query = settings.source.query_file or f"adapters/{adapter.name}/census.sql"
+    probe = settings.change_probe
+    paced = (
+        f", sonda de mudança a cada {probe} (censo inteiro ao menos a cada {settings.full_read_every})" if probe else ""
+    )
     verdicts = [
         Verdict(
             "Configuração",
             True,
-            f"fornecedor {adapter.name} — {adapter.title} (consulta {query}), agenda {settings.schedule}.",
+            f"fornecedor {adapter.name} — {adapter.title} (consulta {query}), agenda {settings.schedule}{paced}.",
         )
     ]
     verdicts += [Verdict("Segurança do envio", None, warning) for warning in api_warnings(settings.api)]
     for verdict in verdicts:
         print(verdict.line(), flush=True)
-    for check in (check_state, check_access, check_database, check_api):
+    for check in (check_state, check_access, check_database, check_probe, check_api):
         try:
-            verdict = check(settings)
+            found = check(settings)
         except Exception as error:  # noqa: BLE001 - a defect is one failed item, never a traceback
-            verdict = Verdict(_ITEMS.get(check, check.__name__), False, unexpected(error))
-        verdicts.append(verdict)
-        print(verdict.line(), flush=True)
+            found = Verdict(_ITEMS.get(check, check.__name__), False, unexpected(error))
+        if found is None:
+            continue
+        verdicts.append(found)
+        print(found.line(), flush=True)
     failed = [v for v in verdicts if v.ok is False]
     print("Resultado: " + ("tudo certo." if not failed else f"{len(failed)} item(ns) com falha."))
     return 1 if failed else 0
@@ -224,5 +255,6 @@ _ITEMS = {
     check_state: "Pasta de estado",
     check_access: "Permissões de leitura",
     check_database: "Banco e consulta do censo",
+    check_probe: "Sonda de mudança",
     check_api: "API HOTELEITOS",
 }

@@ -186,7 +186,8 @@ def validate(values: dict[str, Any], layers: Layers) -> Settings:
         problems += [_describe(e, layers) for e in error.errors(include_url=False)]
     if settings is not None:
         try:
-            problems += adapter_for(settings.source).problems()
+            adapter = adapter_for(settings.source)
+            problems += adapter.problems() + probe_problems(settings, adapter.has_probe())
         except ValidationError as error:  # the vendor's own options
             problems += [
                 _describe({**e, "loc": ("source", *e["loc"])}, layers, settings.source.vendor)
@@ -195,6 +196,27 @@ def validate(values: dict[str, Any], layers: Layers) -> Settings:
     if problems or settings is None:
         raise ConfigError(problems)
     return settings
+
+
+def probe_problems(settings: Settings, has_probe: bool) -> list[str]:
+    """The change probe asked for where it cannot work: a vendor without probe.sql and no probe file, or a full
+    read no rarer than the probe itself."""
+    if settings.change_probe is None:
+        return []
+    problems = []
+    vendor = settings.source.vendor
+    if not has_probe:
+        problems.append(
+            f"HOTELEITOS_CHANGE_PROBE: o fornecedor {vendor} não tem sonda de mudança pronta (probe.sql); informe "
+            "a sua em HOTELEITOS_SOURCE_PROBE_FILE (uma consulta barata à tabela de leitos; veja docs/operacao.md) "
+            "ou desligue a sonda (HOTELEITOS_CHANGE_PROBE vazio)."
+        )
+    if settings.full_read_every.nominal_interval <= settings.change_probe.nominal_interval:
+        problems.append(
+            f"HOTELEITOS_FULL_READ_EVERY: deve ser maior que HOTELEITOS_CHANGE_PROBE ({settings.change_probe}); "
+            f"recebido: {settings.full_read_every}."
+        )
+    return problems
 
 
 class _Validated(Settings):

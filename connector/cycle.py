@@ -31,12 +31,13 @@ from adapters.base import Adapter
 from connector import telemetry
 from connector.auth_pause import AuthPause
 from connector.census import Census
+from connector.changes import ChangeTracker
 from connector.delivery import Courier
 from connector.errors import SourceError
 from connector.guard import decide
 from connector.outbox import Entry, Outbox
 from connector.outbox_file import is_full
-from connector.outcome import CycleReport, ReadFailure
+from connector.outcome import CycleReport, ProbeOutcome, ReadFailure
 from connector.settings import Settings
 from connector.sink import ApiSink
 from connector.snapshot import Snapshot, build_snapshot
@@ -71,6 +72,7 @@ class Agent:
         self.courier = Courier(settings, self.outbox, self.sink, self.stop)
         self.auth_pause = AuthPause(settings.schedule.nominal_interval, settings.source.auth_retry_max)
         self._engine: Engine | None = None
+        self.tracker = ChangeTracker()  # the previous census as encounter -> bed, for the change counts
         telemetry.started(settings)
 
     @property
@@ -86,9 +88,9 @@ class Agent:
         if self._engine is not None:
             self._engine.dispose()
 
-    def cycle(self, *, drain_all: bool = False) -> CycleReport:
+    def cycle(self, *, drain_all: bool = False, trigger: str | None = None) -> CycleReport:
         """Run one cycle; never raises for a database, disk or API failure (they land in the report)."""
-        report = CycleReport(cycle_id=uuid.uuid4().hex[:12])
+        report = CycleReport(cycle_id=uuid.uuid4().hex[:12], trigger=trigger)
         started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(cycle_id=report.cycle_id):
             fresh: Snapshot | None = None
@@ -122,7 +124,21 @@ class Agent:
         census = reading.census
         report.rows, report.patients, report.extract_seconds = census.rows_read, len(census), reading.duration
         report.issues = census.issues
+        report.changes = self.tracker.update(census)
         return census
+
+    def probe(self) -> ProbeOutcome:
+        """Run the change probe once (never while reads are paused after a refused password; a refusal here pauses
+        them too, so the probe never adds logins that could lock the account)."""
+        paused = self.auth_pause.waiting()
+        if paused is not None:
+            return ProbeOutcome(error=ReadFailure.of(paused))
+        try:
+            reading = self.adapter.probe(self.engine)
+        except SourceError as error:
+            return ProbeOutcome(error=ReadFailure.of(self.auth_pause.refused(error) if error.kind == "auth" else error))
+        self.auth_pause.accepted()
+        return ProbeOutcome(digest=reading.digest, rows=reading.rows, duration=reading.duration)
 
     def store(self, census: Census, report: CycleReport) -> Snapshot | None:
         """Turn the census into a snapshot and commit it with the guard's decision. Returns it when it is to go out

@@ -44,6 +44,24 @@ RECOVERIES = Counter(
     "Times the outbox started over from what could be salvaged, by cause (corrupt file, vanished state folder).",
     ["kind"],
 )
+CHANGES = Counter(
+    "hoteleitos_census_changes_total",
+    "What each census changed against the previous one: admissions, discharges, transfers (counts only).",
+    ["kind"],
+)
+PROBES = Counter(
+    "hoteleitos_probes_total", "Runs of the change probe, by result (unchanged, changed, failed).", ["result"]
+)
+PROBE_SECONDS = Histogram(
+    "hoteleitos_probe_duration_seconds",
+    "Duration of the change probe's query, fetch included.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+FULL_READS = Counter(
+    "hoteleitos_full_reads_total",
+    "With the change probe on: full census cycles, by what started them.",
+    ["trigger"],
+)
 
 TEXT_FIELDS = ("cod_quarto", "cod_leito", "convenio_nome", "paciente_nome", "profissional_nome",
                "tipo_ocorrencia_descricao")  # fmt: skip
@@ -71,6 +89,9 @@ KNOWN_LABELS: tuple[tuple[Counter | Gauge, tuple[tuple[str, ...], ...]], ...] = 
         ),
     ),
     (RECOVERIES, (("corrupt",), ("vanished",))),
+    (CHANGES, (("admission",), ("discharge",), ("transfer",))),
+    (PROBES, (("unchanged",), ("changed",), ("failed",))),
+    (FULL_READS, (("start",), ("changed",), ("full_read_every",), ("schedule",))),
     (
         WARNINGS,
         (

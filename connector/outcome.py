@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from connector.census import Issues
+from connector.changes import Changes
 from connector.delivery import Delivered, Failure, Round
 from connector.errors import SourceError
 from connector.guard import Decision, held_message
@@ -26,15 +27,27 @@ class ReadFailure:
         return cls(error.kind, error.message, error.detail)
 
 
+@dataclass(frozen=True)
+class ProbeOutcome:
+    """What one run of the change probe saw: its digest, or why it could not run."""
+
+    digest: str | None = None
+    rows: int = 0
+    duration: float = 0.0
+    error: ReadFailure | None = None
+
+
 @dataclass
 class CycleReport:
     """What one cycle did; `ok` is what `run --once` turns into its exit status."""
 
     cycle_id: str
+    trigger: str | None = None  # with the change probe on: why this full read ran (start, changed, ...)
     patients: int | None = None
     rows: int | None = None
     extract_seconds: float = 0.0
     issues: Issues | None = None
+    changes: Changes | None = None  # against the previous census read (None: nothing to compare with)
     read_error: ReadFailure | None = None
     snapshot_id: str | None = None
     snapshot_bytes: int = 0

@@ -88,6 +88,10 @@ def describe_config(settings: Settings, layers: Layers) -> str:
             lines.append(f"  source.{key} = {_shown(('source', key), value)} — {layers.origin(('source', key))}")
     query = settings.source.query_file or f"adapters/{adapter.name}/census.sql"
     lines.append(f"Consulta do censo: {query} (guia: {adapter.guide}).")
+    if settings.change_probe is not None:
+        probe = settings.source.probe_file or f"adapters/{adapter.name}/probe.sql"
+        lines.append(f"Sonda de mudança: {probe} a cada {settings.change_probe}; censo inteiro quando ela muda e pelo "
+                     f"menos a cada {settings.full_read_every} (docs/operacao.md).")  # fmt: skip
     oracle = oracle_name_kind(settings.source.url.get_secret_value()) if settings.source.url else None
     lines += [f"Oracle: {oracle}"] if oracle else []
     lines += [f"Atenção: {warning}" for warning in api_warnings(settings.api)]

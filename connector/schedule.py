@@ -74,6 +74,15 @@ class Schedule:
             raise ValueError("cron que nunca dispara (ex.: 31 de fevereiro); confira dia e mês.")
         return schedule
 
+    @classmethod
+    def parse_interval(cls, value: Any) -> Schedule:
+        """An interval only (`2s`, `5m`): a cron has no place where a period between two runs is meant."""
+        if isinstance(value, Schedule) and value.interval is not None:
+            return value
+        if isinstance(value, bool) or not isinstance(value, str | int | float) or not _INTERVAL.match(str(value)):
+            raise ValueError("deve ser um intervalo, como 2s, 30s ou 5m (não um cron).")
+        return cls.parse(str(value))
+
     def trigger(self, tz: ZoneInfo) -> Any:
         """The APScheduler trigger of this schedule."""
         if self.interval is not None:

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     PositiveFloat,
     PositiveInt,
     SecretStr,
@@ -30,6 +31,11 @@ from connector.schedule import Schedule
 from connector.text import canonical_codec
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#]*$")
+_OFF = ("", "off", "0", "false", "no", "nao", "não")
+
+
+def _text(value: Schedule | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def problem(message: str) -> PydanticCustomError:
@@ -157,6 +163,9 @@ class SourceSettings(_Group):
         description="Schema of the vendor's tables; default the vendor's usual one (MV: DBAMV, Wareline: public).",
     )
     query_file: Path | None = Field(None, description="Census SQL file that replaces the vendor's own.")
+    probe_file: Path | None = Field(
+        None, description="Change-probe SQL file that replaces the vendor's own probe.sql (see change_probe)."
+    )
     encoding: str | None = Field(
         None,
         description="Only for databases that mislabel their text: the encoding to decode it with "
@@ -204,7 +213,7 @@ class SourceSettings(_Group):
             raise problem(error)
         return url
 
-    @field_validator("query_file")
+    @field_validator("query_file", "probe_file")
     @classmethod
     def _check_query_file(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
@@ -298,6 +307,15 @@ class Settings(BaseSettings):
         default_factory=lambda: Schedule.parse("30s"),
         description="Interval (30s, 1m) or cron of 5 fields, or 6 with seconds first.",
     )
+    change_probe: Annotated[Schedule | None, NoDecode, PlainSerializer(_text)] = Field(
+        None,
+        description="Interval (2s) of the change probe: a cheap query over the bed table; a full read runs at once "
+        "when its answer changes. Empty: off, every read on the schedule.",
+    )
+    full_read_every: Annotated[Schedule, NoDecode, PlainSerializer(_text)] = Field(
+        default_factory=lambda: Schedule.parse("5m"),
+        description="With the change probe on: longest time between two full census reads, changed or not.",
+    )
     state_dir: Path = Field(Path("state"), description="Folder of the outbox and state (a volume in the image).")
     timezone: str = Field("America/Sao_Paulo", description="Hospital's time zone: captured_at and date checks.")
     guard: GuardSettings = Field(default_factory=GuardSettings, description="Mass-discharge guard.")
@@ -319,6 +337,16 @@ class Settings(BaseSettings):
                 raise problem(str(error)) from None
         return value
 
+    @field_validator("change_probe", "full_read_every", mode="before")
+    @classmethod
+    def _parse_interval(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name == "change_probe" and (value is None or str(value).strip().lower() in _OFF):
+            return None
+        try:
+            return Schedule.parse_interval(value)
+        except ValueError as error:
+            raise problem(str(error)) from None
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
@@ -339,5 +367,9 @@ class Settings(BaseSettings):
 
     @property
     def ready_window(self) -> float:
-        """Seconds since the last delivered cycle within which /readyz answers 200 (contract §5)."""
-        return self.health.ready_window or max(3 * self.schedule.nominal_interval, 60.0)
+        """Seconds since the last delivered cycle within which /readyz answers 200 (contract §5); with the change
+        probe on, nothing may be read for FULL_READ_EVERY while nothing changes."""
+        window = max(3 * self.schedule.nominal_interval, 60.0)
+        if self.change_probe is not None:
+            window = max(window, self.full_read_every.nominal_interval + 2 * self.schedule.nominal_interval)
+        return self.health.ready_window or window

@@ -13,7 +13,8 @@ from connector.errors import SinkError
 from connector.guard import Decision, held_message
 from connector.outbox import Entry
 from connector.outbox_file import Recovery
-from connector.outcome import CycleReport
+from connector.outcome import CycleReport, ProbeOutcome
+from connector.pacing import Observation
 from connector.settings import Settings
 from connector.snapshot import Snapshot
 
@@ -56,8 +57,11 @@ def cycle_finished(report: CycleReport) -> None:
     result = "ok" if report.ok else ("extract_failed" if report.patients is None else "not_delivered")
     metrics.CYCLES.labels(result=result).inc()
     metrics.CYCLE_SECONDS.observe(report.duration)
+    if report.trigger is not None:
+        metrics.FULL_READS.labels(trigger=report.trigger).inc()
     log.info(
         "cycle_finished",
+        **({"trigger": report.trigger} if report.trigger else {}),
         result=result,
         patients=report.patients,
         delivered=len(report.delivered),
@@ -94,6 +98,13 @@ def _read(report: CycleReport) -> None:
         patients=report.patients,
         duration_ms=round(report.extract_seconds * 1000, 1),
     )
+    changes = report.changes
+    if changes is not None:
+        for kind, count in (("admission", changes.admissions), ("discharge", changes.discharges),
+                            ("transfer", changes.transfers)):  # fmt: skip
+            metrics.CHANGES.labels(kind=kind).inc(count)
+        log.info("census_changes", admissions=changes.admissions, discharges=changes.discharges,
+                 transfers=changes.transfers)  # fmt: skip
 
 
 def recovered(recoveries: list[Recovery]) -> None:
@@ -193,3 +204,26 @@ def round_finished(result: Round) -> None:
                       message=failure.message)  # fmt: skip
     if result.paused_for is not None:
         log.warning("push_paused", resume_in_s=round(result.paused_for), message=result.pause_message)
+
+
+def probed(outcome: ProbeOutcome, seen: Observation) -> None:
+    """One run of the change probe. A failure is logged once when it starts and once when it ends (not every
+    probe interval); meanwhile full reads follow the schedule."""
+    error = outcome.error
+    if error is not None:
+        if error.kind == "stopped":
+            return
+        metrics.PROBES.labels(result="failed").inc()
+        if seen.first_failure:
+            message = (
+                f"a sonda de mudança falhou ({error.message.rstrip('.')}); até ela voltar, o censo inteiro é lido "
+                "na agenda (HOTELEITOS_SCHEDULE). Só este aviso: a volta também é avisada."
+            )
+            log.error("probe_failed", kind=error.kind, detail=error.detail, message=message)
+        return
+    metrics.PROBES.labels(result="changed" if seen.changed else "unchanged").inc()
+    metrics.PROBE_SECONDS.observe(outcome.duration)
+    if seen.recovered_after is not None:
+        log.info("probe_recovered", failed_for_s=round(seen.recovered_after),
+                 message="a sonda de mudança voltou a responder; o censo inteiro volta a ser lido quando algo muda "
+                 "(e pelo menos a cada HOTELEITOS_FULL_READ_EVERY).")  # fmt: skip

@@ -22,3 +22,4 @@ class AghuAdapter(Adapter):
         rap_pessoa_tipo_informacoes="pes_codigo tii_seq valor dt_inicio dt_fim",
         agh_parametros="nome vlr_numerico",
     )
+    probe_needs = reads(ain_leitos="lto_id int_seq", ain_internacoes="seq")

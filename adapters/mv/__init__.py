@@ -52,6 +52,7 @@ class MvAdapter(Adapter):
         CONVENIO="CD_CONVENIO NM_CONVENIO",
         PRESTADOR="CD_PRESTADOR NM_PRESTADOR CD_CBOS",
     )
+    probe_needs = reads(LEITO="CD_LEITO TP_OCUPACAO", ATENDIME="CD_ATENDIMENTO TP_ATENDIMENTO CD_MULTI_EMPRESA")
     Options = MvOptions
     options: MvOptions
 

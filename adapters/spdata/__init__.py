@@ -16,3 +16,4 @@ class SpdataAdapter(Adapter):
         TBCONVEN="COD NOME",
         TBPROFIS="CNPJ_CPF NOME",
     )
+    probe_needs = reads(RILEITOS="LEITO REG STATUS")

@@ -26,3 +26,4 @@ class WarelineAdapter(Adapter):
         cadconv="codconv nomeconv",
         cadprest="codprest nomeprest cbos",
     )
+    probe_needs = reads(cadlei="codlei tipobloq auxatend")

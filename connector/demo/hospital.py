@@ -31,8 +31,10 @@ class Movement:
 class DemoHospital:
     """The hospital's database (an SQLite file with the vendor's tables) and its daily life."""
 
-    def __init__(self, path: Path, *, vendor: str = "mv", patients: int = 300, seed: int = 2026) -> None:
-        self.url = f"sqlite:///{path}"
+    def __init__(
+        self, path: Path, *, vendor: str = "mv", patients: int = 300, seed: int = 2026, url: str | None = None
+    ) -> None:
+        self.url = url or f"sqlite:///{path}"  # another empty database (tests) instead of the SQLite file
         self.engine: Engine = create_engine(self.url)
         self.writer = WRITERS[vendor]()
         self.rng = random.Random(seed)

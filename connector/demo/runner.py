@@ -22,7 +22,8 @@ TOKEN = "demo-token-local"
 
 
 def summary(number: int, report: CycleReport, receiver: Receiver) -> str:
-    """One line per cycle: patients read, what the board saw change, push status and latency."""
+    """One line per cycle: patients read, what the board saw change (and what the connector counted against its
+    previous census), push status and latency."""
     if report.patients is None:
         read = "censo não lido (" + "; ".join(report.errors) + ")"
     else:
@@ -31,6 +32,8 @@ def summary(number: int, report: CycleReport, receiver: Receiver) -> str:
         last = report.delivered[-1]
         changes = receiver.board.last
         moved = f"+{changes.admissions} admissões, -{changes.discharges} altas, {changes.transfers} transferências"
+        own = report.changes
+        moved += f" (conector: +{own.admissions}, -{own.discharges}, {own.transfers})" if own is not None else ""
         pushed = f"envio HTTP {last.status} em {last.latency * 1000:.0f} ms"
     else:
         moved = "sem mudanças registradas"

@@ -39,7 +39,7 @@ def package(tmp_path: Path) -> Path:
     root = tmp_path / "pacote"
     shutil.copytree(ROOT / "adapters", root / "adapters", ignore=shutil.ignore_patterns("__pycache__"))
     files = page_files()
-    assert set(files) == {"adapters/acme/__init__.py", "adapters/acme/census.sql"}
+    assert set(files) == {"adapters/acme/__init__.py", "adapters/acme/census.sql", "adapters/acme/probe.sql"}
     for relative, body in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(body, encoding="utf-8")
@@ -65,6 +65,11 @@ def acme_url(pg_url: URL) -> URL:
             ),
             [dict(zip("iaqlnpbscex", row, strict=True)) for row in ROWS],
         )
+        db.execute(text("CREATE TABLE acme.leito (codigo TEXT PRIMARY KEY, internacao INTEGER)"))
+        db.execute(
+            text("INSERT INTO acme.leito VALUES (:c, :i)"),
+            [{"c": row[3], "i": None if row[10] else row[0]} for row in ROWS if row[3]],
+        )
     engine.dispose()
     return pg_url
 
@@ -85,7 +90,8 @@ def env(package: Path, url: URL, api_url: str, state: Path, **extra: str) -> dic
 def test_example_vendor_folder_runs_end_to_end(
     package: Path, acme_url: URL, receiver: ScriptedReceiver, tmp_path: Path
 ) -> None:
-    """`config` lists the folder and its option, `check` passes, `run --once` delivers its census."""
+    """`config` lists the folder and its option, `check` passes (with the probe on, the probe runs too and its
+    columns are checked), `run --once` delivers its census."""
     values = env(package, acme_url, receiver.url, tmp_path / "state", HOTELEITOS_SOURCE_ALAS="UTI,PED")
     shown = run_cli("config", env=values, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
@@ -95,6 +101,10 @@ def test_example_vendor_folder_runs_end_to_end(
     assert "[OK   ] Banco e consulta do censo" in checked.stdout, checked.stdout + checked.stderr
     assert "[OK   ] Permissões de leitura: 'postgres' lê as 1 tabela(s) e 11 coluna(s)" in checked.stdout
     assert "fornecedor acme" in checked.stdout
+    probed = run_cli("check", env={**values, "HOTELEITOS_CHANGE_PROBE": "2s"}, cwd=tmp_path)
+    assert "[OK   ] Sonda de mudança: adapters/acme/probe.sql executada em" in probed.stdout, probed.stdout
+    assert "3 linha(s) resumidas" in probed.stdout
+    assert "[OK   ] Permissões de leitura: 'postgres' lê as 2 tabela(s) e 13 coluna(s)" in probed.stdout
 
     done = run_cli("run", "--once", env=values, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 from sqlglot import exp
 
 from adapters import registry
-from adapters.base import strip_comments
+from adapters.base import Query, strip_comments
 from connector.census import FIELDS
 from connector.settings import SourceSettings
 
@@ -27,10 +27,13 @@ DRIVER_URLS = {
 SQLGLOT_READ = {"firebird": ""}
 
 
-def rendered(vendor: str) -> str:
+PROBES = sorted(name for name, adapter in registry().items() if adapter.probe_resource() is not None)
+
+
+def rendered(vendor: str, query: Query = "census") -> str:
     """The SQL exactly as SQLAlchemy hands it to the vendor's driver (lists expanded into binds)."""
     source = SourceSettings.model_validate({"vendor": vendor, "url": "postgresql://u@h/db"})
-    statement, values = registry()[vendor](source).statement()
+    statement, values = registry()[vendor](source).statement(query)
     dialect = create_engine(DRIVER_URLS[DIALECTS[vendor]]).dialect
     compiled = statement.bindparams(**values).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     return str(compiled)
@@ -104,15 +107,18 @@ def test_sigho_template_parses_in_every_dialect(dialect: str | None) -> None:
     assert [e.alias_or_name.lower() for e in tree.expressions] == list(FIELDS)
 
 
-def columns_read(vendor: str) -> dict[str, set[str]]:
-    """table -> the columns the vendor's query names, found by parsing it (aliases resolved to their tables)."""
+def columns_read(vendor: str, query: Query = "census") -> dict[str, set[str]]:
+    """table -> the columns the vendor's query names, found by parsing it (aliases resolved to their tables;
+    columns of a derived table, `(SELECT ...) u`, are the subquery's own and were counted inside it)."""
     read = SQLGLOT_READ.get(DIALECTS[vendor], DIALECTS[vendor])
-    tree = sqlglot.parse_one(rendered(vendor), read=read, error_level=sqlglot.ErrorLevel.RAISE)
+    tree = sqlglot.parse_one(rendered(vendor, query), read=read, error_level=sqlglot.ErrorLevel.RAISE)
     tables = {table.alias_or_name.lower(): table.name for table in tree.find_all(exp.Table)}
+    derived = {sub.alias.lower() for sub in tree.find_all(exp.Subquery) if sub.alias}
     found: dict[str, set[str]] = {}
     for column in tree.find_all(exp.Column):
         assert column.table, f"{vendor}: qualifique a coluna {column.name} com o apelido da tabela"
-        found.setdefault(tables[column.table.lower()], set()).add(column.name)
+        if column.table.lower() not in derived:
+            found.setdefault(tables[column.table.lower()], set()).add(column.name)
     return found
 
 
@@ -122,3 +128,37 @@ def test_declared_needs_are_exactly_what_the_query_reads(vendor: str) -> None:
     adapter = registry()[vendor]
     declared = {table: set(columns) for table, columns in adapter.needs.items()}
     assert declared == columns_read(vendor)
+
+
+def test_vendors_with_a_bed_table_ship_a_change_probe() -> None:
+    """MV, Wareline, AGHU and SPDATA have a bed table in the known schema, so each ships probe.sql; Tasy's known
+    tables have none (its probe is the hospital's file)."""
+    assert PROBES == ["aghu", "mv", "spdata", "wareline"]
+    assert registry()["tasy"].probe_resource() is None
+
+
+@pytest.mark.parametrize("vendor", PROBES)
+def test_vendor_probe_parses_and_its_needs_are_exactly_what_it_reads(vendor: str) -> None:
+    """probe.sql parses strictly in the vendor's dialect; `probe_needs` names every table and column it reads."""
+    adapter = registry()[vendor]
+    declared = {table: set(columns) for table, columns in adapter.probe_needs.items()}
+    assert declared == columns_read(vendor, "probe")
+
+
+@pytest.mark.parametrize("vendor", [v for v in PROBES if DIALECTS[v] == "oracle"])
+def test_oracle_probes_avoid_syntax_oracle_refuses(vendor: str) -> None:
+    """The same rules as the census: no AS before a table alias, no LIMIT, no ::, no semicolon, no double quotes."""
+    sql = rendered(vendor, "probe")
+    assert not re.search(r"\b(?:FROM|JOIN)\s+[\w$.()]+\s+AS\s", sql, re.IGNORECASE)
+    assert not re.search(r"\)\s+AS\s+\w+\s*$", sql, re.IGNORECASE)
+    assert not re.search(r"\bLIMIT\b|::|\bILIKE\b", sql, re.IGNORECASE)
+    assert '"' not in sql and not sql.rstrip().endswith(";")
+    assert sqlglot.transpile(sql, read="oracle", write="oracle")
+
+
+def test_wareline_probe_stays_within_postgresql_9_1() -> None:
+    """The probe is as plain as the census: it runs on the same old servers."""
+    sql = rendered("wareline", "probe")
+    for construct in (r"\bFILTER\s*\(", r"\bLATERAL\b", r"::"):
+        assert not re.search(construct, sql, re.IGNORECASE), construct
+    assert "public.cadlei" in sql

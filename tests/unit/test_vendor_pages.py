@@ -24,3 +24,16 @@ def test_page_names_every_needed_column_and_grants_every_table(vendor: str) -> N
         assert re.search(rf"GRANT SELECT ON [^;]*\b{re.escape(qualified)}\b", sql), (vendor, qualified)
         for column in columns:
             assert f"`{column}`" in page, (vendor, table, column)
+
+
+@pytest.mark.parametrize("vendor", sorted(n for n, a in registry().items() if a.probe_resource() is not None))
+def test_page_names_what_the_change_probe_reads(vendor: str) -> None:
+    """The vendor's page has a change-probe section naming its file and every column the probe reads."""
+    adapter = registry()[vendor]
+    page = (ROOT / adapter.guide).read_text(encoding="utf-8")
+    section = page.split("## Sonda de mudança", 1)[1].split("\n## ", 1)[0]
+    assert f"adapters/{vendor}/probe.sql" in section
+    for table, columns in adapter.probe_needs.items():
+        assert f"`{table}`" in section, (vendor, table)
+        for column in columns:
+            assert f"`{column}`" in section, (vendor, table, column)

@@ -6,15 +6,12 @@ Every key is reachable from YAML (`api.url`) and from the environment (`HOTELEIT
 
 from __future__ import annotations
 
-import re
 import ssl
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PlainSerializer,
     PositiveFloat,
@@ -23,14 +20,15 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connector.api_checks import HTTP_CHECKS
 from connector.schedule import Schedule
-from connector.text import canonical_codec
+from connector.setting_rules import Group, problem, readable_secret_file, secret_value, split_list
+from connector.source_settings import SourceSettings
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#]*$")
+__all__ = ["ApiSettings", "GuardSettings", "LogSettings", "Settings", "SourceSettings", "problem", "split_list"]
+
 _OFF = ("", "off", "0", "false", "no", "nao", "não")
 
 
@@ -38,44 +36,7 @@ def _text(value: Schedule | None) -> str | None:
     return None if value is None else str(value)
 
 
-def problem(message: str) -> PydanticCustomError:
-    """A configuration problem in Portuguese; `connector.config` prefixes the setting's name."""
-    return PydanticCustomError("setting", "{message}", {"message": message})
-
-
-def split_list(value: Any) -> Any:
-    """A comma-separated text (an environment variable) as a list; lists (YAML) pass as they are."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-def _readable_secret_file(path: Path | None) -> Path | None:
-    if path is None:
-        return None
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except OSError as error:
-        raise problem(f"não foi possível ler o arquivo {path} ({error.strerror}).") from None
-    if not text:
-        raise problem(f"o arquivo {path} está vazio.")
-    return path
-
-
-def _secret(value: SecretStr | None, file: Path | None) -> SecretStr | None:
-    """The secret given directly, else the content of its `*_file` setting."""
-    if value is None and file is not None:
-        value = SecretStr(file.read_text(encoding="utf-8").strip())
-    if value is None or not value.get_secret_value().strip():
-        return None
-    return value
-
-
-class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False)
-
-
-class ApiSettings(_Group):
+class ApiSettings(Group):
     """Where and how the census is pushed (contract §2)."""
 
     url: str = Field(description="Base URL of the HOTELEITOS API, e.g. https://api.hoteleitos.com.br.")
@@ -111,12 +72,12 @@ class ApiSettings(_Group):
             raise problem(error)
         return value
 
-    _token_file = field_validator("token_file")(_readable_secret_file)
+    _token_file = field_validator("token_file")(readable_secret_file)
 
     @field_validator("token")
     @classmethod
     def _resolve_token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr:
-        token = _secret(value, info.data.get("token_file"))
+        token = secret_value(value, info.data.get("token_file"))
         if token is None:
             raise problem("obrigatório: informe o token de integração do hospital (ou HOTELEITOS_API_TOKEN_FILE).")
         text = token.get_secret_value().strip()
@@ -141,102 +102,7 @@ class ApiSettings(_Group):
         return value
 
 
-class SourceSettings(_Group):
-    """The HIS database and its census query.
-
-    Keys this model does not name are the vendor's own options (MV's `multi_empresa`, ...): each vendor folder
-    declares and validates them (`adapters.<vendor>.Options`), so they are kept here as extras.
-    """
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, allow_inf_nan=False)
-
-    vendor: str = Field(
-        description="HIS vendor: the name of a folder under adapters/ (mv, wareline, sigho, custom...)."
-    )
-    url_file: Path | None = Field(None, description="File holding the database URL (Docker secret).")
-    url: SecretStr | None = Field(
-        None, validate_default=True, description="SQLAlchemy URL of the HIS database (read-only user)."
-    )
-    db_schema: str | None = Field(
-        None,
-        alias="schema",
-        description="Schema of the vendor's tables; default the vendor's usual one (MV: DBAMV, Wareline: public).",
-    )
-    query_file: Path | None = Field(None, description="Census SQL file that replaces the vendor's own.")
-    probe_file: Path | None = Field(
-        None, description="Change-probe SQL file that replaces the vendor's own probe.sql (see change_probe)."
-    )
-    encoding: str | None = Field(
-        None,
-        description="Only for databases that mislabel their text: the encoding to decode it with "
-        "(default: automatic, per value: UTF-8, else Windows-1252, else Latin-1).",
-    )
-    connect_timeout: PositiveFloat = Field(15, le=300, description="Seconds to connect to the database.")
-    query_timeout: PositiveFloat = Field(60, le=3600, description="Seconds the census query may run.")
-    auth_retry_max: PositiveFloat = Field(
-        900,
-        le=86400,
-        description="Most seconds between reads while the database refuses the user or password (the wait "
-        "doubles from a minute up to this), so that the account's lockout policy is never tripped.",
-    )
-
-    @field_validator("vendor")
-    @classmethod
-    def _check_vendor(cls, value: str, info: ValidationInfo) -> str:
-        value = value.strip().lower()
-        known = (info.context or {}).get("vendors")
-        if known is not None and value not in known:
-            raise problem(f"fornecedor desconhecido '{value}'; use um de: {', '.join(known)}.")
-        return value
-
-    @field_validator("db_schema")
-    @classmethod
-    def _check_schema(cls, value: str | None) -> str | None:
-        if value is not None and value.strip() and not _IDENTIFIER.match(value.strip()):
-            raise problem("nome de schema inválido (apenas letras, números e _).")
-        return value.strip() if value else value
-
-    _url_file = field_validator("url_file")(_readable_secret_file)
-
-    @field_validator("url")
-    @classmethod
-    def _resolve_url(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr:
-        url = _secret(value, info.data.get("url_file"))
-        if url is None:
-            raise problem(
-                "obrigatório: informe a URL do banco do sistema hospitalar "
-                "(ex.: oracle+oracledb://usuario:senha@servidor:1521/?service_name=PROD) ou as variáveis DB_*."
-            )
-        check = (info.context or {}).get("url_problem")  # the source layer's check, handed in by the loader
-        error = check(url.get_secret_value()) if check is not None else None
-        if error:
-            raise problem(error)
-        return url
-
-    @field_validator("query_file", "probe_file")
-    @classmethod
-    def _check_query_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise problem(f"arquivo {value} não encontrado.")
-        return value
-
-    @field_validator("encoding")
-    @classmethod
-    def _check_encoding(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        try:
-            return canonical_codec(value.strip())
-        except LookupError:
-            raise problem("codificação desconhecida; use, por exemplo, latin1, cp1252 ou utf-8.") from None
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """The keys meant for the vendor's own options, unvalidated (the vendor's adapter validates them)."""
-        return dict(self.model_extra or {})
-
-
-class GuardSettings(_Group):
+class GuardSettings(Group):
     """Mass-discharge guard: a census that shrinks too much is held until confirmed."""
 
     enabled: bool = Field(True, description="Hold suspicious censuses (keep it on).")
@@ -253,7 +119,7 @@ class GuardSettings(_Group):
     )
 
 
-class OutboxSettings(_Group):
+class OutboxSettings(Group):
     """Snapshots waiting for delivery, kept on disk under the state directory."""
 
     collapse_backlog: bool = Field(False, description="After an outage send only the latest snapshot.")
@@ -267,7 +133,7 @@ class OutboxSettings(_Group):
     )
 
 
-class HealthSettings(_Group):
+class HealthSettings(Group):
     """The health server (/healthz, /readyz, /metrics)."""
 
     host: str = Field("0.0.0.0", description="Bind address of the health server.")  # noqa: S104 - container port
@@ -279,7 +145,7 @@ class HealthSettings(_Group):
     )
 
 
-class LogSettings(_Group):
+class LogSettings(Group):
     """Logs: JSON lines in a container, console on a terminal, optionally files too."""
 
     format: Literal["auto", "json", "console"] = Field("auto", description="auto: console on a terminal, JSON else.")

@@ -8,6 +8,7 @@ per row, because a large hospital's census has tens of thousands of rows every f
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
@@ -70,6 +71,7 @@ class Census:
     texts: list[str]
     issues: Issues
     rows_read: int
+    placements: array[int] | None = None  # a hash of each record's (encounter, bed), for the change counts
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -79,6 +81,7 @@ class Census:
         return [json.loads(text) for text in self.texts]
 
 
+_BED = FIELDS.index("cod_leito")
 # A record's JSON text is `{"cod_ocorrencia":<value>,"cod_quarto":<value>,...}`: the keys' parts never change.
 _KEY_PARTS = [("{" if index == 0 else ",") + json.dumps(name) + ":" for index, name in enumerate(FIELDS)]
 
@@ -166,6 +169,7 @@ def normalise_batches(
     key = FIELDS[0]
     position = {name.lower(): index for index, name in enumerate(columns)}
     kept: dict[str, str] = {}
+    kept_beds: dict[str, int] = {}
     count = 0
     for batch in batches:
         if not batch:
@@ -180,13 +184,21 @@ def normalise_batches(
         ]
         del raw
         texts = _record_texts(encoded)
+        placed = [hash(pair) for pair in zip(batch_keys, encoded[_BED], strict=True)]  # ints: lighter than the texts
         if None not in batch_keys and len(set(batch_keys)) == len(batch_keys) and kept.keys().isdisjoint(batch_keys):
             kept.update(zip(cast("list[str]", batch_keys), texts, strict=True))  # the usual batch: each encounter once
+            kept_beds.update(zip(cast("list[str]", batch_keys), placed, strict=True))
         else:
-            _merge(kept, batch_keys, texts, count + 1, issues)
+            _merge(kept, kept_beds, (batch_keys, texts, placed), count + 1, issues)
         count += len(batch)
     keys = sorted(kept)
-    return Census(keys=keys, texts=[kept[key] for key in keys], issues=issues, rows_read=count)
+    return Census(
+        keys=keys,
+        texts=[kept[key] for key in keys],
+        issues=issues,
+        rows_read=count,
+        placements=array("q", [kept_beds[key] for key in keys]),
+    )
 
 
 def _nulls(text: str) -> int:
@@ -195,10 +207,17 @@ def _nulls(text: str) -> int:
     return text.count('":null')
 
 
-def _merge(kept: dict[str, str], keys: list[str | None], texts: list[str], first: int, issues: Issues) -> None:
-    """Add a batch with missing or repeated encounters: the former are counted and left out; of repeated
-    ones the record with the fewest nulls is kept, ties going to the smallest text (order-independent)."""
-    for row, (key, text) in enumerate(zip(keys, texts, strict=True), start=first):
+def _merge(
+    kept: dict[str, str],
+    kept_beds: dict[str, int],
+    batch: tuple[list[str | None], list[str], list[int]],
+    first: int,
+    issues: Issues,
+) -> None:
+    """Add a batch (keys, record texts, placement hashes) with missing or repeated encounters: the former are
+    counted and left out; of repeated ones the record with the fewest nulls is kept, ties going to the smallest
+    text (order-independent)."""
+    for row, (key, text, bed) in enumerate(zip(*batch, strict=True), start=first):
         if key is None:
             issues.add("missing_cod_ocorrencia", "cod_ocorrencia", row)
             continue
@@ -208,3 +227,4 @@ def _merge(kept: dict[str, str], keys: list[str | None], texts: list[str], first
             if (_nulls(text), text) >= (_nulls(previous), previous):
                 continue
         kept[key] = text
+        kept_beds[key] = bed

@@ -2,11 +2,12 @@
 
 Like the API, an encounter missing from the new census is a discharge, a new one an admission, and one in another
 bed a transfer. Only counts leave this module: no encounter, bed or patient is ever named. Between cycles the
-previous census is kept as encounter -> bed only (the bed as its JSON text, cut from the record's text).
+previous census is kept as hashes only (of each encounter, and of each encounter with its bed), a few bytes a patient.
 """
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 from connector.census import Census
@@ -30,7 +31,7 @@ class Changes:
 
 
 def beds(census: Census) -> dict[str, str]:
-    """Encounter -> its bed as JSON text (`"101-A"` or `null`)."""
+    """Encounter -> its bed as JSON text (`"101-A"` or `null`), cut from the record texts."""
     found = {}
     for key, text in zip(census.keys, census.texts, strict=True):
         start = text.index(_BED) + len(_BED)
@@ -38,20 +39,40 @@ def beds(census: Census) -> dict[str, str]:
     return found
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """A census as the change counts need it, small enough to keep between cycles: a hash of each encounter and a
+    hash of each (encounter, bed) pair, in arrays of 64-bit integers (about 16 bytes a patient)."""
+
+    encounters: array[int]
+    placements: array[int]
+
+    @classmethod
+    def of(cls, census: Census) -> Fingerprint:
+        placed = census.placements
+        if placed is None:  # a census built otherwise than by normalisation: the beds are cut from the texts
+            placed = array("q", map(hash, beds(census).items()))
+        return cls(array("q", map(hash, census.keys)), placed)
+
+
 class ChangeTracker:
-    """The previous census (encounter -> bed), and what each new census changed against it."""
+    """The previous census (its fingerprint), and what each new census changed against it."""
 
     def __init__(self) -> None:
-        self.previous: dict[str, str] | None = None
+        self.previous: Fingerprint | None = None
 
     def update(self, census: Census) -> Changes | None:
-        """The changes against the previous census (None for the first one, which has nothing to compare with)."""
-        current = beds(census)
+        """The changes against the previous census (None for the first one, which has nothing to compare with).
+
+        Encounters in both censuses whose (encounter, bed) pair is not in both moved: a transfer."""
+        current = Fingerprint.of(census)
         previous, self.previous = self.previous, current
         if previous is None:
             return None
+        staying = len(set(current.encounters).intersection(previous.encounters))
+        unmoved = len(set(current.placements).intersection(previous.placements))
         return Changes(
-            admissions=len(current.keys() - previous.keys()),
-            discharges=len(previous.keys() - current.keys()),
-            transfers=sum(1 for key, bed in current.items() if key in previous and previous[key] != bed),
+            admissions=len(current.encounters) - staying,
+            discharges=len(previous.encounters) - staying,
+            transfers=staying - unmoved,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from adapters.probe import digest_rows
 from connector.census import Census, normalise_census
-from connector.changes import Changes, ChangeTracker, beds
+from connector.changes import Changes, ChangeTracker, Fingerprint, beds
 from connector.config import settings_from_values
 from connector.cycle import Agent
 from connector.errors import SourceError
@@ -162,8 +163,11 @@ def census(*rows: tuple[str, str | None]) -> Census:
 
 
 def test_beds_are_cut_from_the_record_text_even_when_a_value_looks_like_a_key() -> None:
-    """A room label that contains `,"cod_leito":` cannot fool the cut: its quotes are escaped in the text."""
-    assert beds(census(("1", "101-A"), ("2", None))) == {"1": '"101-A"', "2": "null"}
+    """A room label that contains `,"cod_leito":` cannot fool the cut from the texts (its quotes are escaped), and
+    the cut agrees with the placements normalisation keeps beside each record."""
+    kept = census(("1", "101-A"), ("2", None))
+    assert beds(kept) == {"1": '"101-A"', "2": "null"}
+    assert Fingerprint.of(kept) == Fingerprint.of(dataclasses.replace(kept, placements=None))
 
 
 @pytest.mark.parametrize(

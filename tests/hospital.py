@@ -4,6 +4,7 @@ scripted receiver on 127.0.0.1: the `hospital` fixture (see tests/conftest.py)."
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,3 +104,12 @@ def first_acceptances(receiver: ScriptedReceiver) -> list[str]:
     for request in receiver.accepted:
         seen.setdefault(request.headers["idempotency-key"], None)
     return list(seen)
+
+
+def damage_body(outbox: Path, snapshot_id: str) -> None:
+    """Flip one bit in the middle of a stored body, as a failing disk would."""
+    with sqlite3.connect(outbox) as db:
+        (body,) = db.execute("SELECT body FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+        damaged = bytearray(body)
+        damaged[len(damaged) // 2] ^= 0x40
+        db.execute("UPDATE snapshots SET body = ? WHERE id = ?", (bytes(damaged), snapshot_id))

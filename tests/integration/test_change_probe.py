@@ -6,7 +6,6 @@ once; with the probe off nothing of it runs."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -25,7 +24,8 @@ from tests import mv_replica, wareline_replica
 from tests.conftest import events, run_cli
 from tests.hospital import Hospital
 from tests.integration.test_bounded_time import figure, start
-from tests.integration.test_operations import Agent, metrics
+from tests.integration.test_operations import metrics
+from tests.processes import Agent
 from tests.receivers import ScriptedReceiver, wait_until
 from tests.services import PG_ADMIN_URL, fresh_database
 from tests.tcp_proxy import TcpProxy
@@ -33,16 +33,6 @@ from tests.tcp_proxy import TcpProxy
 TOKEN = "tok-probe-7c2d"
 HOUR = "1h"
 FEW_INTERVALS = 30  # seconds: generous for a loaded machine, yet nothing but the probe can explain it
-
-
-@pytest.fixture
-def agents() -> Iterator[list[Agent]]:
-    started: list[Agent] = []
-    yield started
-    for agent in started:
-        if agent.process.poll() is None:
-            agent.process.kill()
-            agent.process.communicate()
 
 
 def probe_env(url: URL, receiver: ScriptedReceiver, tmp_path: Path, vendor: str, **extra: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 
 from connector.cycle import Agent
 from tests.conftest import run_cli
-from tests.hospital import Hospital, first_acceptances
+from tests.hospital import Hospital, damage_body, first_acceptances
 from tests.receivers import status
 from tests.services import unavailable
 
@@ -89,11 +89,7 @@ def test_a_damaged_body_is_quarantined_and_the_rest_goes_on(hospital: Hospital) 
     try:
         hospital.receiver.add(*[status(503)] * 100)
         ids = [agent.cycle().snapshot_id for _ in range(3)]
-        with sqlite3.connect(agent.outbox.path) as db:
-            (body,) = db.execute("SELECT body FROM snapshots WHERE id = ?", (ids[1],)).fetchone()
-            damaged = bytearray(body)
-            damaged[len(damaged) // 2] ^= 0x40
-            db.execute("UPDATE snapshots SET body = ? WHERE id = ?", (bytes(damaged), ids[1]))
+        damage_body(agent.outbox.path, ids[1])
         hospital.receiver.script.clear()
         before = REGISTRY.get_sample_value("hoteleitos_outbox_quarantined_total") or 0
         with capture_logs() as logs:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from connector.cycle import Agent
-from tests.hospital import Hospital, first_acceptances
+from tests.hospital import Hospital, damage_body, first_acceptances
 from tests.receivers import status
 
 
@@ -74,11 +74,7 @@ def test_a_damaged_gzip_body_is_quarantined_never_sent(hospital: Hospital) -> No
     try:
         hospital.receiver.add(*[status(503)] * 100)
         ids = [agent.cycle().snapshot_id for _ in range(3)]
-        with sqlite3.connect(agent.outbox.path) as db:
-            (body,) = db.execute("SELECT body FROM snapshots WHERE id = ?", (ids[1],)).fetchone()
-            damaged = bytearray(body)
-            damaged[len(damaged) // 2] ^= 0x40
-            db.execute("UPDATE snapshots SET body = ? WHERE id = ?", (bytes(damaged), ids[1]))
+        damage_body(agent.outbox.path, ids[1])
         hospital.receiver.script.clear()
         report = agent.cycle()
     finally:

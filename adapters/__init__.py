@@ -47,3 +47,20 @@ def vendor_names() -> list[str]:
 def adapter_for(source: SourceSettings) -> Adapter:
     """The adapter of the configured vendor (its options validated: `pydantic.ValidationError` when wrong)."""
     return registry()[source.vendor](source)
+
+
+class _Vendors:
+    """The vendors as the settings loader asks of them (`connector.settings.loader.Vendors`)."""
+
+    def names(self) -> list[str]:
+        return vendor_names()
+
+    def problems(self, source: SourceSettings) -> tuple[list[str], bool]:
+        adapter = adapter_for(source)
+        return adapter.problems(), adapter.has_probe()
+
+    def options(self) -> dict[str, list[str]]:
+        return {name: list(adapter.Options.model_fields) for name, adapter in registry().items()}
+
+
+VENDORS = _Vendors()

@@ -23,11 +23,11 @@ from sqlalchemy.sql.elements import BindParameter, TextClause
 from adapters.columns import check_columns
 from adapters.probe import ProbeReading, digest_rows
 from connector.census import FIELDS, Census, normalise_batches
+from connector.census.decoding import Decoder
 from connector.errors import SourceError
 from connector.settings import SourceSettings, split_list
 from connector.source.fetch import Consumer, fetch, inspect
 from connector.source.schemas import NO_SCHEMAS, folded, has_column, quoted_schema, schemas_holding
-from connector.text import Decoder
 
 _COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")

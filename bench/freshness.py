@@ -38,7 +38,7 @@ from bench.freshness_report import tables
 from bench.latency import Census, Freshness, freshness
 from bench.replicas import SCHEMA, Size, fill
 from bench.serverload import per_hour, snapshot, total
-from connector.demo.receiver import Received, Receiver
+from connector.commands.demo.receiver import Received, Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-freshness-token"

@@ -45,10 +45,10 @@ def script(dsn: str, sql_file: str, api_url: str, repeat: int) -> list[float]:
 
 def connector(url: str, state_dir: str, api_url: str, repeat: int) -> list[float]:
     """The daemon's cycle in-process: extract, normalise, outbox, push, with logging on (as `run` does each tick)."""
-    from connector import heap
-    from connector.config import settings_from_values
+    from connector.commands.configuration import settings_from_values
     from connector.cycle import Agent
-    from connector.logs import configure
+    from connector.ops import memory
+    from connector.ops.logs import configure
 
     settings = settings_from_values({
         "api": {"url": api_url, "token": "bench-token", "path": "/"},
@@ -63,7 +63,7 @@ def connector(url: str, state_dir: str, api_url: str, repeat: int) -> list[float
         for _ in range(repeat + 1):
             started = time.perf_counter()
             report = agent.cycle()
-            heap.trim(report.rows)  # as `run` does after each cycle
+            memory.trim(report.rows)  # as `run` does after each cycle
             times.append(time.perf_counter() - started)
             if not report.ok:
                 raise SystemExit(f"cycle failed: {report.errors}")

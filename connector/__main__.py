@@ -1,3 +1,3 @@
-from connector.cli import entry
+from connector.commands.cli import entry
 
 entry()

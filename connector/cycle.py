@@ -5,7 +5,7 @@
 Each step runs in its own failure boundary: a failed read produces no snapshot at all (never an empty or
 partial census) and whatever was already pending still goes out; a store that fails (full disk, read-only
 volume) still lets the pending snapshots go out. Every step writes what it did into the `CycleReport`, and
-`connector.telemetry` turns that report into the cycle's logs and metrics, in one place.
+`connector.ops.telemetry` turns that report into the cycle's logs and metrics, in one place.
 """
 
 from __future__ import annotations
@@ -28,20 +28,20 @@ from sqlalchemy.engine import Engine
 
 from adapters import adapter_for
 from adapters.base import Adapter
-from connector import telemetry
-from connector.auth_pause import AuthPause
 from connector.census import Census
-from connector.changes import ChangeTracker
-from connector.delivery import Courier
+from connector.census.changes import ChangeTracker
+from connector.delivery.courier import Courier
+from connector.delivery.guard import decide
+from connector.delivery.outbox import Entry, Outbox
+from connector.delivery.outbox_file import is_full
+from connector.delivery.sink import ApiSink
+from connector.delivery.snapshot import Snapshot, build_snapshot
 from connector.errors import SourceError
-from connector.guard import decide
-from connector.outbox import Entry, Outbox
-from connector.outbox_file import is_full
-from connector.outcome import CycleReport, ProbeOutcome, ReadFailure
+from connector.ops import telemetry
+from connector.ops.cycle_report import CycleReport, ProbeOutcome, ReadFailure
 from connector.settings import Settings
-from connector.sink import ApiSink
-from connector.snapshot import Snapshot, build_snapshot
 from connector.source.engine import engine_for
+from connector.source.login_backoff import AuthPause
 from connector.source.watchdog import cancel_on
 
 T = TypeVar("T")

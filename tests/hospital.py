@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from connector.config import settings_from_values
+from connector.commands.configuration import settings_from_values
 from tests.conftest import run_cli
 from tests.receivers import Fault, ScriptedReceiver
 

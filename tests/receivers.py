@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from connector.demo.receiver import Received, Receiver
+from connector.commands.demo.receiver import Received, Receiver
 
 
 @dataclass(frozen=True)

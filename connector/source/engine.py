@@ -16,15 +16,15 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from connector.settings import SourceSettings
+from connector.settings.urls import source_url
 from connector.source import firebird
-from connector.source.text import (
+from connector.source.driver_text import (
     ORACLE_TIMESTAMP_TZ_FORMAT,
     before_execute_ascii,
     oracle_timestamp_tz_as_text,
     psycopg_raw_text,
     sqlite_text,
 )
-from connector.source.urls import source_url
 from connector.source.watchdog import GRACE, watch
 
 APPLICATION_NAME = "hoteleitos-connector"

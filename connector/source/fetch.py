@@ -14,8 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
 
 from connector.errors import SourceError
+from connector.source.driver_text import TEXT_ENCODING
 from connector.source.errors import translate
-from connector.source.text import TEXT_ENCODING
 from connector.source.watchdog import Guard, guarded
 
 BATCH_ROWS = 5000

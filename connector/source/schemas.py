@@ -55,7 +55,7 @@ def quoted_schema(connection: Connection, schema: str) -> str:
 
 
 def _name(value: object) -> str:
-    """A catalog name; on a legacy-encoding database text comes back as bytes (see `connector.source.text`)."""
+    """A catalog name; on a legacy-encoding database text comes back as bytes (see `connector.source.driver_text`)."""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 

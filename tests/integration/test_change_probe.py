@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from adapters import adapter_for, registry
-from connector.changes import Changes, ChangeTracker
-from connector.demo.hospital import DemoHospital
-from connector.demo.vendors import WRITERS
+from connector.census.changes import Changes, ChangeTracker
+from connector.commands.demo.hospital import DemoHospital
+from connector.commands.demo.vendors import WRITERS
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
 from tests import mv_replica, wareline_replica

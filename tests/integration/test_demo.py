@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from adapters import adapter_for
-from connector.demo.hospital import DemoHospital
-from connector.demo.receiver import Board, Changes
-from connector.demo.vendors import WRITERS
+from connector.commands.demo.hospital import DemoHospital
+from connector.commands.demo.receiver import Board, Changes
+from connector.commands.demo.vendors import WRITERS
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
 from tests.conftest import run_cli

@@ -120,7 +120,7 @@ def sqlserver() -> Iterator[URL]:
     """SQL Server with the MV tables under schema dbamv and a custom HIS, reached through pyodbc + FreeTDS."""
     from testcontainers.community.mssql import SqlServerContainer
 
-    from connector.source.urls import odbc_driver
+    from connector.settings.urls import odbc_driver
 
     with SqlServerContainer("mcr.microsoft.com/mssql/server:2022-latest", dialect="mssql+pyodbc") as container:
         url = make_url(container.get_connection_url()).set(

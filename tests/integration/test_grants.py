@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from adapters import adapter_for
-from connector.demo.hospital import DemoHospital
+from connector.commands.demo.hospital import DemoHospital
 from connector.settings import SourceSettings
 from connector.source.catalog import Access, access
 from connector.source.engine import create_source_engine
@@ -195,8 +195,8 @@ def test_hospital_query_file_is_not_checked_column_by_column(aghu_pg: URL, tmp_p
 def test_discovered_schema_and_optional_column_are_checked_too(pg_url: URL, tmp_path: Path) -> None:
     """Wareline in a schema named "PACIENTE" (found in the catalog, not configured) with the optional cadprest.cbo
     the query then reads: the quoted schema and the column-level GRANT are named; granted, all 23 columns pass."""
-    from connector.check import check_access
-    from connector.config import settings_from_values
+    from connector.commands.check import check_access
+    from connector.commands.configuration import settings_from_values
 
     wareline_replica.build(pg_url, schema="PACIENTE", cbo={"000042": "225125"})
     tables = ["arqint", "arqatend", "cadlei", "cadpac", "cadplaco", "cadconv"]

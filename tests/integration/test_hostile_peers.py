@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from connector.census import FIELDS
-from connector.wire import MAX_BODY
+from connector.delivery.http_exchange import MAX_BODY
 from tests.conftest import ROOT, events, run_cli
 from tests.hostile import HostileApi, gzip_bomb, response
 from tests.processes import Agent

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from connector import sink as sink_module
+from connector.delivery import sink as sink_module
+from connector.delivery.sink import ApiSink
+from connector.delivery.snapshot import Snapshot
 from connector.errors import RetriableSinkError
 from connector.settings import ApiSettings
-from connector.sink import ApiSink
-from connector.snapshot import Snapshot
 from tests.receivers import Fault, ScriptedReceiver
 
 

@@ -72,7 +72,7 @@ def test_schema_prefix_comes_from_settings(pg_url: URL) -> None:
 def test_census_is_streamed_in_batches_with_the_same_result(mv_url: URL, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows arrive a few at a time (server-side cursor); the census and its warnings do not depend on it."""
     import adapters.base
-    from connector import census as census_module
+    from connector.census import record as census_module
     from connector.source import fetch as database
 
     whole = census_of(mv_url)

@@ -29,6 +29,6 @@ def test_wheel_ships_every_vendor_folder_and_the_console_script(tmp_path: Path) 
     }
     assert {"adapters/mv/census.sql", "adapters/wareline/census.sql", "adapters/mv/__init__.py"} <= vendor_files
     assert vendor_files <= names
-    assert "connector/cli.py" in names and "connector/source/fetch.py" in names
-    assert "hoteleitos-connector = connector.cli:entry" in scripts
+    assert "connector/commands/cli.py" in names and "connector/source/fetch.py" in names
+    assert "hoteleitos-connector = connector.commands.cli:entry" in scripts
     assert not any(name.startswith("tests/") for name in names)

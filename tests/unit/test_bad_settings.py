@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.cli import main
+from connector.commands.cli import main
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -249,7 +249,7 @@ def test_repeated_values_are_normalised_as_if_one_by_one(monkeypatch: pytest.Mon
     census done value by value."""
     rows = _hospital_rows(1000)
     grouped = normalise_census(HOSPITAL_COLUMNS, rows, TODAY)
-    monkeypatch.setattr("connector.census.MIN_REPEATED", 10**9)
+    monkeypatch.setattr("connector.census.record.MIN_REPEATED", 10**9)
     one_by_one = normalise_census(HOSPITAL_COLUMNS, rows, TODAY)
     assert grouped.texts == one_by_one.texts
     assert grouped.records[3]["paciente_sexo"] == "F" and grouped.records[3]["convenio_nome"] == "CONVÊNIO 3"

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from adapters import adapter_for, registry
-from connector.config import load_settings
+from connector.commands.configuration import load_settings
 from connector.errors import ConfigError
 from connector.settings import Settings
 

@@ -16,12 +16,12 @@ from structlog.testing import capture_logs
 
 from adapters.base import Reading
 from connector.census import normalise_census
-from connector.config import settings_from_values
+from connector.commands.configuration import settings_from_values
 from connector.cycle import Agent
+from connector.delivery.outbox import Outbox
+from connector.delivery.sink import Delivery
+from connector.delivery.snapshot import Snapshot, build_snapshot
 from connector.errors import RetriableSinkError, SourceError
-from connector.outbox import Outbox
-from connector.sink import Delivery
-from connector.snapshot import Snapshot, build_snapshot
 
 
 class FakeAdapter:

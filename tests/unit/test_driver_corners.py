@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
+from connector.settings.urls import incumbent_url
 from connector.source.engine import OracleName
-from connector.source.urls import incumbent_url
 from connector.source.watchdog import break_connection
 
 SERVICE_DSN = "(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=h)(PORT=1521))(CONNECT_DATA=(SERVICE_NAME=PROD)))"

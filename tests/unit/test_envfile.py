@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import make_url
 
-from connector.config import load_settings
-from connector.envfile import cleaned, meant
+from connector.commands.configuration import load_settings
 from connector.errors import ConfigError
+from connector.settings.envfile import cleaned, meant
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

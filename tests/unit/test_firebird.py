@@ -6,8 +6,8 @@ import time
 
 from firebird.driver import DatabaseError
 
+from connector.settings.urls import check_url, source_url
 from connector.source.firebird import Watchdog
-from connector.source.urls import check_url, source_url
 
 
 class FakeAttachment:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.guard import Decision, GuardState, Held, decide
+from connector.delivery.guard import Decision, GuardState, Held, decide
 from connector.settings import GuardSettings
 
 GUARD = GuardSettings()  # share 0.5, min 10, 3 confirmations, 60 s, agree 10%

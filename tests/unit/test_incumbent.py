@@ -8,9 +8,9 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy.engine import make_url
 
-from connector.config import load_settings
+from connector.commands.configuration import load_settings
 from connector.errors import ConfigError
-from connector.source import urls
+from connector.settings import urls
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 PASSWORD = "p@ss:w/rd%2F"

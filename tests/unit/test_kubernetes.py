@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from connector.config import load_settings
+from connector.commands.configuration import load_settings
 from tests.conftest import ROOT
 from tests.services import unavailable
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import structlog
 
-from connector.logs import configure, get_logger
+from connector.ops.logs import configure, get_logger
 from connector.settings import LogSettings
 
 

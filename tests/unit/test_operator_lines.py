@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from connector.auth_pause import AuthPause
-from connector.cli import main
+from connector.commands.cli import main
 from connector.errors import SourceError
-from connector.exposure import api_warnings
-from connector.outcome import CycleReport, ReadFailure
-from connector.readiness_kinds import failure_kinds
+from connector.ops.cycle_report import CycleReport, ReadFailure
+from connector.ops.readiness import failure_kinds
 from connector.settings import ApiSettings
+from connector.settings.exposure import api_warnings
+from connector.source.login_backoff import AuthPause
 from tests.unit.test_cycle import agent  # noqa: F401 - the fixture
 
 BASE_ENV = {
@@ -87,16 +87,16 @@ def test_a_defect_in_check_is_one_failed_item_naming_the_connector_s_line(
     configured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An exception raised deep in the standard library (json) while checking the database: the item fails with
-    the exception's type and connector/check.py's line, the other items still run, and no traceback."""
-    from connector import check
-    from connector.check import Verdict
+    the exception's type and connector/commands/check.py line, the other items still run, and no traceback."""
+    from connector.commands import check
+    from connector.commands.check import Verdict
 
     monkeypatch.setattr(check, "engine_for", lambda *_args: json.loads("{"))
     monkeypatch.setattr(check, "check_api", lambda _settings: Verdict("API HOTELEITOS", True, "ok"))
     assert main(["check"]) == 1
     output = capsys.readouterr()
     line = next(line for line in output.out.splitlines() if "Banco e consulta" in line)
-    assert line.startswith("[FALHA]") and "JSONDecodeError em connector/check.py:" in line
+    assert line.startswith("[FALHA]") and "JSONDecodeError em connector/commands/check.py:" in line
     assert "[OK   ] Pasta de estado" in output.out and "[OK   ] API HOTELEITOS" in output.out
     assert "Traceback" not in output.out + output.err
 
@@ -105,12 +105,12 @@ def test_a_defect_in_preview_names_the_connector_s_line(
     configured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The same defect in `preview`: one line on stderr, exit 1, no traceback, no secret."""
-    from connector import preview
+    from connector.commands import preview
 
     monkeypatch.setattr(preview, "engine_for", lambda *_args: json.loads("{"))
     assert main(["preview"]) == 1
     output = capsys.readouterr()
-    assert "Erro: falha inesperada (JSONDecodeError em connector/preview.py:" in output.err
+    assert "Erro: falha inesperada (JSONDecodeError em connector/commands/preview.py:" in output.err
     assert "Traceback" not in output.out + output.err and "senha-db" not in output.err
 
 
@@ -137,7 +137,7 @@ def test_outbox_busy_says_so_instead_of_a_defect(
     """SQLite still locked after its busy timeout (another process writing): a plain sentence, exit 1."""
     import sqlite3
 
-    from connector import outbox_cli
+    from connector.commands import outbox as outbox_cli
 
     def locked(*_args: Any) -> int:
         raise sqlite3.OperationalError("database is locked")

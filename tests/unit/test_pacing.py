@@ -12,13 +12,13 @@ import pytest
 
 from adapters.probe import digest_rows
 from connector.census import Census, normalise_census
-from connector.changes import Changes, ChangeTracker, Fingerprint, beds
-from connector.config import settings_from_values
+from connector.census.changes import Changes, ChangeTracker, Fingerprint, beds
+from connector.commands.configuration import settings_from_values
+from connector.commands.pacing import Pacer
 from connector.cycle import Agent
 from connector.errors import SourceError
-from connector.outcome import ProbeOutcome, ReadFailure
-from connector.pacing import Pacer
-from connector.schedule import Schedule
+from connector.ops.cycle_report import ProbeOutcome, ReadFailure
+from connector.settings.schedule import Schedule
 
 SP = ZoneInfo("America/Sao_Paulo")
 WALL = datetime(2026, 11, 26, 10, 0, 0, tzinfo=SP)

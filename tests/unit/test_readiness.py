@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connector.config import settings_from_values
-from connector.health import Readiness
+from connector.commands.configuration import settings_from_values
+from connector.ops.health import Readiness
 
 
 def readiness(tmp_path: Path) -> Readiness:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connector.schedule import Schedule
+from connector.settings.schedule import Schedule
 
 SP = ZoneInfo("America/Sao_Paulo")
 

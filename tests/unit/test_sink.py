@@ -10,10 +10,10 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from connector.delivery.sink import ApiSink, classify, retry_after_seconds, tls_verification
+from connector.delivery.snapshot import Snapshot
 from connector.errors import AuthSinkError, FatalSinkError, RejectedSnapshotError, RetriableSinkError
 from connector.settings import ApiSettings
-from connector.sink import ApiSink, classify, retry_after_seconds, tls_verification
-from connector.snapshot import Snapshot
 
 SNAPSHOT = Snapshot(id="snap-1", captured_at="2026-11-26T10:00:00-03:00", count=0, parts=(b"[", b"]"))
 

@@ -10,11 +10,11 @@ import httpx
 import pytest
 from tenacity import RetryCallState
 
+from connector.delivery.http_exchange import MAX_BODY, Undecodable, decode
+from connector.delivery.sink import ApiSink, _wait_backoff_or_retry_after, classify
+from connector.delivery.snapshot import Snapshot
 from connector.errors import InterceptedSinkError, RejectedSnapshotError, RetriableSinkError
 from connector.settings import ApiSettings
-from connector.sink import ApiSink, _wait_backoff_or_retry_after, classify
-from connector.snapshot import Snapshot
-from connector.wire import MAX_BODY, Undecodable, decode
 
 SNAPSHOT = Snapshot(id="snap-1", captured_at="2026-11-26T10:00:00-03:00", count=0, parts=(b"[", b"]"))
 TOKEN = "tok-segredo-123/+="

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connector import snapshot as snapshot_module
 from connector.census import FIELDS, normalise_census
-from connector.snapshot import build_snapshot, pack, records_json, repack, unpack
+from connector.delivery import snapshot as snapshot_module
+from connector.delivery.snapshot import build_snapshot, pack, records_json, repack, unpack
 
 TRICKY = ['aspas "duplas"', "barra \\ invertida", "tab\tnova\nlinha", "JOÃO ÇÃO ü 日本", "\x01\x1f controle",
           "emoji 🏥", "</script>", "  "]  # fmt: skip

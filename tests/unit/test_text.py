@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connector.census import FIELDS, normalise_census
-from connector.source.text import ascii_literals, pg_codec, sqlite_text
-from connector.text import Decoder, clean, printable
+from connector.census.decoding import Decoder, clean, printable
+from connector.source.driver_text import ascii_literals, pg_codec, sqlite_text
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 TODAY = date(2026, 11, 26)

@@ -1,0 +1,14 @@
+"""The census: the canonical record (contract §1), its normalisation rules, what changed between two censuses.
+
+record.py     the 15-field record and the census of one read (`Census`, `normalise_batches`)
+normalise.py  one rule per kind of field, over a whole column of a batch
+decoding.py   text from the HIS as correct, clean Unicode, whatever bytes the database holds
+changes.py    admissions, discharges and transfers between two censuses
+"""
+
+from __future__ import annotations
+
+from connector.census.normalise import Issues
+from connector.census.record import FIELDS, Census, CensusRecord, normalise_batches, normalise_census
+
+__all__ = ["FIELDS", "Census", "CensusRecord", "Issues", "normalise_batches", "normalise_census"]

@@ -1,0 +1,78 @@
+"""What changed between two censuses, as HOTELEITOS will see it: admissions, discharges, transfers.
+
+Like the API, an encounter missing from the new census is a discharge, a new one an admission, and one in another
+bed a transfer. Only counts leave this module: no encounter, bed or patient is ever named. Between cycles the
+previous census is kept as hashes only (of each encounter, and of each encounter with its bed), a few bytes a patient.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+from connector.census.record import Census
+
+# In a record's JSON text (keys in contract order) the bed sits between these two keys; a value's own quotes are
+# escaped (`\"`), so neither marker can occur inside a value.
+_BED = ',"cod_leito":'
+_AFTER_BED = ',"convenio_codigo":'
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Counts of what changed since the previous census."""
+
+    admissions: int = 0
+    discharges: int = 0
+    transfers: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.admissions or self.discharges or self.transfers)
+
+
+def beds(census: Census) -> dict[str, str]:
+    """Encounter -> its bed as JSON text (`"101-A"` or `null`), cut from the record texts."""
+    found = {}
+    for key, text in zip(census.keys, census.texts, strict=True):
+        start = text.index(_BED) + len(_BED)
+        found[key] = text[start : text.index(_AFTER_BED, start)]
+    return found
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A census as the change counts need it, small enough to keep between cycles: a hash of each encounter and a
+    hash of each (encounter, bed) pair, in arrays of 64-bit integers (about 16 bytes a patient)."""
+
+    encounters: array[int]
+    placements: array[int]
+
+    @classmethod
+    def of(cls, census: Census) -> Fingerprint:
+        placed = census.placements
+        if placed is None:  # a census built otherwise than by normalisation: the beds are cut from the texts
+            placed = array("q", map(hash, beds(census).items()))
+        return cls(array("q", map(hash, census.keys)), placed)
+
+
+class ChangeTracker:
+    """The previous census (its fingerprint), and what each new census changed against it."""
+
+    def __init__(self) -> None:
+        self.previous: Fingerprint | None = None
+
+    def update(self, census: Census) -> Changes | None:
+        """The changes against the previous census (None for the first one, which has nothing to compare with).
+
+        Encounters in both censuses whose (encounter, bed) pair is not in both moved: a transfer."""
+        current = Fingerprint.of(census)
+        previous, self.previous = self.previous, current
+        if previous is None:
+            return None
+        staying = len(set(current.encounters).intersection(previous.encounters))
+        unmoved = len(set(current.placements).intersection(previous.placements))
+        return Changes(
+            admissions=len(current.encounters) - staying,
+            discharges=len(previous.encounters) - staying,
+            transfers=staying - unmoved,
+        )

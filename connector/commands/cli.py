@@ -1,0 +1,225 @@
+"""The `hoteleitos-connector` command: wires settings, agent, scheduler and health together.
+
+Heavy modules (drivers, SQLAlchemy, httpx) are imported inside the commands, so `--help` is instant.
+Exit statuses: 0 done, 1 something was not delivered (it stays in the outbox), 2 configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from connector import __version__
+
+if TYPE_CHECKING:
+    from connector.settings import Settings
+    from connector.settings.loader import Layers
+
+EXIT_OK, EXIT_NOT_DELIVERED, EXIT_CONFIG = 0, 1, 2
+RELEASE_TURN_WAIT = 3.0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hoteleitos-connector",
+        description="Lê o censo de internados do sistema hospitalar e o envia à API HOTELEITOS.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--config", help="arquivo YAML de configuração (padrão: HOTELEITOS_CONFIG ou ./config.yaml)")
+    parser.add_argument("--env-file", help="arquivo .env a ler (padrão: ./.env, se existir)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="comando")
+    run = commands.add_parser("run", help="roda o agente: ciclos na agenda, servidor de saúde, até SIGTERM")
+    run.add_argument("--once", action="store_true", help="um ciclo só; sai com 0 (entregue), 1 (pendente) ou 2")
+    commands.add_parser("check", help="testa o banco e a API e mostra um veredito por item")
+    preview = commands.add_parser("preview", help="mostra o censo que seria enviado, sem enviar")
+    preview.add_argument("--json", action="store_true", help="saída em JSON")
+    preview.add_argument("--show-names", action="store_true", help="mostra nomes, prontuários e nascimentos")
+    preview.add_argument("--limit", type=int, default=50, help="linhas mostradas na tabela (padrão 50)")
+    demo = commands.add_parser("demo", help="hospital sintético local + receptor local: o conector em ação")
+    demo.add_argument("--cycles", type=int, default=5, help="ciclos antes de parar (padrão 5)")
+    demo.add_argument("--interval", type=float, default=2.0, help="segundos entre ciclos (padrão 2)")
+    demo.add_argument("--forever", action="store_true", help="roda até Ctrl+C")
+    demo.add_argument("--patients", type=int, default=300, help="internados no início (padrão 300)")
+    demo.add_argument(
+        "--vendor", default="mv", help="fornecedor cujas tabelas o hospital sintético usa (padrão mv; ex.: tasy)"
+    )
+    commands.add_parser("release", help="libera os censos retidos pela proteção contra altas em massa e os envia")
+    outbox = commands.add_parser("outbox", help="lista censos pendentes, retidos e rejeitados")
+    outbox.add_argument("action", nargs="?", choices=["list", "show", "retry", "discard"], default="list")
+    outbox.add_argument("snapshot_id", nargs="?", help="id do censo (para show/retry/discard)")
+    commands.add_parser("config", help="mostra a configuração efetiva (segredos mascarados) e a origem de cada valor")
+    return parser
+
+
+def entry() -> None:
+    """The process (the console script and `python -m connector`): the collector stays off during start-up and
+    the heap is frozen before exit (see `connector.ops.memory`)."""
+    from connector.ops import memory
+
+    gc.disable()
+    status = main()
+    memory.finish()
+    sys.exit(status)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from connector.ops import memory
+
+    if args.command == "demo":
+        from connector.commands.demo.runner import run_demo
+
+        memory.settle()
+
+        return run_demo(
+            cycles=None if args.forever else args.cycles,
+            interval=args.interval,
+            patients=args.patients,
+            vendor=args.vendor,
+        )
+    from connector.commands.configuration import load_settings
+    from connector.errors import ConfigError
+    from connector.ops.own_files import private_umask, tighten
+    from connector.ops.unexpected import unexpected
+
+    private_umask()  # before anything is written: the outbox and the logs hold patients' data
+    try:
+        settings, layers = load_settings(args.config, args.env_file)
+        from connector.ops.logs import configure
+
+        if args.command in ("run", "release", "outbox", "check"):  # the commands that use the state folder
+            tighten(settings.state_dir)
+        tighten(settings.log.dir)
+        configure(settings.log, secrets=_secrets(settings), tz=settings.tz)
+        if args.command in ("run", "release"):
+            _warn_exposure(settings)
+        memory.settle()
+        return int(_COMMANDS[args.command](settings, layers, args))
+    except ConfigError as error:
+        print("Configuração inválida; corrija e rode de novo:", file=sys.stderr)
+        for line in error.problems:
+            print(f"  - {line}", file=sys.stderr)
+        return EXIT_CONFIG
+    except Exception as error:  # noqa: BLE001 - a defect: its type and place, never a traceback
+        print(f"Erro: {unexpected(error)}", file=sys.stderr)
+        return EXIT_NOT_DELIVERED
+
+
+def _warn_exposure(settings: Settings) -> None:
+    from connector.ops.logs import get_logger
+    from connector.settings.exposure import api_warnings
+
+    for warning in api_warnings(settings.api):
+        get_logger("hoteleitos").warning("api_transport_exposed", message=warning)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    from sqlalchemy.engine import make_url  # the password alone, as the driver could echo it
+
+    from connector.settings.urls import SECRET_QUERY_KEYS
+
+    values = [settings.api.token.get_secret_value()] if settings.api.token else []
+    if settings.source.url is not None:
+        url = settings.source.url.get_secret_value()
+        values.append(url)
+        parsed = make_url(url)
+        values += [str(parsed.password)] if parsed.password else []
+        for key, value in parsed.query.items():  # ?password=... is a password too
+            if key.lower() in SECRET_QUERY_KEYS:
+                values += list(value) if isinstance(value, tuple) else [value]
+    return values
+
+
+def _run(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+    if not args.once:
+        from connector.commands.runner import run_forever
+
+        return run_forever(settings)
+    from connector.commands.summaries import describe_cycle
+    from connector.cycle import Agent
+
+    agent = Agent(settings)
+    agent.courier.resumes = False  # no next try to announce: the process ends after this cycle
+    try:
+        report = agent.cycle(drain_all=True)
+    finally:
+        agent.close()
+    print(describe_cycle(report))
+    return EXIT_OK if report.ok else EXIT_NOT_DELIVERED
+
+
+def _check(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> int:
+    from connector.commands.check import run_checks
+
+    return run_checks(settings)
+
+
+def _preview(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+    from connector.commands.preview import preview
+
+    return preview(settings, as_json=args.json, show_names=args.show_names, limit=args.limit)
+
+
+def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> int:
+    from connector.commands.summaries import describe_cycle
+    from connector.cycle import Agent
+    from connector.ops import telemetry
+    from connector.ops.cycle_report import CycleReport
+
+    agent = Agent(settings)
+    agent.courier.turn_wait = RELEASE_TURN_WAIT  # a running agent's round: say so rather than wait it out
+    agent.courier.resumes = False
+    try:
+        released, dropped = agent.release()
+        if released is None:
+            print("Nenhum censo retido: nada a liberar.")
+        else:
+            print(f"Censo retido liberado: {released.id} ({released.count} pacientes, capturado em "
+                  f"{released.captured_at}); ele passa a ser o censo de referência da proteção.")  # fmt: skip
+        if dropped:
+            print(f"{dropped} censo(s) retido(s) mais antigo(s) descartado(s): só o mais novo vai à API.")
+        report = CycleReport(cycle_id="release", patients=0)
+        agent.send(report, budget=None)
+        telemetry.round_finished(report.round)
+        report.depth = agent.outbox.depth()
+    finally:
+        agent.close()
+    print(describe_cycle(report))
+    return EXIT_OK if not report.errors and report.depth["pending"] == 0 else EXIT_NOT_DELIVERED
+
+
+def _outbox(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from connector.commands.outbox import outbox_command
+
+    try:
+        return outbox_command(settings, args.action, args.snapshot_id)
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        print(  # a write held for SQLite's whole busy timeout: say it, rather than a defect's line
+            "A fila está ocupada por outro processo do conector (um ciclo do agente gravando); nada foi mudado. "
+            "Rode o comando de novo em instantes."
+        )
+        return EXIT_NOT_DELIVERED
+
+
+def _config(settings: Settings, layers: Layers, _args: argparse.Namespace) -> int:
+    from connector.commands.summaries import describe_config
+
+    print(describe_config(settings, layers))
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, Any] = {
+    "run": _run,
+    "check": _check,
+    "preview": _preview,
+    "release": _release,
+    "outbox": _outbox,
+    "config": _config,
+}

@@ -1,0 +1,108 @@
+"""With the change probe on (`HOTELEITOS_CHANGE_PROBE`): when to read the whole census. A pure decision.
+
+One loop ticks every probe interval: it runs the probe, tells the `Pacer` what it saw, and asks whether a full
+census cycle is due. One is due, with the reason logged and counted as its trigger:
+
+    start            the first tick
+    changed          the probe's digest differs from the previous one (a bed was taken, freed or changed hands)
+    full_read_every  HOTELEITOS_FULL_READ_EVERY has passed since the last full read, whatever the probe says
+    schedule         the probe fails, or the last cycle left something undone (a failed read, a census held by
+                     the guard or still waiting for the API): the schedule's cadence, exactly as without the probe
+
+While the probe fails it is tried again only when the schedule's cycle is due, not every tick, so a database
+that is down or refuses the user is not asked every two seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from connector.ops.cycle_report import CycleReport, Observation, ProbeOutcome
+from connector.settings import Settings
+from connector.settings.schedule import Schedule
+
+
+class Pacer:
+    """The state the decision needs: the last digest, whether the probe fails, when the last full read ran."""
+
+    def __init__(self, probe_every: float, full_every: float, schedule: Schedule, tz: ZoneInfo) -> None:
+        self.probe_every = probe_every
+        self.full_every = full_every
+        self.schedule = schedule
+        self.tz = tz
+        self.digest: str | None = None
+        self.changed = False  # a change seen and not yet read
+        self.failing_since: float | None = None
+        self.settled = True  # the last cycle delivered everything it read
+        self.last_full: float | None = None
+        self.next_scheduled = 0.0  # monotonic time of the schedule's next cycle (the fallback)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Pacer:
+        """The pacer of these settings (the change probe on)."""
+        assert settings.change_probe is not None
+        every, full = settings.change_probe.nominal_interval, settings.full_read_every.nominal_interval
+        return cls(every, full, settings.schedule, settings.tz)
+
+    def should_probe(self, now: float) -> bool:
+        """Every tick while the probe works; while it fails, only when the schedule's cycle is due."""
+        return self.failing_since is None or now >= self.next_scheduled
+
+    def observe(self, outcome: ProbeOutcome, now: float) -> Observation:
+        """Note one probe run (a run cut by the agent's stop says nothing and is ignored)."""
+        if outcome.error is not None:
+            if outcome.error.kind == "stopped":
+                return Observation()
+            first = self.failing_since is None
+            self.failing_since = now if first else self.failing_since
+            return Observation(first_failure=first)
+        recovered = None if self.failing_since is None else now - self.failing_since
+        self.failing_since = None
+        changed = outcome.digest != self.digest
+        self.digest = outcome.digest
+        self.changed = self.changed or changed
+        return Observation(changed=changed, recovered_after=recovered)
+
+    def due(self, now: float) -> str | None:
+        """Why a full cycle must run now, or None."""
+        if self.last_full is None:
+            return "start"
+        if self.changed:
+            return "changed"
+        if now - self.last_full >= self.full_every:
+            return "full_read_every"
+        if (self.failing_since is not None or not self.settled) and now >= self.next_scheduled:
+            return "schedule"
+        return None
+
+    def cycled(self, now: float, *, settled: bool, wall: datetime) -> None:
+        """A full cycle ran (started at monotonic `now`, wall-clock `wall`); `settled`: it left nothing undone."""
+        self.last_full, self.changed, self.settled = now, False, settled
+        self.next_scheduled = now + self._schedule_gap(wall)
+
+    def sleep(self, tick_started: float, now: float) -> float:
+        """Seconds until the next tick: a probe interval after this one began, or sooner when the schedule's
+        fallback cycle is due before that."""
+        wait = self.probe_every - (now - tick_started)
+        if self.failing_since is not None or not self.settled:
+            wait = min(wait, self.next_scheduled - now)
+        return max(0.0, wait)
+
+    def noted(self, began: float, wall: datetime, report: CycleReport) -> None:
+        """`cycled` for the cycle that began at `began` (`wall`) and ended with `report`."""
+        self.cycled(began, settled=report.ok, wall=wall)
+
+    def next_cycle_in(self, now: float) -> float:
+        """Seconds until the next full cycle at the latest, if nothing changes before."""
+        latest = (self.last_full or now) + self.full_every
+        if self.failing_since is not None or not self.settled:
+            latest = min(latest, self.next_scheduled)
+        return max(0.0, latest - now)
+
+    def _schedule_gap(self, wall: datetime) -> float:
+        """Seconds from `wall` to the schedule's next run: its interval, or the cron's next fire time."""
+        if self.schedule.interval is not None:
+            return self.schedule.interval
+        fire = self.schedule.trigger(self.tz).get_next_fire_time(None, wall + timedelta(milliseconds=1))
+        return self.schedule.nominal_interval if fire is None else max(0.0, (fire - wall).total_seconds())

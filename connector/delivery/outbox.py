@@ -1,0 +1,309 @@
+"""The durable outbox: every snapshot is on disk before its push and leaves only after a 2xx.
+
+One SQLite file under the state directory (WAL, synchronous=FULL): a process killed at any instant
+finds on restart every snapshot it had not delivered, with its original id (the Idempotency-Key).
+
+Statuses: `pending` (waiting for delivery), `held` (kept back by the mass-discharge guard), `dead` (refused by
+the API with a 4xx; kept with the answer for the operator, never re-sent alone) and `quarantined` (its stored
+body was damaged on disk and cannot be read back; kept for inspection, never sent). A damaged or vanished file
+is replaced by a fresh one holding everything that could be salvaged (see `connector.delivery.outbox_file`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from connector.delivery.guard import GuardState, Held
+from connector.delivery.outbox_file import Recovery, connect, identity, is_damage, move_aside, salvage
+from connector.delivery.snapshot import Snapshot, repack, unpack
+from connector.errors import ConfigError
+
+_COLUMNS = "seq, id, captured_at, created, count, status, attempts, last_status, last_error, size"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A snapshot's metadata: what may be shown to an operator (never the census itself)."""
+
+    seq: int
+    id: str
+    captured_at: str
+    created: float
+    count: int
+    status: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    size: int
+
+
+class CorruptSnapshotError(Exception):
+    """A stored body that cannot be read back (its bytes were damaged on disk): it goes to quarantine."""
+
+    def __init__(self, snapshot_id: str) -> None:
+        super().__init__(snapshot_id)
+        self.snapshot_id = snapshot_id
+
+
+T = TypeVar("T")
+
+
+def _recovering(method: Callable[..., T]) -> Callable[..., T]:
+    """Run an outbox operation; if SQLite finds the file damaged, start over from what can be salvaged and try once
+    more (the damage is reported through `Outbox.recoveries`)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Outbox, *args: Any, **kwargs: Any) -> T:
+        with self._lock:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as error:
+                if not is_damage(error):
+                    raise
+                self._replace("corrupt")
+                return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+class Outbox:
+    """Snapshots waiting for the API, and the little state that must survive a restart."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.path = state_dir / "outbox.sqlite3"
+        self._lock = threading.RLock()
+        self.recoveries: list[Recovery] = []  # times the outbox had to start over; the cycle reports them
+        try:
+            try:
+                self._db = connect(self.path)
+            except sqlite3.DatabaseError as error:
+                if not is_damage(error):
+                    raise
+                self._db = self._start_over("corrupt", None)
+        except (OSError, sqlite3.Error) as error:
+            raise ConfigError(
+                [
+                    f"HOTELEITOS_STATE_DIR (state_dir): a pasta {state_dir} não pode guardar a fila de envio "
+                    f"({type(error).__name__}); confira se existe, se é gravável pelo usuário do conector (uid 10001 "
+                    "na imagem) e se o volume está montado."
+                ]
+            ) from None
+        self._identity = identity(self.path)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def ensure(self) -> None:
+        """Each cycle: if the file on disk is no longer the one open (the state folder was deleted, or its volume
+        unmounted), recreate it and move into it everything the open connection can still read."""
+        with self._lock:
+            if identity(self.path) == self._identity:
+                return
+            self._replace("vanished")
+
+    def take_recoveries(self) -> list[Recovery]:
+        with self._lock:
+            taken, self.recoveries = self.recoveries, []
+        return taken
+
+    def _replace(self, kind: str) -> None:
+        old = self._db
+        self._db = self._start_over(kind, old)
+        with contextlib.suppress(sqlite3.Error):
+            old.close()
+        self._identity = identity(self.path)
+
+    def _start_over(self, kind: str, old: sqlite3.Connection | None) -> sqlite3.Connection:
+        """A fresh outbox at the usual path, holding what `old` (or the damaged file moved aside) still reads."""
+        now = time.time()
+        moved = move_aside(self.path, now) if kind == "corrupt" else None
+        fresh = connect(self.path)
+        source = old
+        if source is None and moved is not None:
+            with contextlib.suppress(sqlite3.Error):
+                source = sqlite3.connect(f"file:{moved}?mode=ro", uri=True)
+        saved = salvage(source, fresh) if source is not None else 0
+        if old is None and source is not None:
+            source.close()
+        self.recoveries.append(Recovery(kind, moved, saved, now))
+        return fresh
+
+    def add(self, snapshot: Snapshot, status: str = "pending") -> None:
+        """Commit a snapshot to disk (durable when this returns)."""
+        self.store(snapshot, status)
+
+    @_recovering
+    def store(
+        self,
+        snapshot: Snapshot,
+        status: str,
+        *,
+        discard: Iterable[str] = (),
+        state: dict[str, str | None] | None = None,
+        created: float | None = None,
+    ) -> None:
+        """Commit a snapshot with the guard's decision in one transaction: `discard` leaves, `state` is written.
+        A crash keeps all of it or none of it."""
+        compressed = snapshot.packed
+        row = (snapshot.id, snapshot.captured_at, created or time.time(), snapshot.count, status, len(compressed))
+        with self._lock, self._transaction():
+            self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in discard])
+            self._db.execute(
+                "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,?)",
+                (*row, compressed),
+            )
+            self._write_state(state or {})
+
+    def guard_state(self) -> GuardState:
+        """What the guard remembers: the baseline (newest accepted census) and the held snapshots, oldest first."""
+        baseline = self.read_state("baseline_count") or self.read_state("last_delivered_count")
+        held = tuple(Held(e.id, e.count, e.created) for e in self.entries("held"))
+        return GuardState(int(baseline) if baseline is not None else None, held)
+
+    @_recovering
+    def release_newest(self) -> tuple[Entry | None, list[str]]:
+        """`release`: the newest held snapshot becomes pending and the baseline; the older held ones leave. One
+        transaction. Returns the released entry (None when nothing is held) and the ids dropped."""
+        held = self.entries("held")
+        if not held:
+            return None, []
+        newest, older = held[-1], [e.id for e in held[:-1]]
+        with self._lock, self._transaction():
+            self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in older])
+            self._db.execute("UPDATE snapshots SET status = 'pending' WHERE id = ?", (newest.id,))
+            self._write_state({"baseline_count": str(newest.count), "guard_reason": None})
+        return newest, older
+
+    @_recovering
+    def entries(self, *statuses: str) -> list[Entry]:
+        """Entries in capture order, of the given statuses (all when none is given)."""
+        where = f"WHERE status IN ({','.join('?' * len(statuses))})" if statuses else ""
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM snapshots {where} ORDER BY seq", statuses).fetchall()
+        return [Entry(*row) for row in rows]
+
+    @_recovering
+    def get(self, snapshot_id: str) -> Entry | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {_COLUMNS} FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+        return Entry(*row) if row else None
+
+    @_recovering
+    def body(self, snapshot_id: str) -> bytes:
+        """The stored body, decompressed; `CorruptSnapshotError` when it was damaged on disk."""
+        return self._stored_body(snapshot_id, unpack)
+
+    @_recovering
+    def packed(self, snapshot_id: str) -> bytes:
+        """The stored body gzip-compressed, as sent with HOTELEITOS_API_GZIP: checked whole first, converted when an
+        earlier version stored it as zlib."""
+        return self._stored_body(snapshot_id, repack)
+
+    def _stored_body(self, snapshot_id: str, decode: Callable[[bytes], bytes]) -> bytes:
+        with self._lock:
+            row = self._db.execute("SELECT body FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+        if row is None:
+            raise KeyError(snapshot_id)
+        try:
+            return decode(row[0])
+        except zlib.error:
+            raise CorruptSnapshotError(snapshot_id) from None
+
+    @_recovering
+    def response_body(self, snapshot_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT response_body FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+        return row[0] if row else None
+
+    @_recovering
+    def remove(self, snapshot_ids: Iterable[str]) -> None:
+        with self._lock:
+            self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in snapshot_ids])
+
+    @_recovering
+    def attempted(self, snapshot_id: str, status: int | None, error: str | None) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE snapshots SET attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ?",
+                (status, error, snapshot_id),
+            )
+
+    @_recovering
+    def set_status(self, snapshot_ids: Iterable[str], status: str, response_body: str | None = None) -> None:
+        with self._lock:
+            self._db.executemany(
+                "UPDATE snapshots SET status = ?, response_body = COALESCE(?, response_body) WHERE id = ?",
+                [(status, response_body, i) for i in snapshot_ids],
+            )
+
+    @_recovering
+    def depth(self) -> dict[str, int]:
+        """How many snapshots of each status are kept."""
+        with self._lock:
+            rows = self._db.execute("SELECT status, COUNT(*) FROM snapshots GROUP BY status").fetchall()
+        return {"pending": 0, "held": 0, "dead": 0, "quarantined": 0, **dict(rows)}
+
+    def over_bounds(self, *, max_count: int, max_age: float, max_bytes: int, now: float) -> list[tuple[Entry, str]]:
+        """The oldest entries that must go so that the outbox fits its bounds, each with the bound it broke."""
+        entries = self.entries()
+        doomed: list[tuple[Entry, str]] = [(e, "max_age") for e in entries if now - e.created > max_age]
+        aged = {e.id for e, _ in doomed}
+        kept = [e for e in entries if e.id not in aged]
+        while len(kept) > max_count:
+            doomed.append((kept.pop(0), "max_count"))
+        total = sum(e.size for e in kept)
+        while kept and total > max_bytes and len(kept) > 1:
+            entry = kept.pop(0)
+            total -= entry.size
+            doomed.append((entry, "max_bytes"))
+        return doomed
+
+    @_recovering
+    def read_state(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @_recovering
+    def write_state(self, values: dict[str, str | None], *, delivered: str | None = None) -> None:
+        """Store (or, with None, forget) several state values in one transaction; with `delivered`, that
+        snapshot leaves the outbox in the same transaction (a crash cannot separate the two)."""
+        with self._lock, self._transaction():
+            if delivered is not None:
+                self._db.execute("DELETE FROM snapshots WHERE id = ?", (delivered,))
+            self._write_state(values)
+
+    def _write_state(self, values: dict[str, str | None]) -> None:
+        for key, value in values.items():
+            if value is None:
+                self._db.execute("DELETE FROM state WHERE key = ?", (key,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):  # the first error is the one to report
+                self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise

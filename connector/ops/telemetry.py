@@ -1,0 +1,229 @@
+"""The cycle's logs and metrics, in one place: each function turns what a step did into events and counts.
+
+Events are snake_case facts with counts, codes and timings; never a patient's data, never a secret.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from connector import __version__
+from connector.delivery.courier import Round
+from connector.delivery.guard import Decision, held_message
+from connector.delivery.outbox import Entry
+from connector.delivery.outbox_file import Recovery
+from connector.delivery.snapshot import Snapshot
+from connector.errors import SinkError
+from connector.ops import metrics
+from connector.ops.cycle_report import CycleReport, Observation, ProbeOutcome
+from connector.settings import Settings
+
+log = structlog.get_logger("hoteleitos.cycle")
+
+
+def started(settings: Settings) -> None:
+    metrics.BUILD.info({"version": __version__, "vendor": settings.source.vendor})
+    metrics.start_at_zero()
+
+
+def count_attempt(_snapshot: Snapshot, status: int | None, _error: SinkError | None, seconds: float) -> None:
+    """One push attempt (the sink calls this for every attempt, retries included)."""
+    metrics.PUSHES.labels(status=str(status) if status is not None else "error").inc()
+    metrics.PUSH_SECONDS.observe(seconds)
+
+
+def crashed(error_type: str, where: str) -> None:
+    log.error("cycle_crashed", error_type=error_type, where=where,
+              message="falha inesperada no ciclo; os censos já guardados continuam na fila.")  # fmt: skip
+
+
+def released(entry: Entry | None, dropped: int) -> None:
+    """`release` sent the newest held census (and dropped the older ones)."""
+    if entry is None:
+        return
+    if dropped:
+        metrics.DROPPED.labels(reason="guard_released_older").inc(dropped)
+    log.warning("guard_released", snapshot_id=entry.id, patients=entry.count, dropped=dropped, reason="operator")
+
+
+def cycle_finished(report: CycleReport) -> None:
+    """Everything one cycle did, step by step, then its summary."""
+    recovered(report.recoveries)
+    _read(report)
+    _stored(report)
+    round_finished(report.round)
+    for status, count in report.depth.items():
+        metrics.OUTBOX.labels(status=status).set(count)
+    result = "ok" if report.ok else ("extract_failed" if report.patients is None else "not_delivered")
+    metrics.CYCLES.labels(result=result).inc()
+    metrics.CYCLE_SECONDS.observe(report.duration)
+    if report.trigger is not None:
+        metrics.FULL_READS.labels(trigger=report.trigger).inc()
+    log.info(
+        "cycle_finished",
+        **({"trigger": report.trigger} if report.trigger else {}),
+        result=result,
+        patients=report.patients,
+        delivered=len(report.delivered),
+        pending=report.depth.get("pending", 0),
+        held=report.depth.get("held", 0),
+        dead=report.depth.get("dead", 0),
+        duration_ms=round(report.duration * 1000, 1),
+    )
+
+
+def _read(report: CycleReport) -> None:
+    error = report.read_error
+    if error is not None:
+        log.error("census_failed", kind=error.kind, detail=error.detail, message=error.message)
+        return
+    if report.patients is None or report.issues is None:
+        return
+    metrics.EXTRACT_SECONDS.observe(report.extract_seconds)
+    metrics.ROWS.set(report.rows or 0)
+    metrics.PATIENTS.set(report.patients)
+    issues = report.issues
+    for (kind, name), count in sorted(issues.counts.items()):
+        metrics.WARNINGS.labels(kind=kind, field=name).inc(count)
+        log.warning(
+            "normalisation_warning",
+            kind=kind,
+            field=name,
+            count=count,
+            rows=issues.rows.get(kind) if kind.endswith("cod_ocorrencia") else None,
+        )
+    log.info(
+        "census_extracted",
+        rows=report.rows,
+        patients=report.patients,
+        duration_ms=round(report.extract_seconds * 1000, 1),
+    )
+    changes = report.changes
+    if changes is not None:
+        for kind, count in (("admission", changes.admissions), ("discharge", changes.discharges),
+                            ("transfer", changes.transfers)):  # fmt: skip
+            metrics.CHANGES.labels(kind=kind).inc(count)
+        log.info("census_changes", admissions=changes.admissions, discharges=changes.discharges,
+                 transfers=changes.transfers)  # fmt: skip
+
+
+def recovered(recoveries: list[Recovery]) -> None:
+    """The outbox had to start over: loudly, with what was saved and where the damaged file went."""
+    for recovery in recoveries:
+        metrics.RECOVERIES.labels(kind=recovery.kind).inc()
+        log.error("outbox_recovered", kind=recovery.kind, salvaged=recovery.salvaged,
+                  moved_to=str(recovery.moved_to) if recovery.moved_to else None,
+                  message=recovery_message(recovery))  # fmt: skip
+
+
+def recovery_message(recovery: Recovery) -> str:
+    """What happened to the outbox, for the operator."""
+    if recovery.kind == "corrupt":
+        return (
+            f"o arquivo da fila de envio estava danificado e foi guardado em {recovery.moved_to}; uma fila nova "
+            f"começou com os {recovery.salvaged} censo(s) que puderam ser lidos. Confira o disco do volume de estado."
+        )
+    return (
+        f"a pasta de estado (ou o arquivo da fila) sumiu com o conector rodando; foi recriada com os "
+        f"{recovery.salvaged} censo(s) que estavam na fila. Confira o volume montado em HOTELEITOS_STATE_DIR."
+    )
+
+
+def _stored(report: CycleReport) -> None:
+    decision = report.decision
+    if report.store_error is not None:
+        log.error("store_failed", snapshot_id=report.snapshot_id, unstored_sent=report.unstored,
+                  message=report.store_error)  # fmt: skip
+        return
+    if decision is None:
+        return
+    _guard(report, decision)
+    log.info(
+        "snapshot_stored",
+        snapshot_id=report.snapshot_id,
+        patients=report.patients,
+        status=decision.status,
+        bytes=report.snapshot_bytes,
+    )
+    for entry, reason in report.dropped:
+        metrics.DROPPED.labels(reason=reason).inc()
+        log.warning(
+            "outbox_dropped", snapshot_id=entry.id, captured_at=entry.captured_at, status=entry.status, reason=reason
+        )
+
+
+def _guard(report: CycleReport, decision: Decision) -> None:
+    """The guard's decision: held, confirmed, or a false alarm that drops the held ones."""
+    if decision.discard:
+        metrics.DROPPED.labels(reason=f"guard_{decision.why_discarded}").inc(len(decision.discard))
+    if decision.why_discarded == "false_alarm":
+        log.warning("guard_false_alarm", discarded=len(decision.discard), patients=report.patients)
+    elif decision.why_discarded == "superseded":
+        log.warning("guard_restarted", discarded=len(decision.discard), patients=report.patients)
+    if decision.confirmed:
+        log.warning("guard_confirmed", patients=report.patients, confirmations=decision.confirmations,
+                    dropped_older=len(decision.discard))  # fmt: skip
+    elif decision.status == "held":
+        metrics.HELD.inc()
+        log.error(
+            "census_held",
+            reason=decision.reason,
+            patients=report.patients,
+            baseline=report.baseline,
+            lost=decision.lost,
+            confirmations=decision.confirmations,
+            message="censo retido: " + held_message(decision.reason, report.patients or 0, report.baseline),
+        )
+
+
+def round_finished(result: Round) -> None:
+    """What a delivery round did: each snapshot delivered, refused or not yet taken."""
+    for delivered in result.delivered:
+        metrics.LAST_SUCCESS.set(delivered.at)
+        log.info("snapshot_delivered", snapshot_id=delivered.snapshot_id, patients=delivered.count,
+                 status=delivered.status, attempts=delivered.attempts,
+                 latency_ms=round(delivered.latency * 1000, 1))  # fmt: skip
+    for snapshot_id in result.quarantined:
+        metrics.QUARANTINED.inc()
+        log.error("snapshot_quarantined", snapshot_id=snapshot_id,
+                  message="o censo guardado está danificado no disco e não pode ser lido: foi posto em quarentena "
+                  "(não é enviado); os próximos seguem.")  # fmt: skip
+    for snapshot_id in result.unrecorded:
+        log.warning(
+            "delivery_not_recorded",
+            snapshot_id=snapshot_id,
+            message="censo entregue, mas o disco não aceitou anotar a entrega; não será reenviado.",
+        )
+    for failure in result.failures:
+        if failure.rejected:
+            metrics.DEAD.inc()
+            log.error("snapshot_rejected", snapshot_id=failure.snapshot_id, status=failure.status,
+                      message=failure.message)  # fmt: skip
+        else:
+            log.error("push_failed", snapshot_id=failure.snapshot_id, status=failure.status, detail=failure.detail,
+                      message=failure.message)  # fmt: skip
+    if result.paused_for is not None:
+        log.warning("push_paused", resume_in_s=round(result.paused_for), message=result.pause_message)
+
+
+def probed(outcome: ProbeOutcome, seen: Observation) -> None:
+    """One run of the change probe. A failure is logged once when it starts and once when it ends (not every
+    probe interval); meanwhile full reads follow the schedule."""
+    error = outcome.error
+    if error is not None:
+        if error.kind == "stopped":
+            return
+        metrics.PROBES.labels(result="failed").inc()
+        if seen.first_failure:
+            message = (
+                f"a sonda de mudança falhou ({error.message.rstrip('.')}); até ela voltar, o censo inteiro é lido "
+                "na agenda (HOTELEITOS_SCHEDULE). Só este aviso: a volta também é avisada."
+            )
+            log.error("probe_failed", kind=error.kind, detail=error.detail, message=message)
+        return
+    metrics.PROBES.labels(result="changed" if seen.changed else "unchanged").inc()
+    metrics.PROBE_SECONDS.observe(outcome.duration)
+    if seen.recovered_after is not None:
+        log.info("probe_recovered", failed_for_s=round(seen.recovered_after),
+                 message="a sonda de mudança voltou a responder; o censo inteiro volta a ser lido quando algo muda "
+                 "(e pelo menos a cada HOTELEITOS_FULL_READ_EVERY).")  # fmt: skip

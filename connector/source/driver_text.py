@@ -1,0 +1,110 @@
+"""Text and time as the HIS stored them, whatever the database claims: per-connection hooks of each driver.
+
+- PostgreSQL whose server encoding is not UTF8 (Wareline's LATIN1 and SQL_ASCII): text columns come back as the
+  bytes the HIS wrote, for the census to decode one value at a time (`connector.census.decoding.Decoder`). On a single-byte
+  server the client speaks UTF-8 and the server's conversion is undone exactly; on SQL_ASCII the client speaks
+  SQL_ASCII too (the server would refuse to convert bytes that are not UTF-8), so psycopg returns bytes as they are,
+  and the non-ASCII letters of the SQL's literals (`'INTERNAÇÃO'`) travel as UTF-8 byte escapes (`E'...\\xC3...'`).
+- SQLite: a value that is not UTF-8 comes back as bytes instead of failing the whole read.
+- Oracle: `TIMESTAMP WITH TIME ZONE` comes back as text with its offset (the thin driver would drop the offset).
+
+The encoding the database declares is kept in the pool entry's `info` under `TEXT_ENCODING`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from connector.census.decoding import canonical_codec
+
+TEXT_ENCODING = "hoteleitos_text_encoding"
+ASCII_SQL = "hoteleitos_ascii_sql"  # the connection's SQL must be plain ASCII (a SQL_ASCII server)
+PG_TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"')
+ORACLE_TIMESTAMP_TZ_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.FF6TZH:TZM'
+# PostgreSQL encoding names Python does not know under the same spelling.
+_PG_CODECS = {"WIN1250": "cp1250", "WIN1251": "cp1251", "WIN1252": "cp1252", "LATIN9": "iso8859-15"}
+
+
+def pg_codec(server_encoding: str) -> str | None:
+    """Python's codec for a PostgreSQL server encoding; None for SQL_ASCII (no encoding) or an unknown one."""
+    name = server_encoding.upper()
+    if name == "SQL_ASCII":
+        return None
+    try:
+        return canonical_codec(_PG_CODECS.get(name, name))
+    except LookupError:
+        return None
+
+
+def psycopg_raw_text(dbapi_connection: Any, record_info: dict[str, Any]) -> None:
+    """On a PostgreSQL server that is not UTF8, have text columns return the HIS's own bytes."""
+    from psycopg.adapt import Loader
+
+    server = (dbapi_connection.info.parameter_status("server_encoding") or "UTF8").upper()
+    if server in ("UTF8", "UNICODE"):
+        return
+    if server == "SQL_ASCII":  # psycopg then returns text as bytes and sends parameters as UTF-8
+        dbapi_connection.execute("SET client_encoding TO 'SQL_ASCII'")
+        record_info[TEXT_ENCODING], record_info[ASCII_SQL] = None, True
+        return
+    found = pg_codec(server)
+    if found is None:
+        return  # an encoding Python cannot reverse: the server's own conversion stands
+    codec: str = found
+
+    class RawText(Loader):
+        def load(self, data: Any) -> bytes:
+            return bytes(data).decode("utf-8").encode(codec)
+
+    for type_name in PG_TEXT_TYPES:
+        dbapi_connection.adapters.register_loader(type_name, RawText)
+    record_info[TEXT_ENCODING] = codec
+
+
+_LITERAL = re.compile(r"(?<![\w&])'(?:[^']|'')*'")
+
+
+def ascii_literals(sql: str) -> str:
+    """The SQL with every string literal that holds non-ASCII letters rewritten as an escape string of their UTF-8
+    bytes (`'AÇÃO'` -> `E'A\\xC3\\x87\\xC3\\x83O'`), for a server that must receive plain ASCII."""
+    if sql.isascii():
+        return sql
+
+    def escape(match: re.Match[str]) -> str:
+        literal = match.group(0)
+        if literal.isascii():
+            return literal
+        body = literal[1:-1].replace("\\", "\\\\")
+        return "E'" + "".join(c if c.isascii() else "".join(f"\\x{b:02X}" for b in c.encode()) for c in body) + "'"
+
+    return _LITERAL.sub(escape, sql)
+
+
+def before_execute_ascii(
+    conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    """SQLAlchemy's before_cursor_execute hook: plain ASCII SQL for the connections that need it."""
+    if conn.connection.info.get(ASCII_SQL):
+        statement = ascii_literals(statement)
+    return statement, parameters
+
+
+def sqlite_text(raw: bytes) -> str | bytes:
+    """SQLite's text_factory: UTF-8 text as usual; anything else as bytes, for the census to decode."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+def oracle_timestamp_tz_as_text(dbapi_connection: Any) -> None:
+    """Fetch TIMESTAMP WITH TIME ZONE as ISO text with its offset (the session's NLS format), not as a naive time."""
+    import oracledb
+
+    def handler(cursor: Any, metadata: Any) -> Any:
+        if metadata.type_code is oracledb.DB_TYPE_TIMESTAMP_TZ:
+            return cursor.var(str, arraysize=cursor.arraysize)
+        return None
+
+    dbapi_connection.outputtypehandler = handler

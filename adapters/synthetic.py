@@ -1,7 +1,9 @@
 """The synthetic hospital's world, the same for every vendor: units, beds, people, stays, and the writer contract.
 
-Everything is invented (seeded random choices from common Brazilian names). A vendor's `Writer` turns this world
-and its daily life (admissions, transfers, discharges) into rows of that vendor's tables.
+Everything is invented (seeded random choices from common Brazilian names). A vendor's `Writer`, in
+`adapters/<vendor>/tables.py` next to the vendor's table definitions, turns this world and its daily life
+(admissions, transfers, discharges) into rows of that vendor's tables. The demo (`demo --vendor <vendor>`) writes
+through it.
 """
 
 from __future__ import annotations

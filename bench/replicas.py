@@ -1,7 +1,7 @@
 """PostgreSQL replicas of MV and Wareline holding a realistic history, filled server-side in seconds, and the SQL
 with which the hospital's own application admits, discharges and transfers a patient in each.
 
-The tables are the vendors' census tables (exactly the columns in his-schemas, from `connector.commands.demo.vendors`) with
+The tables are the vendors' census tables (exactly the columns in his-schemas, from `adapters/<vendor>/tables.py`) with
 the keys a real installation has (primary keys on the key columns) and nothing more: MV's `DT_ALTA IS NULL` and
 Wareline's `posicao = 'I'` are not indexed, so a full census read scans the encounter (admission) table, as on a
 real installation; the bed tables are small. History: `encounters` past encounters of every kind (8% admissions,
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors import mv, wareline
+from adapters.mv import tables as mv
+from adapters.wareline import tables as wareline
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """AGHU / AGHUse (PostgreSQL, schema agh): its census tables as SQLAlchemy metadata (exactly the columns in
-his-schemas), and the synthetic hospital written into them. Booleans are 'S'/'N', as in AGHU."""
+his-schemas), the one definition the demo and the test replicas build, and the synthetic hospital written into them.
+Booleans are 'S'/'N', as in AGHU."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import ClassVar
 from sqlalchemy import CHAR, Column, DateTime, Integer, MetaData, Numeric, SmallInteger, String, Table, insert, update
 from sqlalchemy.engine import Connection
 
-from connector.commands.demo.world import Bed, Stay, World, Writer
+from adapters.synthetic import Bed, Stay, World, Writer
 
 metadata = MetaData()
 ain_internacoes = Table(

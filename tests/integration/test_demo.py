@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters import adapter_for
+from adapters import adapter_for, writers
 from connector.commands.demo.hospital import DemoHospital
 from connector.commands.demo.receiver import Board, Changes
-from connector.commands.demo.vendors import WRITERS
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 
 def test_demo_runs_cycles_with_admissions_and_discharges(tmp_path: Path) -> None:
@@ -44,7 +43,7 @@ def test_demo_leaves_nothing_behind(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("vendor", sorted(WRITERS))
+@pytest.mark.parametrize("vendor", sorted(writers()))
 def test_every_vendor_census_sees_the_hospital_move(vendor: str, tmp_path: Path) -> None:
     """On each vendor's own tables, read by its own census.sql, the receiver's board sees exactly the admissions,
     discharges and transfers the hospital made, cycle after cycle."""
@@ -90,5 +89,5 @@ def test_the_demo_shows_every_vendor_it_knows_with_a_query() -> None:
     from adapters import registry
 
     with_query = {name for name, adapter in registry().items() if adapter.census_resource() is not None}
-    assert set(WRITERS) <= with_query
-    assert {"aghu", "mv", "spdata", "tasy", "wareline"} <= set(WRITERS)
+    assert set(writers()) <= with_query
+    assert {"aghu", "mv", "spdata", "tasy", "wareline"} <= set(writers())

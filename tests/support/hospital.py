@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from connector.commands.configuration import settings_from_values
-from tests.conftest import run_cli
-from tests.receivers import Fault, ScriptedReceiver
+from tests.support.cli import run_cli
+from tests.support.receivers import Fault, ScriptedReceiver
 
 TOKEN = "token-de-teste-123"
 CENSUS_SQL = """SELECT c.cod AS cod_ocorrencia, NULL AS cod_quarto, c.leito AS cod_leito, NULL AS convenio_codigo,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import create_engine, delete, insert, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors import mv
+from adapters.mv import tables as mv
 
 NOW = datetime(2026, 11, 26, 9, 30)
 

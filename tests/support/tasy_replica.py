@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors import tasy
+from adapters.tasy import tables as tasy
 
 NOW = datetime(2026, 11, 26, 9, 30)
 DAY = datetime(2026, 11, 20, 14, 35)

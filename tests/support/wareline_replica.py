@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors.wareline import (
+from adapters.wareline.tables import (
     arqatend,
     arqint,
     cadaco,

@@ -172,6 +172,9 @@ class AghuWriter(Writer):
         if stay.bed is not None:
             self._occupant(db, stay.bed, None)
 
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return str(stay.encounter), None if stay.bed is None else _bed(stay.bed)
+
     @staticmethod
     def _occupant(db: Connection, bed: Bed, encounter: int | None) -> None:
         db.execute(

@@ -163,6 +163,9 @@ class MvWriter(Writer):
         if stay.bed is not None:
             self._occupancy(db, stay.bed, "L")
 
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return str(stay.encounter), None if stay.bed is None else str(stay.bed.number)
+
     @staticmethod
     def _occupancy(db: Connection, bed: Bed, state: str) -> None:
         db.execute(update(leito).where(leito.c.cd_leito == bed.number).values(tp_ocupacao=state))

@@ -89,6 +89,9 @@ class SpdataWriter(Writer):
         if stay.bed is not None:
             self._occupant(db, stay.bed, 0)
 
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return str(stay.encounter), None if stay.bed is None else _bed(stay.bed)
+
     @staticmethod
     def _occupant(db: Connection, bed: Bed, registration: int) -> None:
         db.execute(update(rileitos).where(rileitos.c.leito == _bed(bed)).values(reg=registration))

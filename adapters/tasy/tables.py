@@ -133,6 +133,9 @@ class TasyWriter(Writer):
         self._close_stays(db, stay.encounter, when)
         self._stay(db, stay.encounter, bed, when)
 
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return str(stay.encounter), None if stay.bed is None else f"{stay.bed.room} {stay.bed.side}"
+
     def _stay(
         self,
         db: Connection,

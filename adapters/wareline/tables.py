@@ -111,6 +111,9 @@ class WarelineWriter(Writer):
         if stay.bed is not None:
             self._occupant(db, stay.bed, None)
 
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return f"{stay.encounter:010d}", None if stay.bed is None else _bed(stay.bed)
+
     @staticmethod
     def _occupant(db: Connection, bed: Bed, number: str | None) -> None:
         db.execute(

@@ -70,6 +70,24 @@ def test_every_vendor_census_sees_the_hospital_move(vendor: str, tmp_path: Path)
         hospital.close()
 
 
+@pytest.mark.parametrize("vendor", sorted(writers()))
+def test_every_writer_names_its_stays_as_the_census_shows_them(vendor: str, tmp_path: Path) -> None:
+    """What a writer says the census shows for each stay (encounter and bed codes, used by the bench to match
+    commits to pushes) is what the vendor's census.sql reads back, before and after the hospital moves."""
+    hospital = DemoHospital(tmp_path / f"{vendor}.sqlite3", vendor=vendor, patients=40)
+    settings = SourceSettings.model_validate({"vendor": vendor, "url": hospital.url, "schema": ""})
+    engine = create_source_engine(hospital.url, connect_timeout=5, query_timeout=30)
+    try:
+        for _ in range(2):
+            census = adapter_for(settings).read(engine, date.today()).census
+            shown = {(r["cod_ocorrencia"], r["cod_leito"]) for r in census.records}
+            assert shown == {hospital.writer.census_codes(stay) for stay in hospital.admitted.values()}
+            hospital.step()
+    finally:
+        engine.dispose()
+        hospital.close()
+
+
 def test_demo_runs_another_vendor_and_refuses_one_without_a_query(tmp_path: Path) -> None:
     """`demo --vendor tasy` runs the Tasy hospital; `--vendor custom` has no query to run and says why, exit 2."""
     done = run_cli(

@@ -3,6 +3,9 @@
     adapters/<vendor>/__init__.py   the adapter: a subclass of `adapters.base.Adapter` (and its `Options`)
     adapters/<vendor>/census.sql    the census query (a vendor without one reads the hospital's SQL file)
     adapters/<vendor>/probe.sql     optional: the change probe, a cheap query over the bed table
+    adapters/<vendor>/tables.py     optional: the vendor's tables (SQLAlchemy) and the `adapters.synthetic.Writer`
+                                    that writes the synthetic hospital into them: the one definition the demo, the
+                                    test replicas and the bench build (a vendor without one has no demo)
 
 The folder's name is the vendor's name (`HOTELEITOS_SOURCE_VENDOR=<folder>`); see docs/novo-fornecedor.md.
 """
@@ -10,10 +13,12 @@ The folder's name is the vendor's name (`HOTELEITOS_SOURCE_VENDOR=<folder>`); se
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from functools import cache
 
 from adapters.base import Adapter
+from adapters.synthetic import Writer
 from connector.settings import SourceSettings
 
 
@@ -37,6 +42,27 @@ def registry() -> dict[str, type[Adapter]]:
             )
         found[info.name] = classes[0]
     return dict(sorted(found.items(), key=lambda item: (item[1].census_resource() is None, item[0])))
+
+
+@cache
+def writers() -> dict[str, type[Writer]]:
+    """The synthetic hospital's writer of every vendor folder with a `tables.py` that defines one, by vendor name:
+    what `demo --vendor <name>` can show."""
+    found: dict[str, type[Writer]] = {}
+    for name in sorted(registry()):
+        if importlib.util.find_spec(f"{__name__}.{name}.tables") is None:
+            continue
+        module = importlib.import_module(f"{__name__}.{name}.tables")
+        classes = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, Writer) and value.__module__ == module.__name__
+        ]
+        if len(classes) > 1:
+            raise RuntimeError(f"adapters/{name}/tables.py define mais de um Writer ({len(classes)}); deixe um só.")
+        if classes:
+            found[name] = classes[0]
+    return found
 
 
 def vendor_names() -> list[str]:

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from adapters.columns import check_columns
 from adapters.probe import ProbeReading, digest_rows
+from adapters.reading import Reading
 from connector.census import FIELDS, Census, normalise_batches
 from connector.census.decoding import Decoder
 from connector.errors import SourceError
@@ -293,14 +294,6 @@ class Adapter:
             if error.kind in ("missing_table", "missing_column"):
                 self.layout = None  # the DBA may have moved or changed the tables: look again next time
             raise
-
-
-@dataclass(frozen=True)
-class Reading:
-    """A census read from the HIS, and how long the query and the reading took."""
-
-    census: Census
-    duration: float
 
 
 def _first(batches: Iterator[Sequence[Any]], limit: int) -> Iterator[Sequence[Any]]:

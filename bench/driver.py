@@ -17,17 +17,24 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
-from bench.replicas import admit, admitted_now, census_key, discharge, outpatient, transfer
+from adapters.synthetic import Stay
+from bench.replicas import SCHEMA, admitted_now, bed, outpatient, stay, writer
+
+Change = Callable[[Connection], None]  # one change, written in a replica's transaction
 
 
-def uncounted(url: str) -> Engine:
-    """An engine whose sessions leave no trace in pg_stat_user_tables / pg_statio_user_tables."""
+def uncounted(url: str, schema: str) -> Engine:
+    """An engine on the vendor's schema whose sessions leave no trace in pg_stat_user_tables /
+    pg_statio_user_tables."""
     engine = create_engine(make_url(url))
 
     def quiet(dbapi_connection: Any, _record: Any) -> None:
@@ -36,7 +43,7 @@ def uncounted(url: str) -> Engine:
         dbapi_connection.commit()
 
     event.listen(engine, "connect", quiet)
-    return engine
+    return engine.execution_options(schema_translate_map={None: schema})
 
 
 class Ward:
@@ -44,48 +51,61 @@ class Ward:
 
     def __init__(self, vendor: str, plan: dict[str, Any], rng: random.Random) -> None:
         self.vendor, self.rng = vendor, rng
-        self.engines = {mode: uncounted(url) for mode, url in plan["urls"].items()}
-        self.admitted = admitted_now(make_url(next(iter(plan["urls"].values()))), vendor)
+        self.engines = {mode: uncounted(url, SCHEMA[vendor]) for mode, url in plan["urls"].items()}
+        self.writer = writer(vendor)
+        first = make_url(next(iter(plan["urls"].values())))
+        self.admitted = {
+            encounter: stay(encounter, number) for encounter, number in admitted_now(first, vendor).items()
+        }
         self.beds = set(range(1, plan["beds"] + 1))
         self.target = len(self.admitted)
         self.next_encounter = plan["next_encounter"]
         self.flip = False
 
     def free(self) -> list[int]:
-        return sorted(self.beds - set(self.admitted.values()))
+        taken = {s.bed.number for s in self.admitted.values() if s.bed is not None}
+        return sorted(self.beds - taken)
 
-    def change(self) -> tuple[str, int, int | None, list[tuple[str, dict[str, object]]]]:
-        """The next change: its kind, the encounter, its bed afterwards (None: gone) and its statements."""
+    def change(self) -> tuple[str, Stay, Change]:
+        """The next change: its kind, the stay as it is afterwards, and how the vendor's application writes it."""
         free, roll = self.free(), self.rng.random()
         if free and (len(self.admitted) < 0.9 * self.target or roll < 0.4):
-            bed, encounter = self.rng.choice(free), self.next_encounter
+            admitted = stay(self.next_encounter, self.rng.choice(free))
             self.next_encounter += 1
-            self.admitted[encounter] = bed
-            return "admission", encounter, bed, admit(self.vendor, encounter, encounter, bed)
-        encounter = self.rng.choice(sorted(self.admitted))
-        old = self.admitted[encounter]
+            self.admitted[admitted.encounter] = admitted
+            return "admission", admitted, lambda db: self.writer.admit(db, admitted)
+        current = self.admitted[self.rng.choice(sorted(self.admitted))]
         if free and roll > 0.8:
-            self.admitted[encounter] = new = self.rng.choice(free)
-            return "transfer", encounter, new, transfer(self.vendor, encounter, old, new)
-        del self.admitted[encounter]
-        return "discharge", encounter, None, discharge(self.vendor, encounter, old)
+            new = bed(self.rng.choice(free))
+            moved = replace(current, bed=new)
+            self.admitted[current.encounter] = moved
+            return "transfer", moved, lambda db: self.writer.transfer(db, current, new, datetime.now())
+        del self.admitted[current.encounter]
+        current.discharged = datetime.now()
+        gone = replace(current, bed=None)
+        return "discharge", gone, lambda db: self.writer.discharge(db, current)
 
-    def visit(self) -> tuple[str, int, int | None, list[tuple[str, dict[str, object]]]]:
+    def visit(self) -> tuple[str, Stay, Change]:
         """An outpatient or emergency encounter without a bed: a new row the census (and the probe) must ignore."""
         encounter = self.next_encounter
         self.next_encounter += 1
-        return "other", encounter, None, outpatient(self.vendor, encounter, encounter)
+        statements = outpatient(self.vendor, encounter, encounter)
+
+        def write(db: Connection) -> None:
+            for statement, params in statements:
+                db.execute(text(statement), params)
+
+        return "other", stay(encounter, None), write
 
     def apply(self, number: int, out: TextIO, stream: str = "census") -> None:
         """Make the next change in every replica (alternating which goes first) and record each commit."""
-        kind, encounter, bed, statements = self.change() if stream == "census" else self.visit()
-        key, shown_bed = census_key(self.vendor, encounter, bed)
+        kind, after, write = self.change() if stream == "census" else self.visit()
+        key, shown_bed = self.writer.census_codes(after)
         modes = list(self.engines)
         self.flip = not self.flip
         for mode in reversed(modes) if self.flip else modes:
             with self.engines[mode].begin() as db:
-                for statement, params in statements:
-                    db.execute(text(statement), params)
+                write(db)
             committed = time.time()
             record = {"vendor": self.vendor, "mode": mode, "event": number, "kind": kind, "key": key,
                       "bed": shown_bed, "committed": committed}  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors import mv
+from adapters.mv import tables as mv
 
 FILL = [
     "INSERT INTO dbamv.unid_int SELECT i, 'UNIDADE ' || i, 'S' FROM generate_series(1, 20) i",

@@ -1,23 +1,26 @@
-"""PostgreSQL replicas of MV and Wareline holding a realistic history, filled server-side in seconds, and the SQL
-with which the hospital's own application admits, discharges and transfers a patient in each.
+"""PostgreSQL replicas of MV and Wareline holding a realistic history, filled server-side in seconds, and the
+hospital's own application admitting, discharging and transferring a patient in each.
 
-The tables are the vendors' census tables (exactly the columns in his-schemas, from `connector.commands.demo.vendors`) with
-the keys a real installation has (primary keys on the key columns) and nothing more: MV's `DT_ALTA IS NULL` and
+The tables are the vendors' census tables (exactly the columns in his-schemas, from `adapters/<vendor>/tables.py`)
+with the keys a real installation has (primary keys on the key columns) and nothing more: MV's `DT_ALTA IS NULL` and
 Wareline's `posicao = 'I'` are not indexed, so a full census read scans the encounter (admission) table, as on a
 real installation; the bed tables are small. History: `encounters` past encounters of every kind (8% admissions,
 32% emergency, 60% outpatient; a few outpatient encounters never closed, as real bases have), a patient table of
-half that size, and `admitted` patients in beds now.
+half that size, and `admitted` patients in beds now. Admissions, discharges and transfers are written by the vendor's
+`Writer` (the demo's), so the bench and the demo change a vendor's tables the same way.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors import mv, wareline
+from adapters import writers
+from adapters.synthetic import Bed, Person, Professional, Stay, Unit, Writer
 
 
 @dataclass(frozen=True)
@@ -86,16 +89,36 @@ KEYS = {
     ],
 }
 SCHEMA = {"mv": "dbamv", "wareline": "public"}
+# Codes the history fill creates in each vendor's tables (unit 1, insurer or plan 1, professional 1).
+UNIT = Unit(1, "UNIDADE 1", "U1")
+PROFESSIONAL = Professional(1, "DR(A). PROFISSIONAL 1", "225125", "00000000001")
+
+
+def bed(number: int) -> Bed:
+    """Bed `number` of the history fill (1 .. beds)."""
+    return Bed(number, UNIT, (number + 1) // 2, "AB"[(number + 1) % 2])
+
+
+def stay(encounter: int, number: int | None) -> Stay:
+    """An admission now into bed `number` (None: no bed), its patient numbered as the encounter."""
+    patient = Person(encounter, f"PACIENTE {encounter}", "F", date(1970, 1, 1))
+    where = None if number is None else bed(number)
+    return Stay(encounter, patient, where, insurer=1, professional=PROFESSIONAL, admitted=datetime.now())
+
+
+def writer(vendor: str) -> Writer:
+    return writers()[vendor]()
 
 
 def fill(url: URL, vendor: str, size: Size, seed: int = 13) -> None:
-    """Create the vendor's tables in this (empty) database and fill them: history, then the patients admitted now
-    (each through the same statements the driver uses), then the keys, VACUUM and ANALYZE."""
+    """Create the vendor's tables in this (empty) database and fill them: history and keys, then the patients
+    admitted now (each written as the driver writes an admission), then VACUUM and ANALYZE."""
     engine = create_engine(url)
-    metadata = mv.metadata if vendor == "mv" else wareline.metadata
+    hospital = writer(vendor)
+    translated = engine.execution_options(schema_translate_map={None: SCHEMA[vendor]})
     with engine.begin() as db:
         db.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA[vendor]}"))
-    metadata.create_all(engine.execution_options(schema_translate_map={None: SCHEMA[vendor]}))
+    hospital.metadata.create_all(translated)
     values = {"beds": size.beds, "patients": size.encounters // 2, "encounters": size.encounters}
     rng = random.Random(seed)
     with engine.begin() as db:
@@ -103,66 +126,13 @@ def fill(url: URL, vendor: str, size: Size, seed: int = 13) -> None:
             db.execute(text(statement), values)
         for statement in KEYS[vendor]:
             db.execute(text(statement))
+    with translated.begin() as db:
         beds = rng.sample(range(1, size.beds + 1), size.admitted)
-        for number, bed in enumerate(beds, start=1):
-            for statement, params in admit(vendor, size.encounters + number, size.encounters + number, bed):
-                db.execute(text(statement), params)
+        for offset, number in enumerate(beds, start=1):
+            hospital.admit(db, stay(size.encounters + offset, number))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
         db.execute(text("VACUUM ANALYZE"))
     engine.dispose()
-
-
-def admit(vendor: str, encounter: int, patient: int, bed: int) -> list[tuple[str, dict[str, object]]]:
-    """The statements of one admission into `bed` (one transaction), as the vendor's application writes it."""
-    if vendor == "mv":
-        return [
-            ("INSERT INTO dbamv.paciente VALUES (:p, :n, timestamp '1970-01-01', 'F')",
-             {"p": patient, "n": f"PACIENTE {patient}"}),
-            ("INSERT INTO dbamv.atendime (cd_atendimento, cd_paciente, cd_convenio, cd_prestador, cd_leito, "
-             "dt_atendimento, hr_atendimento, tp_atendimento, cd_tipo_internacao, cd_multi_empresa) VALUES "
-             "(:e, :p, 1, 1, :b, LOCALTIMESTAMP, LOCALTIMESTAMP, 'I', 1, 1)", {"e": encounter, "p": patient, "b": bed}),
-            ("UPDATE dbamv.leito SET tp_ocupacao = 'O' WHERE cd_leito = :b", {"b": bed}),
-        ]  # fmt: skip
-    number, code = f"{encounter:010d}", f"{patient:08d}"
-    return [
-        ("INSERT INTO public.cadpac VALUES (:p, :n, 'F', date '1970-01-01')", {"p": code, "n": f"PACIENTE {patient}"}),
-        ("INSERT INTO public.arqatend VALUES (:n, :p, '0001', '000001', '0001', 'I', LOCALTIMESTAMP, NULL)",
-         {"n": number, "p": code}),
-        ("INSERT INTO public.arqint VALUES (:n, :b, 'I')", {"n": number, "b": f"{bed:06d}"}),
-        ("UPDATE public.cadlei SET tipobloq = '*', auxatend = :n WHERE codlei = :b", {"n": number, "b": f"{bed:06d}"}),
-    ]  # fmt: skip
-
-
-def discharge(vendor: str, encounter: int, bed: int) -> list[tuple[str, dict[str, object]]]:
-    """The statements of one discharge: the encounter closed, the bed left for cleaning."""
-    if vendor == "mv":
-        return [
-            ("UPDATE dbamv.atendime SET dt_alta = LOCALTIMESTAMP, hr_alta = LOCALTIMESTAMP WHERE cd_atendimento = :e",
-             {"e": encounter}),
-            ("UPDATE dbamv.leito SET tp_ocupacao = 'L' WHERE cd_leito = :b", {"b": bed}),
-        ]  # fmt: skip
-    number = f"{encounter:010d}"
-    return [
-        ("UPDATE public.arqatend SET datasai = LOCALTIMESTAMP WHERE numatend = :n", {"n": number}),
-        ("UPDATE public.arqint SET posicao = 'A' WHERE numatend = :n", {"n": number}),
-        ("UPDATE public.cadlei SET tipobloq = 'L', auxatend = NULL WHERE codlei = :b", {"b": f"{bed:06d}"}),
-    ]
-
-
-def transfer(vendor: str, encounter: int, old: int, new: int) -> list[tuple[str, dict[str, object]]]:
-    """The statements of one transfer: the encounter's current bed, both beds' occupancy."""
-    if vendor == "mv":
-        return [
-            ("UPDATE dbamv.atendime SET cd_leito = :b WHERE cd_atendimento = :e", {"e": encounter, "b": new}),
-            ("UPDATE dbamv.leito SET tp_ocupacao = 'O' WHERE cd_leito = :b", {"b": new}),
-            ("UPDATE dbamv.leito SET tp_ocupacao = 'L' WHERE cd_leito = :b", {"b": old}),
-        ]
-    number = f"{encounter:010d}"
-    return [
-        ("UPDATE public.arqint SET codlei = :b WHERE numatend = :n", {"n": number, "b": f"{new:06d}"}),
-        ("UPDATE public.cadlei SET tipobloq = '*', auxatend = :n WHERE codlei = :b", {"n": number, "b": f"{new:06d}"}),
-        ("UPDATE public.cadlei SET tipobloq = 'L', auxatend = NULL WHERE codlei = :b", {"b": f"{old:06d}"}),
-    ]
 
 
 def outpatient(vendor: str, encounter: int, patient: int) -> list[tuple[str, dict[str, object]]]:
@@ -181,13 +151,6 @@ def outpatient(vendor: str, encounter: int, patient: int) -> list[tuple[str, dic
         ("INSERT INTO public.arqatend VALUES (:n, :p, '0001', '000001', '0001', 'A', LOCALTIMESTAMP, NULL)",
          {"n": f"{encounter:010d}", "p": code}),
     ]  # fmt: skip
-
-
-def census_key(vendor: str, encounter: int, bed: int | None) -> tuple[str, str | None]:
-    """How the encounter and its bed appear in the census the connector pushes."""
-    if vendor == "mv":
-        return str(encounter), None if bed is None else str(bed)
-    return f"{encounter:010d}", None if bed is None else f"{bed:06d}"
 
 
 def admitted_now(url: URL, vendor: str) -> dict[int, int]:

@@ -27,14 +27,14 @@ import structlog
 from sqlalchemy.engine import Engine
 
 from adapters import adapter_for
-from adapters.base import Adapter
+from adapters.reading import CensusReader
 from connector.census import Census
 from connector.census.changes import ChangeTracker
 from connector.delivery.courier import Courier
 from connector.delivery.guard import decide
 from connector.delivery.outbox import Entry, Outbox
 from connector.delivery.outbox_file import is_full
-from connector.delivery.sink import ApiSink
+from connector.delivery.sink import ApiSink, Sink
 from connector.delivery.snapshot import Snapshot, build_snapshot
 from connector.errors import SourceError
 from connector.ops import telemetry
@@ -55,13 +55,13 @@ class Agent:
         settings: Settings,
         *,
         outbox: Outbox | None = None,
-        sink: ApiSink | None = None,
-        adapter: Adapter | None = None,
+        sink: Sink | None = None,
+        adapter: CensusReader | None = None,
         stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
         self.stop = stop or threading.Event()
-        self.adapter = adapter or adapter_for(settings.source)
+        self.adapter: CensusReader = adapter or adapter_for(settings.source)
         self.outbox = outbox or Outbox(settings.state_dir)
         self.sink = sink or ApiSink(
             settings.api,

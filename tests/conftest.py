@@ -1,26 +1,19 @@
-"""Shared fixtures: fresh databases on the local servers, receivers on 127.0.0.1, the CLI as a subprocess."""
+"""Shared fixtures: fresh databases on the local servers, receivers on 127.0.0.1, the `hospital` and the `run`
+processes a test starts. The helpers behind them are in tests/support/."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import URL
 
-from tests.receivers import ScriptedReceiver
-from tests.services import MARIADB_ADMIN_URL, PG_ADMIN_URL, fresh_database, fresh_firebird_database
-
-if TYPE_CHECKING:
-    from tests.hospital import Hospital
-    from tests.processes import Agent
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.hospital import Hospital, make_hospital
+from tests.support.processes import Agent
+from tests.support.receivers import ScriptedReceiver
+from tests.support.services import MARIADB_ADMIN_URL, PG_ADMIN_URL, fresh_database, fresh_firebird_database
 
 
 @pytest.fixture(scope="session")
@@ -52,15 +45,14 @@ def receiver() -> Iterator[ScriptedReceiver]:
 
 @pytest.fixture
 def hospital(pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path) -> Hospital:
-    """A `custom` HIS on real PostgreSQL holding 25 patients, and a receiver: see tests/hospital.py."""
-    from tests.hospital import make_hospital  # it uses run_cli, defined below
+    """A `custom` HIS on real PostgreSQL holding 25 patients, and a receiver: see tests/support/hospital.py."""
 
     return make_hospital(pg_url, receiver, tmp_path)
 
 
 @pytest.fixture
 def agents() -> Iterator[list[Agent]]:
-    """`run` processes a test starts (see tests/processes.py), killed afterwards if still running."""
+    """`run` processes a test starts (see tests/support/processes.py), killed afterwards if still running."""
     started: list[Agent] = []
     yield started
     for agent in started:
@@ -92,26 +84,3 @@ INCUMBENT_VARIABLES = (
     "ENABLED_INTEGRATIONS",
     "CRON_TIME",
 )
-
-
-def run_cli(*args: str, env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """`hoteleitos-connector ARGS` in a subprocess with exactly `env` (plus PATH and the Python home)."""
-    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR")}
-    return subprocess.run(
-        [sys.executable, "-m", "connector", *args],
-        env={**base, "PYTHONPATH": str(ROOT), **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def events(stderr: str) -> list[dict[str, object]]:
-    """The JSON log events in a captured stderr."""
-    found = []
-    for line in stderr.splitlines():
-        if line.startswith("{"):
-            found.append(json.loads(line))
-    return found

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from connector import clock
 from connector.delivery.outbox import CorruptSnapshotError, Entry, Outbox
-from connector.delivery.sink import ApiSink
+from connector.delivery.sink import Sink
 from connector.delivery.snapshot import Snapshot
 from connector.errors import FatalSinkError, RejectedSnapshotError, SinkError
 from connector.settings import Settings
@@ -85,7 +85,7 @@ BUSY_MESSAGE = (
 class Courier:
     """Takes pending snapshots from the outbox to the API."""
 
-    def __init__(self, settings: Settings, outbox: Outbox, sink: ApiSink, stop: threading.Event) -> None:
+    def __init__(self, settings: Settings, outbox: Outbox, sink: Sink, stop: threading.Event) -> None:
         self.settings = settings
         self.outbox = outbox
         self.sink = sink

@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -54,6 +54,18 @@ class Delivery:
     status: int
     attempts: int
     latency: float
+
+
+class Sink(Protocol):
+    """Where the courier sends snapshots: `ApiSink` (the HOTELEITOS API), or a fake in the cycle's unit tests."""
+
+    def push(self, snapshot: Snapshot, deadline: float) -> Delivery:
+        """Send one snapshot, retrying until `deadline` (monotonic seconds); a `SinkError` when it did not go."""
+        ...
+
+    def close(self) -> None:
+        """Let go of connections."""
+        ...
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -219,7 +231,8 @@ class ApiSink:
         return text
 
     def exchange(self, method: str, snapshot: Snapshot | None = None) -> Answer:
-        """One bounded request to the push URL (see `connector.delivery.http_exchange`); the answer's body without the token."""
+        """One bounded request to the push URL (see `connector.delivery.http_exchange`); the answer's body without the
+        token."""
         body = self.wire_body(snapshot) if snapshot is not None else ()
         size = sum(len(part) for part in body)
         headers = self._headers(snapshot, size) if snapshot is not None else self.authorization()

@@ -12,7 +12,7 @@ from adapters.aghu import AghuAdapter
 from connector.census import Census
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import aghu_replica
+from tests.support import aghu_replica
 
 
 @pytest.fixture

@@ -21,11 +21,11 @@ from sqlalchemy.exc import OperationalError
 
 from connector.census import FIELDS
 from connector.source.watchdog import GRACE, cancel_on, guarded, watch
-from tests.conftest import ROOT, events, run_cli
-from tests.hostile import HostileApi, response
-from tests.processes import Agent
-from tests.receivers import ScriptedReceiver, wait_until
-from tests.tcp_proxy import TcpProxy
+from tests.support.cli import ROOT, events, run_cli
+from tests.support.hostile import HostileApi, response
+from tests.support.processes import Agent
+from tests.support.receivers import ScriptedReceiver, wait_until
+from tests.support.tcp_proxy import TcpProxy
 
 TOKEN = "tok-bounded-4f1c"
 MARGIN = 3.0  # seconds for a Python process to start, load its drivers and write its report
@@ -260,7 +260,7 @@ def test_retry_after_zero_does_not_turn_into_a_flood(pg_url: URL, proxy: TcpProx
 
 
 def response_503_now():  # type: ignore[no-untyped-def]
-    from tests.receivers import status
+    from tests.support.receivers import status
 
     return status(503, Retry_After="0")
 

@@ -14,21 +14,20 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from adapters import adapter_for, registry
+from adapters import adapter_for, registry, writers
 from connector.census.changes import Changes, ChangeTracker
 from connector.commands.demo.hospital import DemoHospital
-from connector.commands.demo.vendors import WRITERS
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import mv_replica, wareline_replica
-from tests.conftest import events, run_cli
-from tests.hospital import Hospital
 from tests.integration.test_bounded_time import figure, start
 from tests.integration.test_operations import metrics
-from tests.processes import Agent
-from tests.receivers import ScriptedReceiver, wait_until
-from tests.services import PG_ADMIN_URL, fresh_database
-from tests.tcp_proxy import TcpProxy
+from tests.support import mv_replica, wareline_replica
+from tests.support.cli import events, run_cli
+from tests.support.hospital import Hospital
+from tests.support.processes import Agent
+from tests.support.receivers import ScriptedReceiver, wait_until
+from tests.support.services import PG_ADMIN_URL, fresh_database
+from tests.support.tcp_proxy import TcpProxy
 
 TOKEN = "tok-probe-7c2d"
 HOUR = "1h"
@@ -255,7 +254,7 @@ def test_sigterm_during_a_silent_probe_exits_fast(
     assert not any(e["event"] == "probe_failed" for e in events(err))
 
 
-@pytest.mark.parametrize("vendor", sorted(v for v in WRITERS if registry()[v].probe_resource() is not None))
+@pytest.mark.parametrize("vendor", sorted(v for v in writers() if registry()[v].probe_resource() is not None))
 def test_every_vendor_probe_sees_each_hospital_step_and_nothing_else(vendor: str, tmp_path: Path) -> None:
     """On each vendor's own tables (the synthetic hospital), its probe.sql gives the same digest while nothing
     happens and another after every step of admissions, discharges and transfers; the connector's own counts of

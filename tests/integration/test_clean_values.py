@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from tests.conftest import run_cli
-from tests.receivers import ScriptedReceiver
+from tests.support.cli import run_cli
+from tests.support.receivers import ScriptedReceiver
 
 TOKEN = "token-valores-123"
 COLUMNS = """ c.cod AS cod_ocorrencia, NULL AS cod_quarto, NULL AS cod_leito, NULL AS convenio_codigo,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
-from tests import mv_replica
-from tests.conftest import ROOT, run_cli
 from tests.integration.test_run_once import TOKEN, connector_env
-from tests.receivers import Fault, ScriptedReceiver, wait_until
+from tests.support import mv_replica
+from tests.support.cli import ROOT, run_cli
+from tests.support.receivers import Fault, ScriptedReceiver, wait_until
 
 
 @pytest.fixture(scope="module")

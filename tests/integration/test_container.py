@@ -16,12 +16,12 @@ import httpx
 import pytest
 from sqlalchemy.engine import URL
 
-from tests import mv_replica, spdata_replica
-from tests.conftest import ROOT
 from tests.integration.test_run_once import TOKEN
-from tests.processes import free_port
-from tests.receivers import ScriptedReceiver, wait_until
-from tests.services import unavailable
+from tests.support import mv_replica, spdata_replica
+from tests.support.cli import ROOT
+from tests.support.processes import free_port
+from tests.support.receivers import ScriptedReceiver, wait_until
+from tests.support.services import unavailable
 
 BASE = os.environ.get("HOTELEITOS_TEST_BASE_IMAGE", "localhost/hoteleitos-base:bookworm")
 # One tag per test run: several checkouts on one machine may build at the same time.

@@ -15,10 +15,10 @@ from sqlalchemy import create_engine, text
 from structlog.testing import capture_logs
 
 from connector.cycle import Agent
-from tests.conftest import ROOT, run_cli
-from tests.hospital import CENSUS_SQL, TOKEN, Hospital, first_acceptances
-from tests.receivers import Fault, status, wait_until
-from tests.tcp_proxy import TcpProxy
+from tests.support.cli import ROOT, run_cli
+from tests.support.hospital import CENSUS_SQL, TOKEN, Hospital, first_acceptances
+from tests.support.receivers import Fault, status, wait_until
+from tests.support.tcp_proxy import TcpProxy
 
 
 def test_scripted_outages_lose_nothing_and_keep_capture_order(hospital: Hospital) -> None:

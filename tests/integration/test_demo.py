@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters import adapter_for
+from adapters import adapter_for, writers
 from connector.commands.demo.hospital import DemoHospital
 from connector.commands.demo.receiver import Board, Changes
-from connector.commands.demo.vendors import WRITERS
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 
 def test_demo_runs_cycles_with_admissions_and_discharges(tmp_path: Path) -> None:
@@ -44,7 +43,7 @@ def test_demo_leaves_nothing_behind(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("vendor", sorted(WRITERS))
+@pytest.mark.parametrize("vendor", sorted(writers()))
 def test_every_vendor_census_sees_the_hospital_move(vendor: str, tmp_path: Path) -> None:
     """On each vendor's own tables, read by its own census.sql, the receiver's board sees exactly the admissions,
     discharges and transfers the hospital made, cycle after cycle."""
@@ -71,6 +70,24 @@ def test_every_vendor_census_sees_the_hospital_move(vendor: str, tmp_path: Path)
         hospital.close()
 
 
+@pytest.mark.parametrize("vendor", sorted(writers()))
+def test_every_writer_names_its_stays_as_the_census_shows_them(vendor: str, tmp_path: Path) -> None:
+    """What a writer says the census shows for each stay (encounter and bed codes, used by the bench to match
+    commits to pushes) is what the vendor's census.sql reads back, before and after the hospital moves."""
+    hospital = DemoHospital(tmp_path / f"{vendor}.sqlite3", vendor=vendor, patients=40)
+    settings = SourceSettings.model_validate({"vendor": vendor, "url": hospital.url, "schema": ""})
+    engine = create_source_engine(hospital.url, connect_timeout=5, query_timeout=30)
+    try:
+        for _ in range(2):
+            census = adapter_for(settings).read(engine, date.today()).census
+            shown = {(r["cod_ocorrencia"], r["cod_leito"]) for r in census.records}
+            assert shown == {hospital.writer.census_codes(stay) for stay in hospital.admitted.values()}
+            hospital.step()
+    finally:
+        engine.dispose()
+        hospital.close()
+
+
 def test_demo_runs_another_vendor_and_refuses_one_without_a_query(tmp_path: Path) -> None:
     """`demo --vendor tasy` runs the Tasy hospital; `--vendor custom` has no query to run and says why, exit 2."""
     done = run_cli(
@@ -90,5 +107,5 @@ def test_the_demo_shows_every_vendor_it_knows_with_a_query() -> None:
     from adapters import registry
 
     with_query = {name for name, adapter in registry().items() if adapter.census_resource() is not None}
-    assert set(WRITERS) <= with_query
-    assert {"aghu", "mv", "spdata", "tasy", "wareline"} <= set(WRITERS)
+    assert set(writers()) <= with_query
+    assert {"aghu", "mv", "spdata", "tasy", "wareline"} <= set(writers())

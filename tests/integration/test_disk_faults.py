@@ -14,10 +14,10 @@ from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
 from connector.cycle import Agent
-from tests.conftest import run_cli
-from tests.hospital import Hospital, damage_body, first_acceptances
-from tests.receivers import status
-from tests.services import unavailable
+from tests.support.cli import run_cli
+from tests.support.hospital import Hospital, damage_body, first_acceptances
+from tests.support.receivers import status
+from tests.support.services import unavailable
 
 
 @pytest.fixture

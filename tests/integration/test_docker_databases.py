@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from adapters import adapter_for
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import custom_replica, mv_replica
+from tests.support import custom_replica, mv_replica
 
 READER_PASSWORD = "p@ss:w/rd%1A"
 

@@ -19,7 +19,7 @@ from connector.census import Census
 from connector.errors import SourceError
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import custom_replica, services
+from tests.support import custom_replica, services
 
 PASSWORD = "p@ss:w/rd%"
 # A cross join of the system tables: millions of rows, minutes of work for the server.

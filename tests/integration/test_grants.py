@@ -18,8 +18,8 @@ from connector.settings import SourceSettings
 from connector.source.catalog import Access, access
 from connector.source.engine import create_source_engine
 from connector.source.grants import grant_statements
-from tests import aghu_replica, services, spdata_replica, wareline_replica
-from tests.conftest import run_cli
+from tests.support import aghu_replica, services, spdata_replica, wareline_replica
+from tests.support.cli import run_cli
 
 AGHU_READABLE = (
     "ain_internacoes",

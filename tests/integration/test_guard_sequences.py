@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, text
 from structlog.testing import capture_logs
 
 from connector.cycle import Agent
-from tests.conftest import run_cli
-from tests.hospital import Hospital
-from tests.receivers import status
+from tests.support.cli import run_cli
+from tests.support.hospital import Hospital
+from tests.support.receivers import status
 
 FAST = {"confirm_seconds": 0}  # the sequences below are about counts; time is tested on its own
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from connector.cycle import Agent
-from tests.hospital import Hospital, damage_body, first_acceptances
-from tests.receivers import status
+from tests.support.hospital import Hospital, damage_body, first_acceptances
+from tests.support.receivers import status
 
 
 def stored_bodies(path: Path) -> dict[str, bytes]:

@@ -16,11 +16,11 @@ import httpx
 import pytest
 from sqlalchemy.engine import URL
 
-from tests import mv_replica
-from tests.conftest import ROOT, events
 from tests.integration.test_run_once import connector_env
-from tests.processes import free_port
-from tests.receivers import ScriptedReceiver, wait_until
+from tests.support import mv_replica
+from tests.support.cli import ROOT, events
+from tests.support.processes import free_port
+from tests.support.receivers import ScriptedReceiver, wait_until
 
 FLOOD = 1000
 NOFILE = 1024  # a container's usual limit: the audit's 1,000 idle connections exhausted it
@@ -165,6 +165,6 @@ def _readyz(port: int) -> str | None:
 
 
 def _status_503():  # type: ignore[no-untyped-def]
-    from tests.receivers import status
+    from tests.support.receivers import status
 
     return status(503)

@@ -14,11 +14,11 @@ from sqlalchemy.engine import URL
 
 from connector.census import FIELDS
 from connector.delivery.http_exchange import MAX_BODY
-from tests.conftest import ROOT, events, run_cli
-from tests.hostile import HostileApi, gzip_bomb, response
-from tests.processes import Agent
-from tests.receivers import ScriptedReceiver, wait_until
-from tests.services import mariadb_user
+from tests.support.cli import ROOT, events, run_cli
+from tests.support.hostile import HostileApi, gzip_bomb, response
+from tests.support.processes import Agent
+from tests.support.receivers import ScriptedReceiver, wait_until
+from tests.support.services import mariadb_user
 
 TOKEN = "tok-hostile-77aa"
 ONE_PATIENT = "SELECT " + ", ".join(

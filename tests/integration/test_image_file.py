@@ -21,14 +21,14 @@ import yaml
 from sqlalchemy.engine import URL
 
 from connector import __version__
-from tests import mv_replica
-from tests.conftest import ROOT
-from tests.http_proxy import ForwardProxy
 from tests.integration.test_container import BASE, podman
 from tests.integration.test_run_once import TOKEN
-from tests.processes import free_port
-from tests.receivers import ScriptedReceiver, wait_until
-from tests.services import unavailable
+from tests.support import mv_replica
+from tests.support.cli import ROOT
+from tests.support.http_proxy import ForwardProxy
+from tests.support.processes import free_port
+from tests.support.receivers import ScriptedReceiver, wait_until
+from tests.support.services import unavailable
 
 RUN = uuid.uuid4().hex[:8]
 REPOSITORY = f"localhost/hoteleitos-connector-file-{RUN}"  # other checkouts build at the same time

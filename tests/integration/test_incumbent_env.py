@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
-from tests import custom_replica, mv_replica, services, wareline_replica
-from tests.conftest import run_cli
-from tests.receivers import ScriptedReceiver
+from tests.support import custom_replica, mv_replica, services, wareline_replica
+from tests.support.cli import run_cli
+from tests.support.receivers import ScriptedReceiver
 
 PASSWORD = "S3nh@:com/%sinais"
 

@@ -13,7 +13,7 @@ from connector.delivery.sink import ApiSink
 from connector.delivery.snapshot import Snapshot
 from connector.errors import RetriableSinkError
 from connector.settings import ApiSettings
-from tests.receivers import Fault, ScriptedReceiver
+from tests.support.receivers import Fault, ScriptedReceiver
 
 
 def snapshot(number: int) -> Snapshot:

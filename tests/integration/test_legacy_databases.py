@@ -17,8 +17,8 @@ from adapters.wareline import WarelineAdapter
 from connector.census import Census
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import wareline_replica
-from tests.services import PG_ADMIN_URL, unavailable
+from tests.support import wareline_replica
+from tests.support.services import PG_ADMIN_URL, unavailable
 
 TODAY = date(2026, 11, 26)
 SERVER_LOG = Path("/var/log/postgresql")

@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 from adapters.mv import MvAdapter
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import mv_replica
+from tests.support import mv_replica
 
 TODAY = date(2026, 11, 26)
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from tests.conftest import ROOT, run_cli
-from tests.receivers import ScriptedReceiver
+from tests.support.cli import ROOT, run_cli
+from tests.support.receivers import ScriptedReceiver
 
 TOKEN = "token-acme-123"
 PAGE = ROOT / "docs" / "novo-fornecedor.md"

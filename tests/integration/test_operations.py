@@ -11,12 +11,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import URL
 
-from tests import mv_replica
-from tests.conftest import run_cli
-from tests.http_proxy import ForwardProxy
 from tests.integration.test_run_once import TOKEN, connector_env
-from tests.processes import Agent
-from tests.receivers import Fault, ScriptedReceiver, TlsReceiver, status, wait_until
+from tests.support import mv_replica
+from tests.support.cli import run_cli
+from tests.support.http_proxy import ForwardProxy
+from tests.support.processes import Agent
+from tests.support.receivers import Fault, ScriptedReceiver, TlsReceiver, status, wait_until
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import URL
 
-from tests.conftest import events, run_cli
 from tests.integration.test_operations import metrics, mv_url  # noqa: F401 - a fixture
 from tests.integration.test_run_once import connector_env
-from tests.processes import Agent, free_port
-from tests.receivers import ScriptedReceiver, status, wait_until
+from tests.support.cli import events, run_cli
+from tests.support.processes import Agent, free_port
+from tests.support.receivers import ScriptedReceiver, status, wait_until
 
 ZONE = "America/Manaus"  # -04:00: neither UTC nor the default zone, so a wrong clock shows
 TOKEN_MESSAGE = "a API recusou o token (HTTP 401): confira API_TOKEN"

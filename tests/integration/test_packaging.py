@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.support.cli import ROOT
 
 
 def test_wheel_ships_every_vendor_folder_and_the_console_script(tmp_path: Path) -> None:

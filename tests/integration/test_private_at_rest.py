@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
-from tests import mv_replica
-from tests.conftest import ROOT, events, run_cli
 from tests.integration.test_run_once import TOKEN, connector_env
-from tests.receivers import ScriptedReceiver, status, wait_until
+from tests.support import mv_replica
+from tests.support.cli import ROOT, events, run_cli
+from tests.support.receivers import ScriptedReceiver, status, wait_until
 
 
 @pytest.fixture(scope="module")

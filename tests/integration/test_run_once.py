@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.engine import URL
 
 from connector.census import FIELDS
-from tests import mv_replica
-from tests.conftest import run_cli
-from tests.receivers import ScriptedReceiver, status
+from tests.support import mv_replica
+from tests.support.cli import run_cli
+from tests.support.receivers import ScriptedReceiver, status
 
 TOKEN = "tok-" + uuid.uuid4().hex
 

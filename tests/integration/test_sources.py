@@ -17,8 +17,8 @@ from adapters import adapter_for
 from connector.errors import SourceError
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import custom_replica, mv_replica, services
-from tests.services import unavailable
+from tests.support import custom_replica, mv_replica, services
+from tests.support.services import unavailable
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "p@ss:w/rd%"
@@ -189,8 +189,8 @@ def test_postgres_statement_timeout(pg_url: URL, tmp_path: Path) -> None:
 
 def test_bad_columns_stop_the_cycle_before_any_push(custom_mariadb: URL, tmp_path: Path) -> None:
     """`check` names the wrong columns; `run --once` sends nothing and exits 1 with the same message."""
-    from tests.conftest import run_cli
-    from tests.receivers import ScriptedReceiver
+    from tests.support.cli import run_cli
+    from tests.support.receivers import ScriptedReceiver
 
     query = tmp_path / "censo.sql"
     query.write_text(custom_replica.SQL.replace("AS paciente_sexo", "AS sexo"), encoding="utf-8")

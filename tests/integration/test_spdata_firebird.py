@@ -11,7 +11,7 @@ from adapters.spdata import SpdataAdapter
 from connector.census import Census
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import spdata_replica
+from tests.support import spdata_replica
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from adapters.tasy import TasyAdapter
 from connector.census import Census
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import tasy_replica
+from tests.support import tasy_replica
 
 TODAY = date(2026, 11, 26)
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 from adapters.wareline import WarelineAdapter
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests import wareline_replica
+from tests.support import wareline_replica
 
 
 @pytest.fixture(scope="module")

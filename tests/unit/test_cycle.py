@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
 from structlog.testing import capture_logs
 
-from adapters.base import Reading
+from adapters.probe import ProbeReading
+from adapters.reading import Reading
 from connector.census import normalise_census
 from connector.commands.configuration import settings_from_values
 from connector.cycle import Agent
@@ -31,11 +33,16 @@ class FakeAdapter:
         self.patients = 3
         self.error: SourceError | None = None
 
-    def read(self, _engine: Any, today: date, limit: int | None = None, **_: Any) -> Reading:
+    def read(self, engine: Engine, today: date, limit: int | None = None, *, tz: tzinfo | None = None) -> Reading:
         if self.error is not None:
             raise self.error
         rows = [(str(i), f"L{i}") for i in range(1, self.patients + 1)]
         return Reading(census=normalise_census(["cod_ocorrencia", "cod_leito"], rows, today), duration=0.01)
+
+    def probe(self, engine: Engine) -> ProbeReading:
+        if self.error is not None:
+            raise self.error
+        return ProbeReading(digest=str(self.patients), rows=self.patients, duration=0.01)
 
 
 class FakeSink:
@@ -64,7 +71,7 @@ def agent(tmp_path: Path) -> Any:
             "state_dir": str(tmp_path / "state"),
         }
     )
-    made = Agent(settings, adapter=FakeAdapter(), sink=FakeSink())  # type: ignore[arg-type]
+    made = Agent(settings, adapter=FakeAdapter(), sink=FakeSink())
     yield made
     made.close()
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from connector.commands.configuration import load_settings
-from tests.conftest import ROOT
-from tests.services import unavailable
+from tests.support.cli import ROOT
+from tests.support.services import unavailable
 
 DEPLOY = ROOT / "deploy" / "kubernetes"
 OVERLAYS = sorted(p.parent for p in (DEPLOY / "overlays").glob("*/kustomization.yaml"))

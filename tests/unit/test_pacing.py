@@ -217,11 +217,12 @@ def test_a_probe_refused_by_the_database_pauses_reads_like_a_refused_census(tmp_
         }
     )
     adapter = RefusingAdapter()
-    agent = Agent(settings, adapter=adapter)  # type: ignore[arg-type]
+    agent = Agent(settings, adapter=adapter)
     try:
         first = agent.probe()
         assert first.error is not None and first.error.kind == "auth" and "Próxima tentativa" in first.error.message
-        assert agent.probe().error.kind == "auth_paused"  # type: ignore[union-attr]
+        second = agent.probe()
+        assert second.error is not None and second.error.kind == "auth_paused"
         report = agent.cycle()
         assert report.read_error is not None and report.read_error.kind == "auth_paused"
         assert adapter.logins == 1

@@ -1,8 +1,8 @@
 """A synthetic hospital in SQLite, on the tables of any vendor with a census query, and its daily life.
 
-The hospital keeps the truth (who is in which bed) itself; the vendor's `Writer` (connector/commands/demo/vendors/) writes
-it into that vendor's tables. `step()` makes the hospital move between cycles: discharges, transfers between beds,
-admissions into free beds.
+The hospital keeps the truth (who is in which bed) itself; the vendor's `Writer` (adapters/<vendor>/tables.py)
+writes it into that vendor's tables. `step()` makes the hospital move between cycles: discharges, transfers between
+beds, admissions into free beds.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
 
-from connector.commands.demo.vendors import WRITERS
-from connector.commands.demo.world import Bed, Person, Stay, build_world, person_name
+from adapters import writers
+from adapters.synthetic import Bed, Person, Stay, build_world, person_name
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class DemoHospital:
     ) -> None:
         self.url = url or f"sqlite:///{path}"  # another empty database (tests) instead of the SQLite file
         self.engine: Engine = create_engine(self.url)
-        self.writer = WRITERS[vendor]()
+        self.writer = writers()[vendor]()
         self.rng = random.Random(seed)
         self.now = datetime.now().replace(microsecond=0)
         self.world = build_world(self.rng, patients)

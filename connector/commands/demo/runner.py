@@ -9,10 +9,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from adapters import writers
 from connector.commands.configuration import settings_from_values
 from connector.commands.demo.hospital import DemoHospital
 from connector.commands.demo.receiver import Receiver
-from connector.commands.demo.vendors import WRITERS
 from connector.cycle import Agent
 from connector.ops.cycle_report import CycleReport
 from connector.ops.logs import configure
@@ -44,10 +44,10 @@ def summary(number: int, report: CycleReport, receiver: Receiver) -> str:
 def run_demo(*, cycles: int | None, interval: float, patients: int, vendor: str = "mv") -> int:
     """Run `cycles` cycles (None: until Ctrl+C) on `vendor`'s tables and print a line for each; 2 for a vendor
     the demo cannot show."""
-    if vendor not in WRITERS:
+    if vendor not in writers():
         print(
             f"A demonstração não tem hospital sintético para o fornecedor '{vendor}': ela roda a consulta pronta de "
-            f"um fornecedor (use --vendor {' | '.join(sorted(WRITERS))}). Fornecedores sem consulta pronta (custom, "
+            f"um fornecedor (use --vendor {' | '.join(writers())}). Fornecedores sem consulta pronta (custom, "
             "sigho) leem o arquivo SQL do hospital: teste-o com `hoteleitos-connector preview`.",
             file=sys.stderr,
         )

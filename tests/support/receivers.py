@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 
 from connector.commands.demo.receiver import Received, Receiver
 
@@ -74,10 +75,10 @@ class ScriptedReceiver(Receiver):
                 self.accepted.append(request)
         return status_code, headers, body
 
-    def _handler(self):  # type: ignore[no-untyped-def]
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
         base = super()._handler()
 
-        class Handler(base):  # type: ignore[valid-type,misc]
+        class Handler(base):  # type: ignore[valid-type,misc]  # a subclass of the class the demo receiver builds
             def do_POST(self) -> None:
                 try:
                     super().do_POST()
@@ -89,7 +90,7 @@ class ScriptedReceiver(Receiver):
         return Handler
 
 
-def wait_until(predicate, timeout: float = 10.0, step: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
+def wait_until(predicate: Callable[[], object], timeout: float = 10.0, step: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -103,12 +104,12 @@ class TlsReceiver(ScriptedReceiver):
 
     scheme = "https"
 
-    def __init__(self, ca_file: str, *args: object, **kwargs: object) -> None:
+    def __init__(self, ca_file: str, script: Iterable[Fault] = (), token: str | None = None) -> None:
         import ssl
 
         import trustme
 
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(script, token)
         authority = trustme.CA()
         authority.cert_pem.write_to_path(ca_file)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -1,5 +1,6 @@
 """AGHU / AGHUse (PostgreSQL, schema agh): its census tables as SQLAlchemy metadata (exactly the columns in
-his-schemas), and the synthetic hospital written into them. Booleans are 'S'/'N', as in AGHU."""
+his-schemas), the one definition the demo and the test replicas build, and the synthetic hospital written into them.
+Booleans are 'S'/'N', as in AGHU."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import ClassVar
 from sqlalchemy import CHAR, Column, DateTime, Integer, MetaData, Numeric, SmallInteger, String, Table, insert, update
 from sqlalchemy.engine import Connection
 
-from connector.commands.demo.world import Bed, Stay, World, Writer
+from adapters.synthetic import Bed, Stay, World, Writer
 
 metadata = MetaData()
 ain_internacoes = Table(
@@ -170,6 +171,9 @@ class AghuWriter(Writer):
         self._occupant(db, bed, stay.encounter)
         if stay.bed is not None:
             self._occupant(db, stay.bed, None)
+
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return str(stay.encounter), None if stay.bed is None else _bed(stay.bed)
 
     @staticmethod
     def _occupant(db: Connection, bed: Bed, encounter: int | None) -> None:

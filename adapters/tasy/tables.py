@@ -1,5 +1,5 @@
 """Tasy (Philips, Oracle, schema TASY): its census tables as SQLAlchemy metadata (exactly the columns in
-his-schemas), and the synthetic hospital written into them.
+his-schemas), the one definition the demo and the test replicas build, and the synthetic hospital written into them.
 
 Names are lower case so that every database treats them as case-insensitive, as Tasy's unquoted Oracle names are.
 """
@@ -13,7 +13,7 @@ from typing import ClassVar
 from sqlalchemy import CHAR, Column, DateTime, Integer, MetaData, Numeric, String, Table, insert, update
 from sqlalchemy.engine import Connection
 
-from connector.commands.demo.world import Bed, Stay, World, Writer
+from adapters.synthetic import Bed, Stay, World, Writer
 
 metadata = MetaData()
 # NUMBER in Tasy: drivers hand back Decimal (or int); SQLite keeps integers.
@@ -132,6 +132,9 @@ class TasyWriter(Writer):
     def transfer(self, db: Connection, stay: Stay, bed: Bed, when: datetime) -> None:
         self._close_stays(db, stay.encounter, when)
         self._stay(db, stay.encounter, bed, when)
+
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return str(stay.encounter), None if stay.bed is None else f"{stay.bed.room} {stay.bed.side}"
 
     def _stay(
         self,

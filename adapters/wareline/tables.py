@@ -1,5 +1,6 @@
-"""Wareline (PostgreSQL): its census tables as SQLAlchemy metadata (exactly the columns in his-schemas), and the
-synthetic hospital written into them. Codes are zero-padded `char` columns, as in Wareline."""
+"""Wareline (PostgreSQL): its census tables as SQLAlchemy metadata (exactly the columns in his-schemas), the one
+definition the demo, the test replicas and the bench build, and the synthetic hospital written into them. Codes are
+zero-padded `char` columns, as in Wareline."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import ClassVar
 from sqlalchemy import CHAR, Column, Date, DateTime, MetaData, String, Table, insert, update
 from sqlalchemy.engine import Connection
 
-from connector.commands.demo.world import Bed, Stay, World, Writer
+from adapters.synthetic import Bed, Stay, World, Writer
 
 metadata = MetaData()
 arqatend = Table(
@@ -109,6 +110,9 @@ class WarelineWriter(Writer):
         self._occupant(db, bed, number)
         if stay.bed is not None:
             self._occupant(db, stay.bed, None)
+
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return f"{stay.encounter:010d}", None if stay.bed is None else _bed(stay.bed)
 
     @staticmethod
     def _occupant(db: Connection, bed: Bed, number: str | None) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors import spdata
-from connector.commands.demo.vendors.spdata import NO_DATE
+from adapters.spdata import tables as spdata
+from adapters.spdata.tables import NO_DATE
 
 ENTERED = date(2026, 11, 20)
 

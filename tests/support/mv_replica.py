@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import create_engine, delete, insert, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors import mv
+from adapters.mv import tables as mv
 
 NOW = datetime(2026, 11, 26, 9, 30)
 
@@ -66,7 +67,7 @@ PROFESSIONALS = [
     {"cd_prestador": 8, "nm_prestador": "DRA. ANA SOUZA", "cd_cbos": "225250"},
     {"cd_prestador": 8, "nm_prestador": "DRA. ANA SOUZA", "cd_cbos": None},
 ]
-PATIENTS = [
+PATIENTS: list[dict[str, Any]] = [
     {
         "cd_paciente": 90000501,
         "nm_paciente": "  JOSÉ   DA SILVA ",

@@ -1,5 +1,5 @@
-"""MV (Oracle, schema DBAMV): its census tables as SQLAlchemy metadata (exactly the columns in his-schemas), and
-the synthetic hospital written into them.
+"""MV (Oracle, schema DBAMV): its census tables as SQLAlchemy metadata (exactly the columns in his-schemas), the one
+definition the demo, the test replicas and the bench build, and the synthetic hospital written into them.
 
 Names are lower case so that every database treats them as case-insensitive, as MV's own unquoted
 identifiers are: Oracle stores them upper case, PostgreSQL lower case, and the same SQL reads both.
@@ -13,7 +13,7 @@ from typing import ClassVar
 from sqlalchemy import CHAR, Column, DateTime, Integer, MetaData, Numeric, String, Table, insert, update
 from sqlalchemy.engine import Connection
 
-from connector.commands.demo.world import Bed, Stay, World, Writer
+from adapters.synthetic import Bed, Stay, World, Writer
 
 metadata = MetaData()
 
@@ -162,6 +162,9 @@ class MvWriter(Writer):
         self._occupancy(db, bed, "O")
         if stay.bed is not None:
             self._occupancy(db, stay.bed, "L")
+
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return str(stay.encounter), None if stay.bed is None else str(stay.bed.number)
 
     @staticmethod
     def _occupancy(db: Connection, bed: Bed, state: str) -> None:

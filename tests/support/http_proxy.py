@@ -58,6 +58,7 @@ class ForwardProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "host")}
+                assert target.hostname is not None, self.path
                 upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 upstream.request(self.command, target.path or "/", body=body, headers=headers)
                 answer = upstream.getresponse()

@@ -1,5 +1,6 @@
-"""SPDATA (Firebird, no schema): its census tables as SQLAlchemy metadata (exactly the columns in his-schemas), and
-the synthetic hospital written into them. "No date" is 1899-12-30, as in SPDATA, never null.
+"""SPDATA (Firebird, no schema): its census tables as SQLAlchemy metadata (exactly the columns in his-schemas), the
+one definition the demo and the test replicas build, and the synthetic hospital written into them. "No date" is
+1899-12-30, as in SPDATA, never null.
 
 Names are lower case so that Firebird stores them upper case, unquoted, as SPDATA's are.
 """
@@ -12,7 +13,7 @@ from typing import ClassVar
 from sqlalchemy import CHAR, Column, Date, Integer, MetaData, String, Table, Time, insert, update
 from sqlalchemy.engine import Connection
 
-from connector.commands.demo.world import Bed, Stay, World, Writer
+from adapters.synthetic import Bed, Stay, World, Writer
 
 NO_DATE = date(1899, 12, 30)
 
@@ -87,6 +88,9 @@ class SpdataWriter(Writer):
         self._occupant(db, bed, stay.encounter)
         if stay.bed is not None:
             self._occupant(db, stay.bed, 0)
+
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        return str(stay.encounter), None if stay.bed is None else _bed(stay.bed)
 
     @staticmethod
     def _occupant(db: Connection, bed: Bed, registration: int) -> None:

@@ -3,7 +3,6 @@ scripted receiver on 127.0.0.1: the `hospital` fixture (see tests/conftest.py)."
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +11,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from connector.commands.configuration import settings_from_values
-from tests.conftest import run_cli
-from tests.receivers import Fault, ScriptedReceiver
+from connector.settings import Settings
+from tests.support.cli import events, run_cli
+from tests.support.receivers import Fault, ScriptedReceiver
 
 TOKEN = "token-de-teste-123"
 CENSUS_SQL = """SELECT c.cod AS cod_ocorrencia, NULL AS cod_quarto, c.leito AS cod_leito, NULL AS convenio_codigo,
@@ -66,10 +66,10 @@ class Hospital:
         with self.receiver.lock:
             self.receiver.script[:] = list(faults)
         done = run_cli("run", "--once", env=self.env(**extra), cwd=self.folder)
-        created = [e["snapshot_id"] for e in _events(done.stderr) if e["event"] == "snapshot_stored"]
+        created = [str(e["snapshot_id"]) for e in events(done.stderr) if e["event"] == "snapshot_stored"]
         return done.returncode, done.stdout + done.stderr, created
 
-    def settings(self, **values: object):  # type: ignore[no-untyped-def]
+    def settings(self, **values: object) -> Settings:
         env = self.env()
         base: dict[str, object] = {
             "api": {"url": env["HOTELEITOS_API_URL"], "token": TOKEN, "retry_deadline": 2, "read_timeout": 1},
@@ -81,12 +81,9 @@ class Hospital:
             "state_dir": env["HOTELEITOS_STATE_DIR"],
         }
         for key, value in values.items():
-            base[key] = {**base[key], **value} if isinstance(value, dict) and key in base else value  # type: ignore[dict-item]
+            known = base.get(key)
+            base[key] = {**known, **value} if isinstance(value, dict) and isinstance(known, dict) else value
         return settings_from_values(base)
-
-
-def _events(stderr: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
 
 
 def make_hospital(pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path) -> Hospital:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import Table, create_engine, insert, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors.wareline import (
+from adapters.wareline.tables import (
     arqatend,
     arqint,
     cadaco,
@@ -21,7 +22,7 @@ from connector.commands.demo.vendors.wareline import (
     metadata,
 )
 
-ROWS = {
+ROWS: dict[Table, list[dict[str, Any]]] = {
     cadcc: [{"codcc": "0010", "nomecc": "CLINICA MEDICA"}],
     cadaco: [{"codaco": "0101", "codcc": "0010"}, {"codaco": "0102", "codcc": "0010"}],
     cadlei: [

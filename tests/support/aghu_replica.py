@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors import aghu
+from adapters.aghu import tables as aghu
 
 DAY = datetime(2026, 11, 20, 14, 35)
 

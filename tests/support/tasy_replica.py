@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import URL
 
-from connector.commands.demo.vendors import tasy
+from adapters.tasy import tables as tasy
 
 NOW = datetime(2026, 11, 26, 9, 30)
 DAY = datetime(2026, 11, 20, 14, 35)
 
-PEOPLE = [
+PEOPLE: list[dict[str, Any]] = [
     # patients
     {"cd_pessoa_fisica": "1001", "nm_pessoa_fisica": unicodedata.normalize("NFD", "  JOÃO  DA SILVA "),
      "dt_nascimento": datetime(1950, 3, 4), "ie_sexo": "M", "cd_cbo_sus": None},
@@ -44,8 +44,11 @@ PEOPLE = [
     {"cd_pessoa_fisica": "9002", "nm_pessoa_fisica": "DRA. ANA SOUZA", "dt_nascimento": None, "ie_sexo": "F",
      "cd_cbo_sus": None},
 ]  # fmt: skip
-INSURERS = [{"cd_convenio": 1, "ds_convenio": "  UNIMED   CAMPINAS "}, {"cd_convenio": 2, "ds_convenio": "SUS"}]
-SECTORS = [
+INSURERS: list[dict[str, Any]] = [
+    {"cd_convenio": 1, "ds_convenio": "  UNIMED   CAMPINAS "},
+    {"cd_convenio": 2, "ds_convenio": "SUS"},
+]
+SECTORS: list[dict[str, Any]] = [
     {"cd_setor_atendimento": 10, "ds_setor_atendimento": "CLÍNICA MÉDICA"},
     {"cd_setor_atendimento": 20, "ds_setor_atendimento": "CENTRO CIRÚRGICO"},
 ]
@@ -106,7 +109,7 @@ STAYS = [
     _stay(14, 5010, "601", "A", DAY),
     _stay(15, 5011, "201", "B", datetime(2026, 11, 24, 8, 0)),
 ]
-COVERAGE = [
+COVERAGE: list[dict[str, Any]] = [
     {"nr_seq_interno": 1, "nr_atendimento": 5001, "cd_convenio": 2, "cd_categoria": "1", "dt_inicio_vigencia": DAY},
     {"nr_seq_interno": 2, "nr_atendimento": 5001, "cd_convenio": 1, "cd_categoria": "APTO",
      "dt_inicio_vigencia": datetime(2026, 11, 23)},

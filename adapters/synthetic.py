@@ -1,7 +1,9 @@
 """The synthetic hospital's world, the same for every vendor: units, beds, people, stays, and the writer contract.
 
-Everything is invented (seeded random choices from common Brazilian names). A vendor's `Writer` turns this world
-and its daily life (admissions, transfers, discharges) into rows of that vendor's tables.
+Everything is invented (seeded random choices from common Brazilian names). A vendor's `Writer`, in
+`adapters/<vendor>/tables.py` next to the vendor's table definitions, turns this world and its daily life
+(admissions, transfers, discharges) into rows of that vendor's tables. The demo (`demo --vendor <vendor>`) and the
+bench write through it.
 """
 
 from __future__ import annotations
@@ -146,3 +148,7 @@ class Writer(ABC):
     @abstractmethod
     def transfer(self, db: Connection, stay: Stay, bed: Bed, when: datetime) -> None:
         """The patient moves from `stay.bed` to `bed` (the caller then updates `stay.bed`)."""
+
+    @abstractmethod
+    def census_codes(self, stay: Stay) -> tuple[str, str | None]:
+        """How the vendor's census shows the stay: its `cod_ocorrencia` and `cod_leito` (None without a bed)."""

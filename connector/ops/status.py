@@ -191,13 +191,13 @@ class StatusBoard:
 
 def _verdict(ready: bool, body: dict[str, object], delivering: bool, current: list[Problem]) -> tuple[Health, str]:
     """Red when no census reached the API within the readiness window; amber when one did but something needs
-    a look (a held census first); green otherwise. And the page's headline."""
+    a look; green otherwise. The headline names a held census first: it waits for a person."""
     depth = body["outbox"]
-    held = isinstance(depth, dict) and depth.get("held", 0)
-    if not delivering:
-        return "falha", "O censo não está chegando ao HOTELEITOS"
-    if held:
-        return "atencao", "Censo retido pela proteção contra altas em massa: precisa de uma decisão"
-    if not ready or current:
-        return "atencao", "O censo está chegando ao HOTELEITOS, com avisos"
-    return "ok", "O censo está chegando ao HOTELEITOS"
+    health: Health = "falha" if not delivering else ("atencao" if not ready or current else "ok")
+    if isinstance(depth, dict) and depth.get("held", 0):
+        return health if health == "falha" else "atencao", (
+            "Censo retido pela proteção contra altas em massa: precisa de uma decisão"
+        )
+    if health == "falha":
+        return health, "O censo não está chegando ao HOTELEITOS"
+    return health, "O censo está chegando ao HOTELEITOS" + (", com avisos" if health == "atencao" else "")

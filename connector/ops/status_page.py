@@ -7,6 +7,7 @@ hospital's network; a `<meta refresh>` reloads it. Read-only: it has no form and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from html import escape
@@ -22,7 +23,7 @@ _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f4f6f8;color:#1d2733}
 header{padding:18px 24px;color:#fff}header h1{margin:0;font-size:22px}header p{margin:4px 0 0}
 .ok{background:#1e7b4a}.atencao{background:#a86500}.falha{background:#b3261e}
-main{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:16px;padding:16px 24px}
+main{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px;padding:16px 24px}
 section{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 2px #0002}
 section.wide{grid-column:1/-1}h2{font-size:17px;margin:4px 0 10px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}dt{color:#5a6775}dd{margin:0}
@@ -87,6 +88,16 @@ class StatusView:
     notes: list[str] = field(default_factory=list)
 
 
+def prose(text: str) -> str:
+    """Escaped text whose `commands` become <code>."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escape(text))
+
+
+def duration(seconds: float) -> str:
+    """`38 ms`, `2,4 s`."""
+    return f"{round(seconds * 1000)} ms" if seconds < 1 else f"{charts.number(seconds, 1)} s"
+
+
 def ago(seconds: float) -> str:
     """`há 12 s`, `há 4 min`, `há 2 h 05 min`."""
     seconds = max(0, round(seconds))
@@ -113,8 +124,8 @@ def render(view: StatusView) -> str:
 
 def _cause(view: StatusView) -> str:
     """The first trouble of the last cycle, under the headline, when the page is not green."""
-    if view.health == "ok" or not view.current:
-        return ""
+    if view.health == "ok" or not view.current or view.depth.get("held", 0):
+        return ""  # a held census: the headline says it, the queue says why
     return f'<p class="cause"><strong>{escape(view.current[0].title)}</strong></p>'
 
 
@@ -134,8 +145,9 @@ def _delivery(view: StatusView) -> str:
         delivered = "nenhum censo entregue ainda (nem antes da última partida)"
     else:
         delivered = (
-            f'<span class="num">{charts.number(last.patients)}</span> pacientes às {clock.hour(last.at, view.tz)} '
-            f"({ago(view.now - last.at)}; resposta da API em {charts.number(last.latency, 2)} s)"
+            f'<span class="num" id="entregues">{charts.number(last.patients)}</span> pacientes às '
+            f"{clock.hour(last.at, view.tz)} "
+            f"({ago(view.now - last.at)}; resposta da API em {duration(last.latency)})"
         )
     if view.next_try is None:
         upcoming = "não agendado"
@@ -145,7 +157,7 @@ def _delivery(view: StatusView) -> str:
         ("Último censo entregue", delivered),
         ("Próximo ciclo", escape(upcoming)),
         ("Agenda", escape(view.schedule)),
-        ("Prontidão (/readyz)", "pronto" if not view.reasons else escape("; ".join(view.reasons))),
+        ("Prontidão (/readyz)", "pronto" if not view.reasons else prose("; ".join(view.reasons))),
     ]
     return f'<section id="entrega"><h2>O censo está chegando ao HOTELEITOS?</h2>{_items(rows)}</section>'
 
@@ -154,15 +166,18 @@ def _queue(view: StatusView) -> str:
     depth = view.depth
     held = depth.get("held", 0)
     rows = [
-        ("Pendentes (aguardando envio)", f'<span class="num">{charts.number(depth.get("pending", 0))}</span>'),
-        ("Retidos pela proteção", f'<span class="num">{charts.number(held)}</span>'),
-        ("Rejeitados pela API", f'<span class="num">{charts.number(depth.get("dead", 0))}</span>'),
+        (
+            "Pendentes (aguardando envio)",
+            f'<span class="num" id="pendentes">{charts.number(depth.get("pending", 0))}</span>',
+        ),
+        ("Retidos pela proteção", f'<span class="num" id="retidos">{charts.number(held)}</span>'),
+        ("Rejeitados pela API", f'<span class="num" id="rejeitados">{charts.number(depth.get("dead", 0))}</span>'),
     ]
     if depth.get("quarantined", 0):
         rows.append(("Em quarentena (danificados)", f'<span class="num">{charts.number(depth["quarantined"])}</span>'))
     extra = ""
     if held:
-        why = escape(view.held_note or "o censo encolheu demais de uma vez.")
+        why = prose(view.held_note or "o censo encolheu demais de uma vez.")
         extra = (
             f"<p>Motivo: {why}</p><p>Para enviar o mais novo dos retidos, no servidor do conector: "
             "<code>hoteleitos-connector release</code> (num contêiner: <code>docker exec &lt;contêiner&gt; "
@@ -183,7 +198,7 @@ def _problem(problem: Problem, view: StatusView, now: bool) -> str:
     command = f"<br>Comando: <code>{escape(problem.command)}</code>" if problem.command else ""
     return (
         f'<li class="{"now" if now else "past"}"><strong>{escape(problem.title)}</strong><br>'
-        f"O que fazer: {escape(problem.advice)}{command}<br><span class='muted'>{escape(seen)}</span></li>"
+        f"O que fazer: {prose(problem.advice)}{command}<br><span class='muted'>{escape(seen)}</span></li>"
     )
 
 
@@ -217,7 +232,7 @@ def _history(view: StatusView) -> str:
         f"{charts.number(totals[1])} altas, {charts.number(totals[2])} transferências em 24 h"
     )
     latency_label = "Tempo de resposta da API por entrega" + (
-        f": o mais lento {charts.number(slowest, 2)} s" if slowest is not None else ": nenhuma entrega"
+        f": a mais lenta {duration(slowest)}" if slowest is not None else ": nenhuma entrega"
     )
     failed_label = f"Ciclos com falha por hora: {charts.number(failed)} de {charts.number(cycles)} ciclos em 24 h"
     legend = (
@@ -244,7 +259,7 @@ def _source(view: StatusView) -> str:
     else:
         last = (
             f"às {clock.hour(read.at, view.tz)} ({ago(view.now - read.at)}): {charts.number(read.rows)} linhas, "
-            f"{charts.number(read.patients)} pacientes, em {charts.number(read.seconds, 2)} s"
+            f"{charts.number(read.patients)} pacientes, em {duration(read.seconds)}"
         )
     rows = [
         ("Fornecedor", source.vendor),

@@ -92,10 +92,11 @@ def problems_of(report: CycleReport, now: float, refused_token: int | None) -> l
     if report.held:
         found.append(
             (
-                "Censo retido pela proteção contra altas em massa: "
-                + (report.guard_note or "o censo encolheu demais de uma vez."),
+                f"Censo de {report.patients} paciente(s) retido pela proteção contra altas em massa"
+                + (f" (o último aceito tinha {report.baseline})." if report.baseline is not None else "."),
                 "Confira no sistema hospitalar se o número de internados está certo. Se estiver, libere o censo "
-                "(só o mais novo é enviado); se não, corrija a origem e o próximo censo normal encerra a retenção.",
+                "(só o mais novo dos retidos é enviado); se não, corrija a origem: o próximo censo normal encerra "
+                "a retenção.",
                 RELEASE,
             )
         )

@@ -156,6 +156,7 @@ class StatusBoard:
         settings = self.settings
         with self._lock:
             current, recent, last_read = list(self.current), list(self.recent), self.last_read
+        series = self.history.series(now)
         age = None if last is None else now - last.at
         health, headline = _verdict(ready, body, age is not None and age <= settings.ready_window, current)
         return StatusView(
@@ -177,8 +178,8 @@ class StatusBoard:
             started=self.started,
             state_dir=str(settings.state_dir),
             refresh=max(5, min(60, round(settings.schedule.nominal_interval))),
-            series=self.history.series(now),
-            hourly=self.history.hourly(now),
+            series=series,
+            hourly=self.history.hourly(now, series),
             current=current,
             recent=recent,
             notes=[f"Histórico: {self.history.problem}."] if self.history.problem else [],

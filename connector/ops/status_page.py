@@ -155,7 +155,7 @@ def _delivery(view: StatusView) -> str:
         upcoming = f"às {clock.hour(view.next_try, view.tz)} (em {max(0, round(view.next_try - view.now))} s)"
     rows = [
         ("Último censo entregue", delivered),
-        ("Próximo ciclo", escape(upcoming)),
+        ("Próxima tentativa de entrega", escape(upcoming)),
         ("Agenda", escape(view.schedule)),
         ("Prontidão (/readyz)", "pronto" if not view.reasons else prose("; ".join(view.reasons))),
     ]

@@ -133,11 +133,11 @@ def _secrets(settings: Settings) -> list[str]:
     return values
 
 
-def _run(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+def _run(settings: Settings, layers: Layers, args: argparse.Namespace) -> int:
     if not args.once:
         from connector.commands.runner import run_forever
 
-        return run_forever(settings)
+        return run_forever(settings, layers)
     from connector.commands.summaries import describe_cycle
     from connector.cycle import Agent
 

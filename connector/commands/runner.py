@@ -23,21 +23,24 @@ from connector.ops import memory, telemetry
 from connector.ops.cycle_report import CycleReport
 from connector.ops.health import HealthServer, Readiness
 from connector.ops.readiness import failure_kinds
+from connector.ops.status import StatusBoard, origin_of
 from connector.ops.telemetry import recovery_message
 from connector.settings import Settings
+from connector.settings.loader import Layers
 
 log = structlog.get_logger("hoteleitos.runner")
 STOP_BUDGET = 5.0  # seconds the cycle in progress gets after SIGTERM (docker's grace period is 30 s)
 
 
-def run_forever(settings: Settings) -> int:
+def run_forever(settings: Settings, layers: Layers | None = None) -> int:
     """Run until SIGTERM/SIGINT; the cycle in progress finishes or leaves its snapshot in the outbox."""
     stop = threading.Event()
     agent = Agent(settings, stop=stop)
     readiness = Readiness(settings)
+    board = StatusBoard(settings, readiness, origin=origin_of(layers.sources if layers else []))
     health = None
     if settings.health.port:
-        health = HealthServer(settings.health.host, settings.health.port, readiness)
+        health = HealthServer(settings.health.host, settings.health.port, readiness, board.page)
         health.start()
 
     idle = threading.Event()
@@ -58,6 +61,7 @@ def run_forever(settings: Settings) -> int:
             if noted is not None:  # the pacer learns of the cycle before readiness asks it for the next one
                 noted(report)
             _judge(readiness, report, next_try())
+            board.note(report)
             return report
         finally:
             idle.set()

@@ -1,4 +1,5 @@
-"""Health server (contract §5): /healthz (alive), /readyz (delivering), /metrics (Prometheus)."""
+"""Health server (contract §5): /healthz (alive), /readyz (delivering), /metrics (Prometheus), and the status page
+at / (connector.ops.status)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import math
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -87,11 +89,17 @@ class Readiness:
         return not reasons, body
 
 
-def _handler(readiness: Readiness) -> type[BaseHTTPRequestHandler]:
+# The page may draw nothing from elsewhere: a browser then refuses any script, image or style file too.
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def _handler(readiness: Readiness, page: Callable[[], bytes] | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/healthz":
+            if path == "/" and page is not None:
+                self._send(200, page(), "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY})
+            elif path == "/healthz":
                 self._send(200, b'{"status":"ok"}\n', "application/json")
             elif path == "/readyz":
                 ready, body = readiness.verdict()
@@ -102,9 +110,11 @@ def _handler(readiness: Readiness) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(404, b'{"error":"not found"}\n', "application/json")
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -118,9 +128,9 @@ def _handler(readiness: Readiness) -> type[BaseHTTPRequestHandler]:
 class HealthServer:
     """The health endpoints on their own thread."""
 
-    def __init__(self, host: str, port: int, readiness: Readiness) -> None:
+    def __init__(self, host: str, port: int, readiness: Readiness, page: Callable[[], bytes] | None = None) -> None:
         try:
-            self.server = BoundedHTTPServer((host, port), _handler(readiness))
+            self.server = BoundedHTTPServer((host, port), _handler(readiness, page))
         except OSError as error:
             raise ConfigError(
                 [

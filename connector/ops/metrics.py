@@ -62,6 +62,8 @@ FULL_READS = Counter(
     "With the change probe on: full census cycles, by what started them.",
     ["trigger"],
 )
+STATE_DISK_FREE = Gauge("hoteleitos_state_disk_free_bytes", "Free bytes on the state folder's file system (outbox).")
+STATE_DISK_SIZE = Gauge("hoteleitos_state_disk_size_bytes", "Size in bytes of the state folder's file system.")
 
 TEXT_FIELDS = ("cod_quarto", "cod_leito", "convenio_nome", "paciente_nome", "profissional_nome",
                "tipo_ocorrencia_descricao")  # fmt: skip

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from tests import mv_replica
-from tests.browser import OUTPUT, Browser
 from tests.integration.test_run_once import TOKEN, connector_env
-from tests.processes import Agent
-from tests.receivers import ScriptedReceiver, status, wait_until
-from tests.tcp_proxy import TcpProxy
+from tests.support import mv_replica
+from tests.support.browser import OUTPUT, Browser
+from tests.support.processes import Agent
+from tests.support.receivers import ScriptedReceiver, status, wait_until
+from tests.support.tcp_proxy import TcpProxy
 
 DB_PASSWORD = "senha-do-banco-" + uuid.uuid4().hex[:8]  # PostgreSQL trusts 127.0.0.1: any password connects
 SHOTS = OUTPUT / "status-page"

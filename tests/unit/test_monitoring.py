@@ -16,8 +16,8 @@ import yaml
 from prometheus_client import REGISTRY
 
 from connector.ops import metrics
-from tests.conftest import ROOT
-from tests.services import unavailable
+from tests.support.cli import ROOT
+from tests.support.services import unavailable
 
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
 ALERT_TESTS = ROOT / "deploy" / "prometheus" / "alerts.test.yml"

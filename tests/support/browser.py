@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from tests.processes import free_port
-from tests.receivers import wait_until
-from tests.services import unavailable
+from tests.support.processes import free_port
+from tests.support.receivers import wait_until
+from tests.support.services import unavailable
 
 INSTALL = "apt-get install chromium chromium-driver (a lista: scripts/debian-packages.txt, instalada por .ci/run)"
 FLAGS = [

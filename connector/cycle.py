@@ -11,7 +11,6 @@ volume) still lets the pending snapshots go out. Every step writes what it did i
 from __future__ import annotations
 
 import gc
-import sqlite3
 import threading
 import time
 import traceback
@@ -30,9 +29,9 @@ from adapters import adapter_for
 from adapters.reading import CensusReader
 from connector.census import Census
 from connector.census.changes import ChangeTracker
+from connector.delivery import guard_state
 from connector.delivery.courier import Courier
-from connector.delivery.guard import decide
-from connector.delivery.outbox import Entry, Outbox
+from connector.delivery.outbox import Outbox
 from connector.delivery.outbox_file import is_full
 from connector.delivery.sink import ApiSink, Sink
 from connector.delivery.snapshot import Snapshot, build_snapshot
@@ -72,7 +71,7 @@ class Agent:
         self.courier = Courier(settings, self.outbox, self.sink, self.stop)
         self.auth_pause = AuthPause(settings.schedule.nominal_interval, settings.source.auth_retry_max)
         self._engine: Engine | None = None
-        self.tracker = ChangeTracker()  # the previous census as encounter -> bed, for the change counts
+        self.tracker = ChangeTracker()  # the previous accepted census as encounter -> bed, for the change counts
         telemetry.started(settings)
 
     @property
@@ -124,7 +123,6 @@ class Agent:
         census = reading.census
         report.rows, report.patients, report.extract_seconds = census.rows_read, len(census), reading.duration
         report.issues = census.issues
-        report.changes = self.tracker.update(census)
         return census
 
     def probe(self) -> ProbeOutcome:
@@ -141,8 +139,9 @@ class Agent:
         return ProbeOutcome(digest=reading.digest, rows=reading.rows, duration=reading.duration)
 
     def store(self, census: Census, report: CycleReport) -> Snapshot | None:
-        """Turn the census into a snapshot and commit it with the guard's decision. Returns it when it is to go out
-        (None when held): a census the disk could not take still goes, from memory, after the stored ones."""
+        """Turn the census into a snapshot, judged and stored by the guard in one transaction. Returns it when it is
+        to go out (None when held): a census the disk could not take still goes, from memory, after the stored ones.
+        Only an accepted census counts changes, against the previous accepted one: a held census was never sent."""
         snapshot = build_snapshot(
             census,
             vendor=self.settings.source.vendor,
@@ -150,27 +149,18 @@ class Agent:
             body_format=self.settings.api.body_format,
         )
         report.snapshot_id, report.snapshot_bytes = snapshot.id, snapshot.size
-        now = time.time()
         try:
-            guard = self.outbox.guard_state()
-        except (OSError, sqlite3.Error) as error:  # without the guard's memory the census cannot be judged: kept back
-            report.store_error = self._store_message(error, sent=False)
-            return None
-        decision = decide(snapshot.count, guard, self.settings.guard, now)
-        report.decision, report.baseline = decision, guard.baseline
-        state: dict[str, str | None] = (
-            {"baseline_count": str(snapshot.count), "guard_reason": None}
-            if decision.baseline
-            else {"guard_reason": decision.reason}
-        )
-        try:
-            self.outbox.store(snapshot, decision.status, discard=decision.discard, state=state, created=now)
-            report.dropped = self._enforce_bounds()
-        except (OSError, sqlite3.Error) as error:
-            going = decision.status == "pending"
-            report.store_error, report.unstored = self._store_message(error, sent=going), going
-            return snapshot if going else None
-        return snapshot if decision.status == "pending" else None
+            judged = guard_state.judge_and_store(self.outbox, snapshot, self.settings, time.time())
+        except guard_state.NotStoredError as failure:  # without the guard's state a census is kept back, not sent
+            going = failure.decision is not None and failure.decision.status == "pending"
+            report.decision, report.baseline = failure.decision, failure.baseline
+            report.store_error, report.unstored = self._store_message(failure.cause, sent=going), going
+        else:
+            going = judged.decision.status == "pending"
+            report.decision, report.baseline, report.dropped = judged.decision, judged.baseline, judged.dropped
+        if going:
+            report.changes = self.tracker.update(census)
+        return snapshot if going else None
 
     def _store_message(self, error: BaseException, *, sent: bool) -> str:
         where = self.settings.state_dir
@@ -184,27 +174,6 @@ class Agent:
             f"não foi possível guardar o censo na fila: {cause}; {what}, e os já guardados seguem sendo enviados. "
             "Libere espaço ou confira as permissões do volume."
         )
-
-    def release(self) -> tuple[Entry | None, int]:
-        """`release`: the newest held census goes out and becomes the baseline; the older held ones are dropped.
-        Returns the released entry (None when nothing was held) and how many older ones were dropped."""
-        released, dropped = self.outbox.release_newest()
-        telemetry.released(released, len(dropped))
-        return released, len(dropped)
-
-    def _enforce_bounds(self) -> list[tuple[Entry, str]]:
-        outbox = self.settings.outbox
-        doomed = self.outbox.over_bounds(
-            max_count=outbox.max_count,
-            max_age=outbox.max_age_hours * 3600,
-            max_bytes=int(outbox.max_megabytes * 1024 * 1024),
-            now=time.time(),
-        )
-        if outbox.collapse_backlog:
-            pending = self.outbox.entries("pending")
-            doomed += [(e, "collapsed") for e in pending[:-1] if all(e.id != d.id for d, _ in doomed)]
-        self.outbox.remove(e.id for e, _ in doomed)
-        return doomed
 
     def send(self, report: CycleReport, budget: float | None, fresh: Snapshot | None = None) -> None:
         """Push pending snapshots oldest first (see `connector.delivery`), then this cycle's census if the disk could

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from connector import __version__
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from connector.settings.loader import Layers
 
 EXIT_OK, EXIT_NOT_DELIVERED, EXIT_CONFIG = 0, 1, 2
-RELEASE_TURN_WAIT = 3.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,44 +163,28 @@ def _preview(settings: Settings, _layers: Layers, args: argparse.Namespace) -> i
 
 
 def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> int:
-    from connector.commands.summaries import describe_cycle
-    from connector.cycle import Agent
-    from connector.ops import telemetry
-    from connector.ops.cycle_report import CycleReport
+    from connector.commands.release import release_command
 
-    agent = Agent(settings)
-    agent.courier.turn_wait = RELEASE_TURN_WAIT  # a running agent's round: say so rather than wait it out
-    agent.courier.resumes = False
-    try:
-        released, dropped = agent.release()
-        if released is None:
-            print("Nenhum censo retido: nada a liberar.")
-        else:
-            print(f"Censo retido liberado: {released.id} ({released.count} pacientes, capturado em "
-                  f"{released.captured_at}); ele passa a ser o censo de referência da proteção.")  # fmt: skip
-        if dropped:
-            print(f"{dropped} censo(s) retido(s) mais antigo(s) descartado(s): só o mais novo vai à API.")
-        report = CycleReport(cycle_id="release", patients=0)
-        agent.send(report, budget=None)
-        telemetry.round_finished(report.round)
-        report.depth = agent.outbox.depth()
-    finally:
-        agent.close()
-    print(describe_cycle(report))
-    return EXIT_OK if not report.errors and report.depth["pending"] == 0 else EXIT_NOT_DELIVERED
+    return _while_the_outbox_is_free(lambda: release_command(settings))
 
 
 def _outbox(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
-    import sqlite3
-
     from connector.commands.outbox import outbox_command
 
+    return _while_the_outbox_is_free(lambda: outbox_command(settings, args.action, args.snapshot_id))
+
+
+def _while_the_outbox_is_free(command: Callable[[], int]) -> int:
+    """Run a command that writes the outbox; a write held by another process for SQLite's whole busy timeout is
+    said as such, rather than as a defect's line."""
+    import sqlite3
+
     try:
-        return outbox_command(settings, args.action, args.snapshot_id)
+        return command()
     except sqlite3.OperationalError as error:
         if "locked" not in str(error):
             raise
-        print(  # a write held for SQLite's whole busy timeout: say it, rather than a defect's line
+        print(
             "A fila está ocupada por outro processo do conector (um ciclo do agente gravando); nada foi mudado. "
             "Rode o comando de novo em instantes."
         )

@@ -2,6 +2,7 @@
 
     snapshot.py       the whole census at one instant, serialised once, sent as is on every attempt
     guard.py          the mass-discharge guard's judgement: a pure function over its state
+    guard_state.py    the guard's state on disk and its one writer: judge and store, release, discard
     outbox.py         the durable queue: every snapshot on disk before its push, the guard's state beside it
     outbox_file.py    the SQLite file behind the outbox: opening it, telling it is sound, salvaging it
     courier.py        what the outbox holds goes to the API oldest first, one snapshot at a time

@@ -2,15 +2,18 @@
 
 HOTELEITOS treats a patient missing from the census as discharged, so a census that lost most of its
 patients against the baseline is far more likely a broken query or a half-migrated database than a mass
-discharge. `decide` is the one place that judges; the cycle stores its decision as it is.
+discharge. `decide` is the one place that judges; `connector.delivery.guard_state` stores its decision as it is,
+and is the only code that changes what the guard remembers.
 
 - The baseline is the newest census the connector accepted (pending or delivered, never a held one).
 - Held: empty while the baseline is not (or with no baseline at all), or smaller than the baseline by more than
   `share` and by at least `min` patients.
 - Confirmed: `confirmations` further consecutive held cycles after the first held one, the last at least
   `confirm_seconds` after it, each within `agree_share` (at least 2 patients) of the first held one's size. A held
-  census that does not agree becomes the new first held one. Only the newest held census goes out; an empty census
-  never goes out without `release`. A census that is not suspicious is accepted and the held ones were a false alarm.
+  census that does not agree becomes the new first held one. Only the newest held census goes out. No census of a
+  held run that contains an empty read is confirmed (0, 0, 0, 2 after 300 is a source in trouble, not 298
+  discharges): such a run ends only with `release` or a census that is not suspicious.
+- A census that is not suspicious is accepted and the held ones were a false alarm.
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ class GuardState:
 
     baseline: int | None  # size of the newest accepted census; None before the first one
     held: tuple[Held, ...] = ()  # the current run of held censuses, oldest (the "first held one") first
+
+    @property
+    def reason(self) -> str | None:
+        """Why the newest held census is held (`empty` or `shrink`; None when nothing is held): every held census
+        was judged against the same baseline, so its size says it."""
+        if not self.held:
+            return None
+        return "empty" if self.held[-1].count == 0 else "shrink"
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,8 @@ def decide(count: int, state: GuardState, guard: GuardSettings, now: float) -> D
     if first is None or not agrees(count, first.count, guard):
         return Decision("held", reason, lost, everything, "superseded" if everything else None)
     confirmations = len(state.held)
-    if reason != "empty" and confirmations >= guard.confirmations and now - first.created >= guard.confirm_seconds:
+    empty_run = count == 0 or any(h.count == 0 for h in state.held)
+    if not empty_run and confirmations >= guard.confirmations and now - first.created >= guard.confirm_seconds:
         return Decision("pending", reason, lost, everything, "confirmed", confirmations, confirmed=True)
     return Decision("held", reason, lost, confirmations=confirmations)
 

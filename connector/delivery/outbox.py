@@ -7,6 +7,9 @@ Statuses: `pending` (waiting for delivery), `held` (kept back by the mass-discha
 the API with a 4xx; kept with the answer for the operator, never re-sent alone) and `quarantined` (its stored
 body was damaged on disk and cannot be read back; kept for inspection, never sent). A damaged or vanished file
 is replaced by a fresh one holding everything that could be salvaged (see `connector.delivery.outbox_file`).
+
+Snapshots come in, and held ones change, only through `connector.delivery.guard_state` (the guard's one writer,
+on `Outbox.atomically`); the methods here never touch a held snapshot.
 """
 
 from __future__ import annotations
@@ -21,9 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
-from connector.delivery.guard import GuardState, Held
 from connector.delivery.outbox_file import Recovery, connect, identity, is_damage, move_aside, salvage
 from connector.delivery.snapshot import Snapshot, repack, unpack
 from connector.errors import ConfigError
@@ -47,6 +49,53 @@ class Entry:
     size: int
 
 
+def read_entries(db: sqlite3.Connection, *statuses: str) -> list[Entry]:
+    """Entries in capture order, of the given statuses (all when none is given)."""
+    where = f"WHERE status IN ({','.join('?' * len(statuses))})" if statuses else ""
+    rows = db.execute(f"SELECT {_COLUMNS} FROM snapshots {where} ORDER BY seq", statuses).fetchall()
+    return [Entry(*row) for row in rows]
+
+
+def read_entry(db: sqlite3.Connection, snapshot_id: str) -> Entry | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+    return Entry(*row) if row else None
+
+
+def insert(db: sqlite3.Connection, snapshot: Snapshot, status: str, created: float) -> None:
+    """Write a snapshot's row, its body as stored (compressed)."""
+    compressed = snapshot.packed
+    db.execute(
+        "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,?)",
+        (snapshot.id, snapshot.captured_at, created, snapshot.count, status, len(compressed), compressed),
+    )
+
+
+def over_bounds(
+    entries: list[Entry], *, max_count: int, max_age: float, max_bytes: int, now: float
+) -> list[tuple[Entry, str]]:
+    """The oldest entries that must go so that the outbox fits its bounds, each with the bound it broke."""
+    doomed: list[tuple[Entry, str]] = [(e, "max_age") for e in entries if now - e.created > max_age]
+    aged = {e.id for e, _ in doomed}
+    kept = [e for e in entries if e.id not in aged]
+    while len(kept) > max_count:
+        doomed.append((kept.pop(0), "max_count"))
+    total = sum(e.size for e in kept)
+    while kept and total > max_bytes and len(kept) > 1:
+        entry = kept.pop(0)
+        total -= entry.size
+        doomed.append((entry, "max_bytes"))
+    return doomed
+
+
+def write_state(db: sqlite3.Connection, values: dict[str, str | None]) -> None:
+    """Store (or, with None, forget) state values, inside the caller's transaction."""
+    for key, value in values.items():
+        if value is None:
+            db.execute("DELETE FROM state WHERE key = ?", (key,))
+        else:
+            db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+
+
 class CorruptSnapshotError(Exception):
     """A stored body that cannot be read back (its bytes were damaged on disk): it goes to quarantine."""
 
@@ -56,14 +105,15 @@ class CorruptSnapshotError(Exception):
 
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
-def _recovering(method: Callable[..., T]) -> Callable[..., T]:
+def _recovering(method: Callable[Concatenate[Outbox, P], T]) -> Callable[Concatenate[Outbox, P], T]:
     """Run an outbox operation; if SQLite finds the file damaged, start over from what can be salvaged and try once
     more (the damage is reported through `Outbox.recoveries`)."""
 
     @functools.wraps(method)
-    def wrapper(self: Outbox, *args: Any, **kwargs: Any) -> T:
+    def wrapper(self: Outbox, /, *args: P.args, **kwargs: P.kwargs) -> T:
         with self._lock:
             try:
                 return method(self, *args, **kwargs)
@@ -140,65 +190,24 @@ class Outbox:
         self.recoveries.append(Recovery(kind, moved, saved, now))
         return fresh
 
-    def add(self, snapshot: Snapshot, status: str = "pending") -> None:
-        """Commit a snapshot to disk (durable when this returns)."""
-        self.store(snapshot, status)
-
     @_recovering
-    def store(
-        self,
-        snapshot: Snapshot,
-        status: str,
-        *,
-        discard: Iterable[str] = (),
-        state: dict[str, str | None] | None = None,
-        created: float | None = None,
-    ) -> None:
-        """Commit a snapshot with the guard's decision in one transaction: `discard` leaves, `state` is written.
-        A crash keeps all of it or none of it."""
-        compressed = snapshot.packed
-        row = (snapshot.id, snapshot.captured_at, created or time.time(), snapshot.count, status, len(compressed))
-        with self._lock, self._transaction():
-            self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in discard])
-            self._db.execute(
-                "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,?)",
-                (*row, compressed),
-            )
-            self._write_state(state or {})
-
-    def guard_state(self) -> GuardState:
-        """What the guard remembers: the baseline (newest accepted census) and the held snapshots, oldest first."""
-        baseline = self.read_state("baseline_count") or self.read_state("last_delivered_count")
-        held = tuple(Held(e.id, e.count, e.created) for e in self.entries("held"))
-        return GuardState(int(baseline) if baseline is not None else None, held)
-
-    @_recovering
-    def release_newest(self) -> tuple[Entry | None, list[str]]:
-        """`release`: the newest held snapshot becomes pending and the baseline; the older held ones leave. One
-        transaction. Returns the released entry (None when nothing is held) and the ids dropped."""
-        held = self.entries("held")
-        if not held:
-            return None, []
-        newest, older = held[-1], [e.id for e in held[:-1]]
-        with self._lock, self._transaction():
-            self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in older])
-            self._db.execute("UPDATE snapshots SET status = 'pending' WHERE id = ?", (newest.id,))
-            self._write_state({"baseline_count": str(newest.count), "guard_reason": None})
-        return newest, older
+    def atomically(self, work: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
+        """Run `work` on the outbox's connection in one transaction: with `write`, BEGIN IMMEDIATE takes the write
+        lock before `work` reads anything, so no other process writes between its reads and its writes (they wait
+        for the commit); without, a consistent read. An exception from `work` rolls everything back."""
+        with self._lock, self._transaction("IMMEDIATE" if write else "DEFERRED"):
+            return work(self._db)
 
     @_recovering
     def entries(self, *statuses: str) -> list[Entry]:
         """Entries in capture order, of the given statuses (all when none is given)."""
-        where = f"WHERE status IN ({','.join('?' * len(statuses))})" if statuses else ""
         with self._lock:
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM snapshots {where} ORDER BY seq", statuses).fetchall()
-        return [Entry(*row) for row in rows]
+            return read_entries(self._db, *statuses)
 
     @_recovering
     def get(self, snapshot_id: str) -> Entry | None:
         with self._lock:
-            row = self._db.execute(f"SELECT {_COLUMNS} FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
-        return Entry(*row) if row else None
+            return read_entry(self._db, snapshot_id)
 
     @_recovering
     def body(self, snapshot_id: str) -> bytes:
@@ -228,11 +237,6 @@ class Outbox:
         return row[0] if row else None
 
     @_recovering
-    def remove(self, snapshot_ids: Iterable[str]) -> None:
-        with self._lock:
-            self._db.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in snapshot_ids])
-
-    @_recovering
     def attempted(self, snapshot_id: str, status: int | None, error: str | None) -> None:
         with self._lock:
             self._db.execute(
@@ -241,12 +245,16 @@ class Outbox:
             )
 
     @_recovering
-    def set_status(self, snapshot_ids: Iterable[str], status: str, response_body: str | None = None) -> None:
+    def set_status(self, snapshot_ids: Iterable[str], status: str, response_body: str | None = None) -> int:
+        """Set the status of snapshots that are not held (a held one leaves the guard only through
+        `guard_state.release`); how many changed."""
         with self._lock:
-            self._db.executemany(
-                "UPDATE snapshots SET status = ?, response_body = COALESCE(?, response_body) WHERE id = ?",
+            cursor = self._db.executemany(
+                "UPDATE snapshots SET status = ?, response_body = COALESCE(?, response_body) "
+                "WHERE id = ? AND status != 'held'",
                 [(status, response_body, i) for i in snapshot_ids],
             )
+            return cursor.rowcount
 
     @_recovering
     def depth(self) -> dict[str, int]:
@@ -254,21 +262,6 @@ class Outbox:
         with self._lock:
             rows = self._db.execute("SELECT status, COUNT(*) FROM snapshots GROUP BY status").fetchall()
         return {"pending": 0, "held": 0, "dead": 0, "quarantined": 0, **dict(rows)}
-
-    def over_bounds(self, *, max_count: int, max_age: float, max_bytes: int, now: float) -> list[tuple[Entry, str]]:
-        """The oldest entries that must go so that the outbox fits its bounds, each with the bound it broke."""
-        entries = self.entries()
-        doomed: list[tuple[Entry, str]] = [(e, "max_age") for e in entries if now - e.created > max_age]
-        aged = {e.id for e, _ in doomed}
-        kept = [e for e in entries if e.id not in aged]
-        while len(kept) > max_count:
-            doomed.append((kept.pop(0), "max_count"))
-        total = sum(e.size for e in kept)
-        while kept and total > max_bytes and len(kept) > 1:
-            entry = kept.pop(0)
-            total -= entry.size
-            doomed.append((entry, "max_bytes"))
-        return doomed
 
     @_recovering
     def read_state(self, key: str) -> str | None:
@@ -278,23 +271,17 @@ class Outbox:
 
     @_recovering
     def write_state(self, values: dict[str, str | None], *, delivered: str | None = None) -> None:
-        """Store (or, with None, forget) several state values in one transaction; with `delivered`, that
-        snapshot leaves the outbox in the same transaction (a crash cannot separate the two)."""
+        """Store (or, with None, forget) several delivery values in one transaction; with `delivered`, that
+        snapshot (sent, so never a held one) leaves the outbox in the same transaction (a crash cannot separate the
+        two). The guard's values are written by `connector.delivery.guard_state` only."""
         with self._lock, self._transaction():
             if delivered is not None:
-                self._db.execute("DELETE FROM snapshots WHERE id = ?", (delivered,))
-            self._write_state(values)
-
-    def _write_state(self, values: dict[str, str | None]) -> None:
-        for key, value in values.items():
-            if value is None:
-                self._db.execute("DELETE FROM state WHERE key = ?", (key,))
-            else:
-                self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+                self._db.execute("DELETE FROM snapshots WHERE id = ? AND status != 'held'", (delivered,))
+            write_state(self._db, values)
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
+    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[None]:
+        self._db.execute(f"BEGIN {mode}")
         try:
             yield
         except BaseException:

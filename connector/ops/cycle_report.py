@@ -57,7 +57,7 @@ class CycleReport:
     rows: int | None = None
     extract_seconds: float = 0.0
     issues: Issues | None = None
-    changes: Changes | None = None  # against the previous census read (None: nothing to compare with)
+    changes: Changes | None = None  # against the previous accepted census (None: the first, or this one held)
     read_error: ReadFailure | None = None
     snapshot_id: str | None = None
     snapshot_bytes: int = 0

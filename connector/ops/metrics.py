@@ -46,7 +46,8 @@ RECOVERIES = Counter(
 )
 CHANGES = Counter(
     "hoteleitos_census_changes_total",
-    "What each census changed against the previous one: admissions, discharges, transfers (counts only).",
+    "What each accepted census changed against the previous accepted one: admissions, discharges, transfers "
+    "(counts only).",
     ["kind"],
 )
 PROBES = Counter(

@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 from structlog.testing import capture_logs
 
+from connector.census.changes import Changes
 from connector.cycle import Agent
 from tests.support.cli import run_cli
 from tests.support.hospital import Hospital
@@ -154,3 +155,53 @@ def test_run_once_exits_1_while_held_and_release_sends_the_newest(hospital: Hosp
     assert released.returncode == 0, released.stdout + released.stderr
     assert "(11 pacientes" in released.stdout
     assert sent_counts(hospital) == [40, 11]
+
+
+def test_a_run_with_an_empty_read_is_never_confirmed(hospital: Hospital) -> None:
+    """300 delivered, then 0, 0, 0 and 2s: the 2s agree with the empty reads but stay held (a source in trouble, not
+    298 discharges); a census of 290, no shrink, ends the run and goes out as usual."""
+    agent = Agent(hospital.settings(guard=FAST))
+    try:
+        assert cycles(agent, hospital, [300]) == [False]
+        reports = []
+        for size in [0, 0, 0, 2, 2, 2]:
+            hospital.set_patients(size)
+            reports.append(agent.cycle())
+        assert [r.held for r in reports] == [True] * 6
+        assert sent_counts(hospital) == [300]
+        assert "2 pacientes, e o último censo aceito tinha 300" in str(reports[-1].guard_note)
+        assert cycles(agent, hospital, [290]) == [False]
+        assert sent_counts(hospital) == [300, 290]
+        assert agent.outbox.depth()["held"] == 0
+    finally:
+        agent.close()
+
+
+def discharges() -> float:
+    return REGISTRY.get_sample_value("hoteleitos_census_changes_total", {"kind": "discharge"}) or 0.0
+
+
+def test_change_counts_compare_accepted_censuses(hospital: Hospital) -> None:
+    """300 delivered; an empty read is held: it counts no discharge (none was sent); 300 again changed nothing against
+    the census the API has. A shrink to 140 counts its 160 discharges once, when it is confirmed and goes out."""
+    agent = Agent(hospital.settings(guard=FAST))
+    try:
+        assert cycles(agent, hospital, [300]) == [False]
+        before = discharges()
+        hospital.set_patients(0)
+        empty = agent.cycle()
+        assert empty.held and empty.changes is None
+        hospital.set_patients(300)
+        back = agent.cycle()
+        assert not back.held and back.changes == Changes()
+        assert discharges() == before
+        reports = []
+        for _ in range(4):
+            hospital.set_patients(140)
+            reports.append(agent.cycle())
+        assert [r.held for r in reports] == [True, True, True, False]
+        assert [r.changes for r in reports] == [None, None, None, Changes(discharges=160)]
+        assert discharges() == before + 160
+        assert sent_counts(hospital) == [300, 300, 140]
+    finally:
+        agent.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,8 @@ from adapters.reading import Reading
 from connector.census import normalise_census
 from connector.commands.configuration import settings_from_values
 from connector.cycle import Agent
-from connector.delivery.outbox import Outbox
 from connector.delivery.sink import Delivery
-from connector.delivery.snapshot import Snapshot, build_snapshot
+from connector.delivery.snapshot import Snapshot
 from connector.errors import RetriableSinkError, SourceError
 
 
@@ -87,7 +86,7 @@ def test_a_store_that_fails_still_sends_what_was_pending(agent: Any, monkeypatch
     def full(*_args: Any, **_kwargs: Any) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(agent.outbox, "store", full)
+    monkeypatch.setattr("connector.delivery.guard_state.insert", full)
     with capture_logs() as logs:
         report = agent.cycle()
     assert [s.id for s in agent.sink.pushed] == [first.snapshot_id, report.snapshot_id]
@@ -125,30 +124,13 @@ def test_an_unexpected_failure_while_sending_keeps_the_snapshot(agent: Any) -> N
     assert [s.id for s in agent.sink.pushed] == [report.snapshot_id, agent.sink.pushed[-1].id]
 
 
-def test_snapshot_and_guard_decision_are_one_transaction(tmp_path: Path) -> None:
-    """If the snapshot cannot be written, the held snapshots the decision would drop are still there."""
-    outbox = Outbox(tmp_path)
-    census = normalise_census(["cod_ocorrencia"], [("1",)], date(2026, 11, 26))
-    held, fresh = (
-        build_snapshot(census, vendor="mv", captured_at=datetime(2026, 11, 26), body_format="envelope")
-        for _ in range(2)
-    )
-    outbox.add(held, "held")
-    outbox.add(fresh)
-    with pytest.raises(sqlite3.IntegrityError):  # the same snapshot twice: the insert fails
-        outbox.store(fresh, "pending", discard=[held.id], state={"guard_reason": "x"})
-    assert [e.id for e in outbox.entries("held")] == [held.id]
-    assert outbox.read_state("guard_reason") is None
-    outbox.close()
-
-
 def test_disk_full_error_is_an_oserror_too(agent: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A read-only volume (OSError) is handled like a full database file."""
 
     def read_only(*_args: Any, **_kwargs: Any) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(agent.outbox, "store", read_only)
+    monkeypatch.setattr("connector.delivery.guard_state.insert", read_only)
     report = agent.cycle()
     assert report.store_error is not None and "OSError" in report.store_error
     assert report.crashes == []

@@ -57,6 +57,24 @@ CASES = [
         Decision("held", "empty", 300, confirmations=5),
     ),
     (
+        "300, then 0, 0, 0: a 2-patient census agrees with the empty reads but is never confirmed automatically",
+        2,
+        GuardState(300, held(0, 0, 0)),
+        Decision("held", "shrink", 298, confirmations=3),
+    ),
+    (
+        "an empty read anywhere in the held run keeps the run from being confirmed",
+        3,
+        GuardState(300, held(2, 0, 3)),
+        Decision("held", "shrink", 297, confirmations=3),
+    ),
+    (
+        "a run without an empty read still confirms",
+        3,
+        GuardState(300, held(2, 1, 3)),
+        Decision("pending", "shrink", 297, ("h0", "h1", "h2"), "confirmed", 3, confirmed=True),
+    ),
+    (
         "back to normal: false alarm",
         299,
         GuardState(300, held(140, 139)),
@@ -108,6 +126,13 @@ def test_no_history_never_sends_an_empty_census() -> None:
     """First run: an empty census is held however many cycles confirm it; so is an empty one after a full one."""
     assert run([0] * 20, baseline=None) == []
     assert run([0] * 20, baseline=300) == []
+
+
+def test_a_run_with_an_empty_read_leaves_only_through_a_census_that_is_not_a_shrink() -> None:
+    """300, then 0, 0, 0, 2 and more 2s: nothing is sent (not 298 discharges); a census of 200 ends the run as usual."""
+    assert run([0, 0, 0, 2], baseline=300) == []
+    assert run([0, 0, 0, 2, 2, 2, 2, 2, 2], baseline=300) == []
+    assert run([0, 0, 0, 2, 2, 200], baseline=300) == [200]
 
 
 def test_a_failed_read_neither_confirms_nor_restarts() -> None:

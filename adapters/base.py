@@ -1,7 +1,8 @@
 """What every HIS adapter shares: its census SQL, its options, binding parameters, checking columns.
 
-A vendor folder holds a small subclass of `Adapter` that says only what is special about the vendor: its
-usual schema, its `Options` (a pydantic model of the keys it reads from `source:`), its parameters.
+A vendor is a pair of folders: `adapters/<vendor>/` holds a small subclass of `Adapter` that says only what is
+special about the vendor (its usual schema, its `Options`, a pydantic model of the keys it reads from `source:`, its
+parameters); `queries/<vendor>/` holds its SQL (census.sql, probe.sql, optional-column fragments).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
@@ -28,8 +27,8 @@ from connector.errors import SourceError
 from connector.settings import SourceSettings, split_list
 from connector.source.fetch import Consumer, fetch, inspect
 from connector.source.schemas import NO_SCHEMAS, folded, has_column, quoted_schema, schemas_holding
+from connector.source.statements import read, shown, strip_comments, vendor_file
 
-_COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 
 T = TypeVar("T")
@@ -45,19 +44,6 @@ def reads(**tables: str) -> dict[str, tuple[str, ...]]:
     return {table: tuple(columns.split()) for table, columns in tables.items()}
 
 
-def strip_comments(sql: str) -> str:
-    """The SQL without comments and trailing semicolons (drivers refuse both in odd ways).
-
-    A colon inside a string literal is escaped, so that `'10:30'` stays text and never becomes a parameter.
-    """
-
-    def keep(match: re.Match[str]) -> str:
-        token = match.group(0)
-        return token.replace(":", "\\:") if token.startswith("'") else " "
-
-    return _COMMENT_OR_STRING.sub(keep, sql).strip().rstrip(";").strip()
-
-
 class VendorOptions(BaseModel):
     """A vendor's own options: keys of the YAML's `source:` section, or `HOTELEITOS_SOURCE_<KEY>` variables.
 
@@ -70,13 +56,11 @@ class VendorOptions(BaseModel):
 
 @dataclass(frozen=True)
 class OptionalColumn:
-    """A column some installations of the vendor have: `$<name>` in the census SQL becomes `present` where the
-    catalog shows `table.column`, `absent` elsewhere."""
+    """A column some installations of the vendor have: `$<name>` in the census SQL becomes the fragment
+    queries/<vendor>/<name>.present.sql where the catalog shows `table.column`, <name>.absent.sql elsewhere."""
 
     table: str
     column: str
-    present: str
-    absent: str
 
 
 @dataclass(frozen=True)
@@ -117,16 +101,22 @@ class Adapter:
         self.layout: Layout | None = None  # found in the catalog at the first read
 
     @classmethod
-    def census_resource(cls) -> Traversable | None:
-        """The vendor's own `census.sql`, next to its adapter; None for a vendor whose SQL the hospital supplies."""
-        resource = resources.files(cls.__module__).joinpath("census.sql")
-        return resource if resource.is_file() else None
+    def census_resource(cls) -> Path | None:
+        """The vendor's own `queries/<vendor>/census.sql`; None for a vendor whose SQL the hospital supplies."""
+        return vendor_file(cls.name, "census.sql")
 
     @classmethod
-    def probe_resource(cls) -> Traversable | None:
-        """The vendor's own `probe.sql` (the change probe), None for a vendor without one."""
-        resource = resources.files(cls.__module__).joinpath("probe.sql")
-        return resource if resource.is_file() else None
+    def probe_resource(cls) -> Path | None:
+        """The vendor's own `queries/<vendor>/probe.sql` (the change probe), None for a vendor without one."""
+        return vendor_file(cls.name, "probe.sql")
+
+    def origin(self, query: Query = "census") -> str:
+        """Where the SQL of `query` comes from, as messages name it: the hospital's file or queries/<vendor>/."""
+        configured = self.source.query_file if query == "census" else self.source.probe_file
+        if configured is not None:
+            return str(configured)
+        resource = self.census_resource() if query == "census" else self.probe_resource()
+        return shown(resource) if resource is not None else f"queries/{self.name}/{query}.sql"
 
     def has_probe(self) -> bool:
         """A change probe can run: the hospital's probe file or the vendor's own `probe.sql`."""
@@ -190,17 +180,24 @@ class Adapter:
         resource = self.census_resource() if query == "census" else self.probe_resource()
         if resource is None:
             raise SourceError(f"o fornecedor {self.name} precisa de um arquivo de consulta.", kind="config")
-        return resource.read_text(encoding="utf-8")
+        return read(resource)
 
     def sql(self, query: Query = "census") -> str:
         """The SQL to run: comments stripped, `$schema.` replaced by the schema (as the catalog showed it, once
         read), each optional column's `$name` by its SQL for this installation (before a read: as if absent)."""
         schema = self.layout.schema if self.layout is not None else self.schema
         sql = strip_comments(self.raw_sql(query)).replace("$schema.", f"{schema}." if schema else "")
-        for name, column in self.optional_columns.items():
+        for name in self.optional_columns:
             present = self.layout is not None and self.layout.columns.get(name, False)
-            sql = sql.replace(f"${name}", column.present if present else column.absent)
+            sql = sql.replace(f"${name}", self.fragment(name, present=present))
         return sql
+
+    def fragment(self, name: str, *, present: bool) -> str:
+        """The SQL an optional column's `$name` becomes: queries/<vendor>/<name>.present.sql or .absent.sql."""
+        path = vendor_file(self.name, f"{name}.{'present' if present else 'absent'}.sql")
+        if path is None:
+            raise SourceError(f"queries/{self.name}/: falta o trecho da coluna opcional {name}.", kind="config")
+        return strip_comments(read(path))
 
     def discover(self, engine: Engine) -> Layout:
         """Look the vendor's tables up in the catalog (once): the schema when none is configured (or its exact

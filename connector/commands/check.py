@@ -67,7 +67,7 @@ def check_probe(settings: Settings) -> Verdict | None:
     item = "Sonda de mudança"
     engine = engine_for(settings.source, settings.timezone)
     adapter = adapter_for(settings.source)
-    origin = settings.source.probe_file or f"adapters/{adapter.name}/probe.sql"
+    origin = adapter.origin("probe")
     try:
         reading = adapter.probe(engine)
     except SourceError as error:
@@ -222,7 +222,7 @@ def check_state(settings: Settings) -> Verdict:
 def run_checks(settings: Settings) -> int:
     """Print one verdict per item; 0 when nothing failed."""
     adapter = adapter_for(settings.source)
-    query = settings.source.query_file or f"adapters/{adapter.name}/census.sql"
+    query = adapter.origin()
     probe = settings.change_probe
     paced = (
         f", sonda de mudança a cada {probe} (censo inteiro ao menos a cada {settings.full_read_every})" if probe else ""

@@ -16,17 +16,17 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy import bindparam, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from adapters.columns import check_columns
+from adapters.layout import Layout, OptionalColumn, Tables, discover, lookups
 from adapters.probe import ProbeReading, digest_rows
 from connector.census import FIELDS, Census, normalise_batches
 from connector.census.decoding import Decoder
 from connector.errors import SourceError
 from connector.settings import SourceSettings, split_list
-from connector.source.fetch import Consumer, fetch, inspect
-from connector.source.schemas import NO_SCHEMAS, folded, has_column, quoted_schema, schemas_holding
+from connector.source.fetch import Consumer, fetch
 from connector.source.statements import read, shown, strip_comments, vendor_file
 
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
@@ -52,25 +52,6 @@ class VendorOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-@dataclass(frozen=True)
-class OptionalColumn:
-    """A column some installations of the vendor have: `$<name>` in the census SQL becomes the fragment
-    queries/<vendor>/<name>.present.sql where the catalog shows `table.column`, <name>.absent.sql elsewhere."""
-
-    table: str
-    column: str
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where this installation keeps the vendor's tables, as the catalog showed it: the schema as SQL spells it
-    (None: no prefix), how it was found, and which optional columns exist."""
-
-    schema: str | None
-    found: str
-    columns: dict[str, bool]
 
 
 class Adapter:
@@ -207,40 +188,18 @@ class Adapter:
         if not self.schema_table and not self.optional_columns:  # nothing to look up: no connection spent on it
             self.layout = Layout(self.schema, "configurado" if self.source.db_schema else "padrão do fornecedor", {})
             return self.layout
-
-        def look(connection: Connection) -> Layout:
-            schema, found, catalog_name = self._schema(connection)
-            columns = {
-                name: has_column(connection, catalog_name, column.table, column.column)
-                for name, column in self.optional_columns.items()
-            }
-            return Layout(schema, found, columns)
-
-        self.layout = inspect(engine, look, self.raw_sql())
+        self.layout = discover(self.tables(), engine, self.raw_sql())
         return self.layout
 
-    def _schema(self, connection: Connection) -> tuple[str | None, str, str | None]:
-        """The schema as SQL spells it, how it was chosen, and its name in the catalog."""
-        configured = self.source.db_schema
-        if configured == "" or connection.engine.url.get_backend_name() in NO_SCHEMAS:
-            return (configured or None), "sem schema", None
-        holders = schemas_holding(connection, self.schema_table) if self.schema_table else []
-        wanted = configured or self.default_schema
-        exact = next((h for h in holders if wanted and h.lower() == wanted.lower()), None)
-        if exact is None and configured is None and len(holders) > 1:
-            raise SourceError(
-                f"a tabela {self.schema_table} existe em mais de um schema ({', '.join(holders)}); informe qual é a "
-                "do sistema hospitalar em HOTELEITOS_SOURCE_SCHEMA.",
-                kind="config",
-            )
-        if exact is None and configured is None and holders:
-            exact = holders[0]
-        if exact is not None:
-            how = "configurado" if configured else "encontrado no catálogo"
-            return quoted_schema(connection, exact), how, exact
-        if wanted is None:
-            return None, "sem schema", None
-        return wanted, "configurado" if configured else "padrão do fornecedor", folded(connection, wanted)
+    def tables(self) -> Tables:
+        """Where the vendor's tables may be: the configured schema, the usual one, the tables that tell."""
+        return Tables(self.source.db_schema, self.default_schema, self.schema_table, self.optional_columns)
+
+    def lookups(self, backend: str) -> list[tuple[str, str, dict[str, str | None]]]:
+        """The catalog look-ups `discover` runs (none when it has nothing to look up): for `sql`."""
+        if not self.schema_table and not self.optional_columns:
+            return []
+        return lookups(self.tables(), backend, self.layout)
 
     def parameters(self) -> dict[str, Any]:
         """Values bound to the query's `:name` parameters; lists expand into `IN (...)`."""

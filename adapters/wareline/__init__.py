@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.base import Adapter, OptionalColumn, reads
+from adapters.base import Adapter, reads
+from adapters.layout import OptionalColumn
 
 
 class WarelineAdapter(Adapter):

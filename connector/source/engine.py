@@ -28,6 +28,7 @@ from connector.source.statements import session_statements
 from connector.source.watchdog import GRACE, watch
 
 APPLICATION_NAME = "hoteleitos-connector"
+SESSION = "hoteleitos_session"  # key, in a pool entry's `info`, of (session.sql's dialect, its placeholders' values)
 log = structlog.get_logger("hoteleitos.source")
 
 
@@ -112,6 +113,7 @@ def _session_setup(engine: Engine, query_timeout: float, timezone: str | None) -
                 values["application_name"] = None
         elif backend == "sqlite":
             dbapi_connection.text_factory = sqlite_text
+        record.info[SESSION] = ("mariadb" if mariadb else backend, values)
         cursor = dbapi_connection.cursor()
         try:
             for statement in session_statements("mariadb" if mariadb else backend, values):

@@ -138,9 +138,13 @@ def render(statement: str, values: Mapping[str, str | None]) -> str | None:
     return PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), statement)
 
 
-def session_statements(backend: str, values: Mapping[str, str | None]) -> list[str]:
-    """The statements that set a new session up (`session.sql` of the dialect), rendered; none without the file."""
+def session_listing(backend: str, values: Mapping[str, str | None]) -> list[tuple[str, str | None]]:
+    """Each statement of the dialect's `session.sql` as written and as sent (None: not sent); none without the file."""
     if not has_dialect_file(backend, "session.sql"):
         return []
-    rendered = (render(statement, values) for statement in split(read(dialect_file(backend, "session.sql"))))
-    return [statement for statement in rendered if statement is not None]
+    return [(statement, render(statement, values)) for statement in split(read(dialect_file(backend, "session.sql")))]
+
+
+def session_statements(backend: str, values: Mapping[str, str | None]) -> list[str]:
+    """The statements that set a new session up, rendered: those `session_listing` says are sent."""
+    return [sent for _written, sent in session_listing(backend, values) if sent is not None]

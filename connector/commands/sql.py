@@ -106,9 +106,9 @@ def _reach(settings: Settings, adapter: Adapter) -> tuple[str | None, tuple[str,
             inspect(engine, lambda _connection: None)
     except SourceError as error:
         return (
-            f"O banco não respondeu ({error.message.rstrip('.')}): o schema e as colunas opcionais aparecem como o fornecedor os "
-            "espera, sem o catálogo (colunas opcionais como ausentes); a preparação da sessão, com os valores da "
-            "configuração.",
+            f"O banco não respondeu ({error.message.rstrip('.')}): o schema e as colunas opcionais aparecem como o "
+            "fornecedor os espera, sem o catálogo (colunas opcionais como ausentes); a preparação da sessão, com os "
+            "valores da configuração.",
             None,
         )
     finally:

@@ -15,6 +15,7 @@ RUN python3 -m venv /opt/hoteleitos
 COPY pyproject.toml README.md ./
 COPY connector ./connector
 COPY adapters ./adapters
+COPY queries ./queries
 RUN /opt/hoteleitos/bin/pip install --upgrade pip \
     && /opt/hoteleitos/bin/pip install . \
     && /opt/hoteleitos/bin/pip uninstall --yes pip setuptools \

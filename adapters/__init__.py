@@ -1,8 +1,8 @@
-"""HIS adapters: one folder per vendor, found by scanning this package.
+"""HIS adapters: one folder per vendor, found by scanning this package, paired with its SQL under queries/.
 
     adapters/<vendor>/__init__.py   the adapter: a subclass of `adapters.base.Adapter` (and its `Options`)
-    adapters/<vendor>/census.sql    the census query (a vendor without one reads the hospital's SQL file)
-    adapters/<vendor>/probe.sql     optional: the change probe, a cheap query over the bed table
+    queries/<vendor>/census.sql     the census query (a vendor without one reads the hospital's SQL file)
+    queries/<vendor>/probe.sql      optional: the change probe, a cheap query over the bed table
     adapters/<vendor>/tables.py     optional: the vendor's tables (SQLAlchemy) and the `adapters.synthetic.Writer`
                                     that writes the synthetic hospital into them: the one definition the demo, the
                                     test replicas and the bench build (a vendor without one has no demo)

@@ -1,36 +1,34 @@
 """What every HIS adapter shares: its census SQL, its options, binding parameters, checking columns.
 
-A vendor folder holds a small subclass of `Adapter` that says only what is special about the vendor: its
-usual schema, its `Options` (a pydantic model of the keys it reads from `source:`), its parameters.
+A vendor is a pair of folders: `adapters/<vendor>/` holds a small subclass of `Adapter` that says only what is
+special about the vendor (its usual schema, its `Options`, a pydantic model of the keys it reads from `source:`, its
+parameters); `queries/<vendor>/` holds its SQL (census.sql, probe.sql, optional-column fragments).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, tzinfo
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy import bindparam, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from adapters.columns import check_columns
+from adapters.layout import Layout, OptionalColumn, Tables, discover, lookups
 from adapters.probe import ProbeReading, digest_rows
 from adapters.reading import Reading
 from connector.census import FIELDS, Census, normalise_batches
 from connector.census.decoding import Decoder
 from connector.errors import SourceError
 from connector.settings import SourceSettings, split_list
-from connector.source.fetch import Consumer, fetch, inspect
-from connector.source.schemas import NO_SCHEMAS, folded, has_column, quoted_schema, schemas_holding
+from connector.source.fetch import Consumer, fetch
+from connector.source.statements import read, shown, strip_comments, vendor_file
 
-_COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 
 T = TypeVar("T")
@@ -46,19 +44,6 @@ def reads(**tables: str) -> dict[str, tuple[str, ...]]:
     return {table: tuple(columns.split()) for table, columns in tables.items()}
 
 
-def strip_comments(sql: str) -> str:
-    """The SQL without comments and trailing semicolons (drivers refuse both in odd ways).
-
-    A colon inside a string literal is escaped, so that `'10:30'` stays text and never becomes a parameter.
-    """
-
-    def keep(match: re.Match[str]) -> str:
-        token = match.group(0)
-        return token.replace(":", "\\:") if token.startswith("'") else " "
-
-    return _COMMENT_OR_STRING.sub(keep, sql).strip().rstrip(";").strip()
-
-
 class VendorOptions(BaseModel):
     """A vendor's own options: keys of the YAML's `source:` section, or `HOTELEITOS_SOURCE_<KEY>` variables.
 
@@ -67,27 +52,6 @@ class VendorOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-@dataclass(frozen=True)
-class OptionalColumn:
-    """A column some installations of the vendor have: `$<name>` in the census SQL becomes `present` where the
-    catalog shows `table.column`, `absent` elsewhere."""
-
-    table: str
-    column: str
-    present: str
-    absent: str
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where this installation keeps the vendor's tables, as the catalog showed it: the schema as SQL spells it
-    (None: no prefix), how it was found, and which optional columns exist."""
-
-    schema: str | None
-    found: str
-    columns: dict[str, bool]
 
 
 class Adapter:
@@ -118,16 +82,22 @@ class Adapter:
         self.layout: Layout | None = None  # found in the catalog at the first read
 
     @classmethod
-    def census_resource(cls) -> Traversable | None:
-        """The vendor's own `census.sql`, next to its adapter; None for a vendor whose SQL the hospital supplies."""
-        resource = resources.files(cls.__module__).joinpath("census.sql")
-        return resource if resource.is_file() else None
+    def census_resource(cls) -> Path | None:
+        """The vendor's own `queries/<vendor>/census.sql`; None for a vendor whose SQL the hospital supplies."""
+        return vendor_file(cls.name, "census.sql")
 
     @classmethod
-    def probe_resource(cls) -> Traversable | None:
-        """The vendor's own `probe.sql` (the change probe), None for a vendor without one."""
-        resource = resources.files(cls.__module__).joinpath("probe.sql")
-        return resource if resource.is_file() else None
+    def probe_resource(cls) -> Path | None:
+        """The vendor's own `queries/<vendor>/probe.sql` (the change probe), None for a vendor without one."""
+        return vendor_file(cls.name, "probe.sql")
+
+    def origin(self, query: Query = "census") -> str:
+        """Where the SQL of `query` comes from, as messages name it: the hospital's file or queries/<vendor>/."""
+        configured = self.source.query_file if query == "census" else self.source.probe_file
+        if configured is not None:
+            return str(configured)
+        resource = self.census_resource() if query == "census" else self.probe_resource()
+        return shown(resource) if resource is not None else f"queries/{self.name}/{query}.sql"
 
     def has_probe(self) -> bool:
         """A change probe can run: the hospital's probe file or the vendor's own `probe.sql`."""
@@ -191,17 +161,24 @@ class Adapter:
         resource = self.census_resource() if query == "census" else self.probe_resource()
         if resource is None:
             raise SourceError(f"o fornecedor {self.name} precisa de um arquivo de consulta.", kind="config")
-        return resource.read_text(encoding="utf-8")
+        return read(resource)
 
     def sql(self, query: Query = "census") -> str:
         """The SQL to run: comments stripped, `$schema.` replaced by the schema (as the catalog showed it, once
         read), each optional column's `$name` by its SQL for this installation (before a read: as if absent)."""
         schema = self.layout.schema if self.layout is not None else self.schema
         sql = strip_comments(self.raw_sql(query)).replace("$schema.", f"{schema}." if schema else "")
-        for name, column in self.optional_columns.items():
+        for name in self.optional_columns:
             present = self.layout is not None and self.layout.columns.get(name, False)
-            sql = sql.replace(f"${name}", column.present if present else column.absent)
+            sql = sql.replace(f"${name}", self.fragment(name, present=present))
         return sql
+
+    def fragment(self, name: str, *, present: bool) -> str:
+        """The SQL an optional column's `$name` becomes: queries/<vendor>/<name>.present.sql or .absent.sql."""
+        path = vendor_file(self.name, f"{name}.{'present' if present else 'absent'}.sql")
+        if path is None:
+            raise SourceError(f"queries/{self.name}/: falta o trecho da coluna opcional {name}.", kind="config")
+        return strip_comments(read(path))
 
     def discover(self, engine: Engine) -> Layout:
         """Look the vendor's tables up in the catalog (once): the schema when none is configured (or its exact
@@ -211,40 +188,18 @@ class Adapter:
         if not self.schema_table and not self.optional_columns:  # nothing to look up: no connection spent on it
             self.layout = Layout(self.schema, "configurado" if self.source.db_schema else "padrão do fornecedor", {})
             return self.layout
-
-        def look(connection: Connection) -> Layout:
-            schema, found, catalog_name = self._schema(connection)
-            columns = {
-                name: has_column(connection, catalog_name, column.table, column.column)
-                for name, column in self.optional_columns.items()
-            }
-            return Layout(schema, found, columns)
-
-        self.layout = inspect(engine, look, self.raw_sql())
+        self.layout = discover(self.tables(), engine, self.raw_sql())
         return self.layout
 
-    def _schema(self, connection: Connection) -> tuple[str | None, str, str | None]:
-        """The schema as SQL spells it, how it was chosen, and its name in the catalog."""
-        configured = self.source.db_schema
-        if configured == "" or connection.engine.url.get_backend_name() in NO_SCHEMAS:
-            return (configured or None), "sem schema", None
-        holders = schemas_holding(connection, self.schema_table) if self.schema_table else []
-        wanted = configured or self.default_schema
-        exact = next((h for h in holders if wanted and h.lower() == wanted.lower()), None)
-        if exact is None and configured is None and len(holders) > 1:
-            raise SourceError(
-                f"a tabela {self.schema_table} existe em mais de um schema ({', '.join(holders)}); informe qual é a "
-                "do sistema hospitalar em HOTELEITOS_SOURCE_SCHEMA.",
-                kind="config",
-            )
-        if exact is None and configured is None and holders:
-            exact = holders[0]
-        if exact is not None:
-            how = "configurado" if configured else "encontrado no catálogo"
-            return quoted_schema(connection, exact), how, exact
-        if wanted is None:
-            return None, "sem schema", None
-        return wanted, "configurado" if configured else "padrão do fornecedor", folded(connection, wanted)
+    def tables(self) -> Tables:
+        """Where the vendor's tables may be: the configured schema, the usual one, the tables that tell."""
+        return Tables(self.source.db_schema, self.default_schema, self.schema_table, self.optional_columns)
+
+    def lookups(self, backend: str) -> list[tuple[str, str, dict[str, str | None]]]:
+        """The catalog look-ups `discover` runs (none when it has nothing to look up): for `sql`."""
+        if not self.schema_table and not self.optional_columns:
+            return []
+        return lookups(self.tables(), backend, self.layout)
 
     def parameters(self) -> dict[str, Any]:
         """Values bound to the query's `:name` parameters; lists expand into `IN (...)`."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.base import Adapter, OptionalColumn, reads
+from adapters.base import Adapter, reads
+from adapters.layout import OptionalColumn
 
 
 class WarelineAdapter(Adapter):
@@ -11,12 +12,9 @@ class WarelineAdapter(Adapter):
     dialect = "postgres"
     default_schema = "public"
     schema_table = "arqatend"  # `public` on most installations, `"PACIENTE"` on others: the catalog tells
-    optional_columns = {  # noqa: RUF012 - a class-level declaration, never mutated
-        # The 6-character CBO 2002 where the installation has it and it is filled; else the legacy CBO-S.
-        "cbo": OptionalColumn(
-            "cadprest", "cbo", present="COALESCE(NULLIF(TRIM(pr.cbo), ''), pr.cbos)", absent="pr.cbos"
-        )
-    }
+    # The 6-character CBO 2002 where the installation has it and it is filled; else the legacy CBO-S
+    # (queries/wareline/cbo.present.sql and cbo.absent.sql).
+    optional_columns = {"cbo": OptionalColumn("cadprest", "cbo")}  # noqa: RUF012 - a declaration, never mutated
     needs = reads(
         arqint="numatend codlei posicao",
         arqatend="numatend codpac codplaco codprest tipoatend datatend",

@@ -67,7 +67,7 @@ def check_probe(settings: Settings) -> Verdict | None:
     item = "Sonda de mudança"
     engine = engine_for(settings.source, settings.timezone)
     adapter = adapter_for(settings.source)
-    origin = settings.source.probe_file or f"adapters/{adapter.name}/probe.sql"
+    origin = adapter.origin("probe")
     try:
         reading = adapter.probe(engine)
     except SourceError as error:
@@ -96,7 +96,7 @@ def check_access(settings: Settings) -> Verdict:
     engine = engine_for(settings.source, settings.timezone)
     try:
         layout = adapter.discover(engine)  # the schema the catalog shows holding the tables, optional columns
-        found = access(engine, _unquoted(layout.schema), adapter.needed(probe=probing))
+        found = access(engine, unquoted(layout.schema), adapter.needed(probe=probing))
     except SourceError as error:
         if error.kind in _NO_CONNECTION:  # the next item says it, with the fix
             return Verdict(item, None, "não verificadas: o banco não respondeu (veja o item seguinte).")
@@ -123,7 +123,7 @@ def check_access(settings: Settings) -> Verdict:
     return Verdict(item, False, text)
 
 
-def _unquoted(schema: str | None) -> str | None:
+def unquoted(schema: str | None) -> str | None:
     """`"PACIENTE"` as SQL spells it -> `PACIENTE` as the catalog does."""
     return schema[1:-1].replace('""', '"') if schema and schema.startswith('"') else schema
 
@@ -222,7 +222,7 @@ def check_state(settings: Settings) -> Verdict:
 def run_checks(settings: Settings) -> int:
     """Print one verdict per item; 0 when nothing failed."""
     adapter = adapter_for(settings.source)
-    query = settings.source.query_file or f"adapters/{adapter.name}/census.sql"
+    query = adapter.origin()
     probe = settings.change_probe
     paced = (
         f", sonda de mudança a cada {probe} (censo inteiro ao menos a cada {settings.full_read_every})" if probe else ""

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("action", nargs="?", choices=["list", "show", "retry", "discard"], default="list")
     outbox.add_argument("snapshot_id", nargs="?", help="id do censo (para show/retry/discard)")
     commands.add_parser("config", help="mostra a configuração efetiva (segredos mascarados) e a origem de cada valor")
+    sql = commands.add_parser("sql", help="mostra cada instrução SQL que o conector envia ao banco, como será enviada")
+    sql.add_argument("--json", action="store_true", help="saída em JSON")
     return parser
 
 
@@ -198,6 +200,12 @@ def _config(settings: Settings, layers: Layers, _args: argparse.Namespace) -> in
     return EXIT_OK
 
 
+def _sql(settings: Settings, _layers: Layers, args: argparse.Namespace) -> int:
+    from connector.commands.sql import sql_command
+
+    return sql_command(settings, as_json=args.json)
+
+
 _COMMANDS: dict[str, Any] = {
     "run": _run,
     "check": _check,
@@ -205,4 +213,5 @@ _COMMANDS: dict[str, Any] = {
     "release": _release,
     "outbox": _outbox,
     "config": _config,
+    "sql": _sql,
 }

@@ -86,10 +86,10 @@ def describe_config(settings: Settings, layers: Layers) -> str:
         lines.append(f"Opções do fornecedor {adapter.name} — {adapter.title}:")
         for key, value in own.items():
             lines.append(f"  source.{key} = {_shown(('source', key), value)} — {layers.origin(('source', key))}")
-    query = settings.source.query_file or f"adapters/{adapter.name}/census.sql"
+    query = adapter.origin()
     lines.append(f"Consulta do censo: {query} (guia: {adapter.guide}).")
     if settings.change_probe is not None:
-        probe = settings.source.probe_file or f"adapters/{adapter.name}/probe.sql"
+        probe = adapter.origin("probe")
         lines.append(f"Sonda de mudança: {probe} a cada {settings.change_probe}; censo inteiro quando ela muda e pelo "
                      f"menos a cada {settings.full_read_every} (docs/operacao.md).")  # fmt: skip
     oracle = oracle_name_kind(settings.source.url.get_secret_value()) if settings.source.url else None

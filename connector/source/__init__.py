@@ -1,12 +1,16 @@
 """The HIS database, and everything that touches it through a driver.
 
-    urls     SQLAlchemy URLs: the stack's default drivers, checks, the incumbent's DB_* mapping
-    engine   engines with per-dialect session setup: read-only, timeouts, Oracle SID/service name
-    fetch    the census read: streamed batches inside one read-only transaction
-    errors   driver errors translated into operator messages that point at a fix
-    firebird Firebird sessions: read-only transactions, statements bounded on the client
-    catalog  what the configured user can read of the tables a query needs, from the database's own catalog
-    grants   the GRANT statements that close those gaps, in each engine's syntax
+    statements   the SQL files under queries/ (every statement sent to the database): found, read, rendered
+    engine       engines with per-dialect session set-up: read-only, timeouts, Oracle SID/service name
+    driver_text  per-driver hooks that hand text and time over as the HIS stored them
+    fetch        the census read: streamed batches inside one read-only transaction
+    watchdog     a client-side bound on every read, and its cancellation
+    errors       driver errors translated into operator messages that point at a fix
+    login_backoff  a refused login waits longer each time, not to lock the account
+    firebird     Firebird sessions: read-only transactions, statements bounded on the client
+    catalog      what the configured user can read of the tables a query needs, from the database's own catalog
+    schemas      which schema holds the vendor's tables, whether an optional column exists
+    grants       the GRANT statements that close those gaps, in each engine's syntax
 
 This layer knows nothing of vendors, of the census model or of the agent: adapters build on it.
 """

@@ -1,10 +1,10 @@
 """What the configured user can read of the tables and columns a census query needs, asked of the database's
 own catalog, and the GRANT statements that would close the gaps.
 
-    access(engine, schema, needs) -> Access      per engine: PostgreSQL pg_catalog + has_column_privilege,
-                                                 MySQL/MariaDB information_schema, Oracle ALL_TAB_COLUMNS,
-                                                 SQL Server INFORMATION_SCHEMA + HAS_PERMS_BY_NAME, Firebird RDB$
-                                                 tables, SQLite pragma table_info
+    access(engine, schema, needs) -> Access      per engine (queries/<dialect>/columns.sql): PostgreSQL pg_catalog
+                                                 + has_column_privilege, MySQL/MariaDB information_schema, Oracle
+                                                 ALL_TAB_COLUMNS, SQL Server INFORMATION_SCHEMA + HAS_PERMS_BY_NAME,
+                                                 Firebird RDB$ tables, SQLite pragma table_info
 
 Catalogs differ in what they show a user without privileges: PostgreSQL, Firebird and SQLite list every table and
 column (so one that is not listed does not exist), the others list only what the user may touch (so one that is not
@@ -23,72 +23,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector.source.errors import translate
+from connector.source.statements import dialect_sql, has_dialect_file
 
-# Columns of every catalog query: the table's schema (as the catalog spells it), table, column, whether the user
-# may SELECT that column, and whether it may use the schema at all (PostgreSQL's USAGE; 1 elsewhere).
-PG_COLUMNS = """
-SELECT n.nspname AS sch, c.relname AS tbl, a.attname AS col,
-    has_column_privilege(c.oid, a.attnum, 'SELECT') AS readable, has_schema_privilege(n.oid, 'USAGE') AS usable
-FROM pg_catalog.pg_class c
-    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p')
-    AND {schema}
-    AND lower(c.relname) IN :tables
-"""
-PG_SCHEMA = {True: "lower(n.nspname) = lower(:schema)", False: "n.nspname = ANY (current_schemas(false))"}
-MYSQL_COLUMNS = """
-SELECT c.TABLE_SCHEMA AS sch, c.TABLE_NAME AS tbl, c.COLUMN_NAME AS col, 1 AS readable, 1 AS usable
-FROM information_schema.COLUMNS c
-WHERE LOWER(c.TABLE_SCHEMA) = LOWER(COALESCE(:schema, DATABASE()))
-    AND LOWER(c.TABLE_NAME) IN :tables
-"""
-ORACLE_COLUMNS = """
-SELECT c.OWNER AS sch, c.TABLE_NAME AS tbl, c.COLUMN_NAME AS col, 1 AS readable, 1 AS usable
-FROM ALL_TAB_COLUMNS c
-WHERE c.OWNER = COALESCE(UPPER(:schema), SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'))
-    AND c.TABLE_NAME IN :tables
-"""
-MSSQL_COLUMNS = """
-SELECT c.TABLE_SCHEMA AS sch, c.TABLE_NAME AS tbl, c.COLUMN_NAME AS col,
-    HAS_PERMS_BY_NAME(QUOTENAME(c.TABLE_SCHEMA) + '.' + QUOTENAME(c.TABLE_NAME), 'OBJECT', 'SELECT',
-        c.COLUMN_NAME, 'COLUMN') AS readable,
-    1 AS usable
-FROM INFORMATION_SCHEMA.COLUMNS c
-WHERE c.TABLE_SCHEMA = COALESCE(:schema, SCHEMA_NAME())
-    AND LOWER(c.TABLE_NAME) IN :tables
-"""
-# Firebird grants SELECT per table (RDB$FIELD_NAME is null then), to a user, a role or PUBLIC; SYSDBA, the
-# database's owner, the table's owner and the RDB$ADMIN role read everything.
-FIREBIRD_COLUMNS = """
-SELECT CAST(NULL AS VARCHAR(1)) AS sch, TRIM(f.RDB$RELATION_NAME) AS tbl, TRIM(f.RDB$FIELD_NAME) AS col,
-    CASE WHEN CURRENT_USER = 'SYSDBA' OR CURRENT_ROLE = 'RDB$ADMIN'
-        OR CURRENT_USER = TRIM(r.RDB$OWNER_NAME)
-        OR CURRENT_USER = (
-            SELECT TRIM(d.RDB$OWNER_NAME) FROM RDB$RELATIONS d WHERE d.RDB$RELATION_NAME = 'RDB$DATABASE')
-        OR EXISTS (
-            SELECT 1 FROM RDB$USER_PRIVILEGES p
-            WHERE p.RDB$RELATION_NAME = f.RDB$RELATION_NAME
-                AND p.RDB$PRIVILEGE = 'S'
-                AND (p.RDB$FIELD_NAME IS NULL OR p.RDB$FIELD_NAME = f.RDB$FIELD_NAME)
-                AND TRIM(p.RDB$USER) IN (CURRENT_USER, CURRENT_ROLE, 'PUBLIC'))
-    THEN 1 ELSE 0 END AS readable,
-    1 AS usable
-FROM RDB$RELATION_FIELDS f
-    JOIN RDB$RELATIONS r ON r.RDB$RELATION_NAME = f.RDB$RELATION_NAME
-WHERE TRIM(f.RDB$RELATION_NAME) IN :tables
-"""
-SQLITE_COLUMNS = (
-    "SELECT NULL AS sch, :table AS tbl, t.name AS col, 1 AS readable, 1 AS usable FROM pragma_table_info(:table) t"
-)
-CURRENT_USER = {
-    "postgresql": "SELECT current_user",
-    "mysql": "SELECT CURRENT_USER()",
-    "mariadb": "SELECT CURRENT_USER()",
-    "oracle": "SELECT SYS_CONTEXT('USERENV', 'SESSION_USER') FROM DUAL",
-    "mssql": "SELECT USER_NAME()",
-    "firebird": "SELECT CURRENT_USER FROM RDB$DATABASE",
-}
+# The catalog queries are queries/<dialect>/current-user.sql and columns.sql. Each columns.sql returns the table's
+# schema (as the catalog spells it), table, column, whether the user may SELECT that column, and whether it may use
+# the schema at all (PostgreSQL's USAGE; 1 elsewhere).
+
 # Engines whose catalog leaves out what the user may not touch: (tables hidden, columns hidden).
 HIDES = {"mysql": (True, True), "mariadb": (True, True), "mssql": (True, True), "oracle": (True, False)}
 
@@ -124,10 +64,10 @@ class Access:
 def access(engine: Engine, schema: str | None, needs: Mapping[str, Sequence[str]]) -> Access:
     """Ask the database's catalog which of `needs` (table -> columns) the engine's user can read."""
     backend = engine.url.get_backend_name()
-    sql = _columns_sql(backend, schema)
+    sql = dialect_sql(backend, "columns.sql")
     try:
         with engine.connect() as db:
-            user = db.execute(text(CURRENT_USER[backend])).scalar() if backend in CURRENT_USER else None
+            user = db.execute(text(dialect_sql(backend, "current-user.sql"))).scalar() if _names_user(backend) else None
             rows = _catalog_rows(db, backend, sql, schema, list(needs))
             db.rollback()
     except SQLAlchemyError as error:
@@ -135,26 +75,28 @@ def access(engine: Engine, schema: str | None, needs: Mapping[str, Sequence[str]
     return _compare(backend, None if user is None else str(user).strip(), schema, needs, rows)
 
 
-def _columns_sql(backend: str, schema: str | None) -> str:
-    return {
-        "postgresql": PG_COLUMNS.format(schema=PG_SCHEMA[bool(schema)]),
-        "mysql": MYSQL_COLUMNS,
-        "mariadb": MYSQL_COLUMNS,
-        "oracle": ORACLE_COLUMNS,
-        "mssql": MSSQL_COLUMNS,
-        "firebird": FIREBIRD_COLUMNS,
-    }.get(backend, SQLITE_COLUMNS)
+def _names_user(backend: str) -> bool:
+    """Whether the engine has users to name (SQLite has none: no current-user.sql)."""
+    return has_dialect_file(backend, "current-user.sql")
 
 
-def _catalog_rows(db: Connection, backend: str, sql: str, schema: str | None, tables: list[str]) -> list[Any]:
+def columns_parameters(backend: str, sql: str, schema: str | None, tables: list[str]) -> list[dict[str, Any]]:
+    """What columns.sql is run with: once per table on SQLite, once for all of them elsewhere (`tables` expands into
+    `IN (...)`), names folded as the catalog spells them."""
     if backend == "sqlite":
-        return [row for table in tables for row in db.execute(text(sql), {"table": table})]
+        return [{"table": table} for table in tables]
     names = [t.upper() for t in tables] if backend in ("oracle", "firebird") else [t.lower() for t in tables]
-    statement = text(sql).bindparams(bindparam("tables", expanding=True))
     values: dict[str, Any] = {"tables": names}
     if ":schema" in sql:
         values["schema"] = schema or None
-    return list(db.execute(statement, values))
+    return [values]
+
+
+def _catalog_rows(db: Connection, backend: str, sql: str, schema: str | None, tables: list[str]) -> list[Any]:
+    statement = text(sql)
+    if backend != "sqlite":
+        statement = statement.bindparams(bindparam("tables", expanding=True))
+    return [row for values in columns_parameters(backend, sql, schema, tables) for row in db.execute(statement, values)]
 
 
 def _compare(

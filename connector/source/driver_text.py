@@ -3,10 +3,12 @@
 - PostgreSQL whose server encoding is not UTF8 (Wareline's LATIN1 and SQL_ASCII): text columns come back as the
   bytes the HIS wrote, for the census to decode one value at a time (`connector.census.decoding.Decoder`). On a
   single-byte server the client speaks UTF-8 and the server's conversion is undone exactly; on SQL_ASCII the client
-  speaks SQL_ASCII too (the server would refuse to convert bytes that are not UTF-8), so psycopg returns bytes as they
-  are, and the non-ASCII letters of the SQL's literals (`'INTERNAÇÃO'`) travel as UTF-8 byte escapes (`E'...\\xC3...'`).
+  speaks SQL_ASCII too (the server would refuse to convert bytes that are not UTF-8; the switch is the first statement
+  of queries/postgresql/session.sql), so psycopg returns bytes as they are, and the non-ASCII letters of the SQL's
+  literals (`'INTERNAÇÃO'`) travel as UTF-8 byte escapes (`E'...\\xC3...'`).
 - SQLite: a value that is not UTF-8 comes back as bytes instead of failing the whole read.
-- Oracle: `TIMESTAMP WITH TIME ZONE` comes back as text with its offset (the thin driver would drop the offset).
+- Oracle: `TIMESTAMP WITH TIME ZONE` comes back as text with its offset (the thin driver would drop the offset), in
+  the session's NLS format (queries/oracle/session.sql).
 
 The encoding the database declares is kept in the pool entry's `info` under `TEXT_ENCODING`.
 """
@@ -21,7 +23,6 @@ from connector.census.decoding import canonical_codec
 TEXT_ENCODING = "hoteleitos_text_encoding"
 ASCII_SQL = "hoteleitos_ascii_sql"  # the connection's SQL must be plain ASCII (a SQL_ASCII server)
 PG_TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"')
-ORACLE_TIMESTAMP_TZ_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.FF6TZH:TZM'
 # PostgreSQL encoding names Python does not know under the same spelling.
 _PG_CODECS = {"WIN1250": "cp1250", "WIN1251": "cp1251", "WIN1252": "cp1252", "LATIN9": "iso8859-15"}
 
@@ -37,20 +38,20 @@ def pg_codec(server_encoding: str) -> str | None:
         return None
 
 
-def psycopg_raw_text(dbapi_connection: Any, record_info: dict[str, Any]) -> None:
-    """On a PostgreSQL server that is not UTF8, have text columns return the HIS's own bytes."""
+def psycopg_raw_text(dbapi_connection: Any, record_info: dict[str, Any]) -> str | None:
+    """On a PostgreSQL server that is not UTF8, have text columns return the HIS's own bytes; returns the client
+    encoding the session must switch to (`$client_encoding` of queries/postgresql/session.sql), if any."""
     from psycopg.adapt import Loader
 
     server = (dbapi_connection.info.parameter_status("server_encoding") or "UTF8").upper()
     if server in ("UTF8", "UNICODE"):
-        return
+        return None
     if server == "SQL_ASCII":  # psycopg then returns text as bytes and sends parameters as UTF-8
-        dbapi_connection.execute("SET client_encoding TO 'SQL_ASCII'")
         record_info[TEXT_ENCODING], record_info[ASCII_SQL] = None, True
-        return
+        return "SQL_ASCII"
     found = pg_codec(server)
     if found is None:
-        return  # an encoding Python cannot reverse: the server's own conversion stands
+        return None  # an encoding Python cannot reverse: the server's own conversion stands
     codec: str = found
 
     class RawText(Loader):
@@ -60,6 +61,7 @@ def psycopg_raw_text(dbapi_connection: Any, record_info: dict[str, Any]) -> None
     for type_name in PG_TEXT_TYPES:
         dbapi_connection.adapters.register_loader(type_name, RawText)
     record_info[TEXT_ENCODING] = codec
+    return None
 
 
 _LITERAL = re.compile(r"(?<![\w&])'(?:[^']|'')*'")

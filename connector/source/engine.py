@@ -19,15 +19,16 @@ from connector.settings import SourceSettings
 from connector.settings.urls import source_url
 from connector.source import firebird
 from connector.source.driver_text import (
-    ORACLE_TIMESTAMP_TZ_FORMAT,
     before_execute_ascii,
     oracle_timestamp_tz_as_text,
     psycopg_raw_text,
     sqlite_text,
 )
+from connector.source.statements import session_statements
 from connector.source.watchdog import GRACE, watch
 
 APPLICATION_NAME = "hoteleitos-connector"
+SESSION = "hoteleitos_session"  # key, in a pool entry's `info`, of (session.sql's dialect, its placeholders' values)
 log = structlog.get_logger("hoteleitos.source")
 
 
@@ -93,26 +94,29 @@ def engine_for(source: SourceSettings, timezone: str | None = None) -> Engine:
 
 def _session_setup(engine: Engine, query_timeout: float, timezone: str | None) -> Any:
     """Per-connection settings: statement timeout, the hospital's time zone, text as stored and, where a session can
-    be, read-only."""
+    be, read-only (the statements are queries/<dialect>/session.sql)."""
     ms = int(query_timeout * 1000)
     dialect = engine.dialect
 
     def setup(dbapi_connection: Any, record: Any) -> None:
         backend = dialect.name
         mariadb = backend == "mariadb" or bool(getattr(dialect, "is_mariadb", False))
-        statements = _statements("mariadb" if mariadb else backend, dbapi_connection, query_timeout, timezone)
+        values = session_values(query_timeout, timezone)
         if backend == "oracle":
-            dbapi_connection.call_timeout = ms  # read-only: SET TRANSACTION READ ONLY in `fetch`
+            dbapi_connection.call_timeout = ms  # read-only: queries/oracle/transaction.sql in `fetch`
             oracle_timestamp_tz_as_text(dbapi_connection)
         elif engine.driver == "pyodbc":
             dbapi_connection.timeout = max(1, round(query_timeout))
         elif backend == "postgresql":
-            psycopg_raw_text(dbapi_connection, record.info)
+            values["client_encoding"] = psycopg_raw_text(dbapi_connection, record.info)
+            if dbapi_connection.info.server_version < 90000:  # application_name exists since 9.0
+                values["application_name"] = None
         elif backend == "sqlite":
             dbapi_connection.text_factory = sqlite_text
+        record.info[SESSION] = ("mariadb" if mariadb else backend, values)
         cursor = dbapi_connection.cursor()
         try:
-            for statement in statements:
+            for statement in session_statements("mariadb" if mariadb else backend, values):
                 cursor.execute(statement)
         finally:
             cursor.close()
@@ -122,30 +126,16 @@ def _session_setup(engine: Engine, query_timeout: float, timezone: str | None) -
     return setup
 
 
-def _statements(backend: str, dbapi_connection: Any, query_timeout: float, timezone: str | None) -> list[str]:
-    """The SQL that sets a new session up, for the server it is (old PostgreSQL versions included)."""
-    ms = int(query_timeout * 1000)
-    if backend == "oracle":
-        zone = [f"ALTER SESSION SET TIME_ZONE = '{timezone}'"] if timezone else []
-        return [*zone, f"ALTER SESSION SET NLS_TIMESTAMP_TZ_FORMAT = '{ORACLE_TIMESTAMP_TZ_FORMAT}'"]
-    if backend == "postgresql":
-        statements = [f"SET statement_timeout = {ms}", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"]
-        if timezone:
-            statements.append(f"SET TIME ZONE '{timezone}'")
-        if dbapi_connection.info.server_version >= 90000:  # application_name exists since 9.0
-            statements.append(f"SET application_name = '{APPLICATION_NAME}'")
-        return statements
-    if backend in ("mysql", "mariadb"):  # mariadb+pymysql:// URLs (DB_DIALECT=mariadb) name their dialect so
-        timeout = (
-            f"SET SESSION max_statement_time = {query_timeout:.3f}"
-            if backend == "mariadb"
-            else f"SET SESSION max_execution_time = {ms}"
-        )
-        zone = [f"SET time_zone = '{_utc_offset(timezone)}'"] if timezone else []  # named zones need tz tables
-        return ["SET SESSION TRANSACTION READ ONLY", timeout, *zone]
-    if backend == "sqlite":
-        return ["PRAGMA query_only = ON"]
-    return []
+def session_values(query_timeout: float, timezone: str | None) -> dict[str, str | None]:
+    """The values of the placeholders of queries/<dialect>/session.sql (a driver hook may change some of them)."""
+    return {
+        "timeout_ms": str(int(query_timeout * 1000)),
+        "timeout_seconds": f"{query_timeout:.3f}",
+        "timezone": timezone,
+        "utc_offset": _utc_offset(timezone) if timezone else None,
+        "application_name": APPLICATION_NAME,
+        "client_encoding": None,
+    }
 
 
 def _utc_offset(timezone: str) -> str:

@@ -16,15 +16,13 @@ from sqlalchemy.sql.elements import TextClause
 from connector.errors import SourceError
 from connector.source.driver_text import TEXT_ENCODING
 from connector.source.errors import translate
+from connector.source.statements import dialect_sql, has_dialect_file
 from connector.source.watchdog import Guard, guarded
 
 BATCH_ROWS = 5000
 T = TypeVar("T")
 # consume(column names, row batches, the text encoding the database declares for values handed over as bytes)
 Consumer = Callable[[list[str], Iterator[Sequence[Any]], str | None], T]
-
-# Statements that open each census read, where read-only is a property of the transaction.
-READ_ONLY_TRANSACTION = {"oracle": "SET TRANSACTION READ ONLY"}
 
 # Engines whose database holds dates Python cannot represent: their dates are loaded leniently (a little
 # slower, so only where needed).
@@ -86,9 +84,8 @@ def _read(engine: Engine, statement: TextClause, parameters: dict[str, Any], con
     with engine.connect() as connection:
         if engine in _LENIENT_DATES:
             _lenient_psycopg_dates(connection.connection.dbapi_connection)
-        opening = READ_ONLY_TRANSACTION.get(engine.dialect.name)
-        if opening:
-            connection.exec_driver_sql(opening)
+        if has_dialect_file(engine.dialect.name, "transaction.sql"):  # read-only is a property of the transaction
+            connection.exec_driver_sql(dialect_sql(engine.dialect.name, "transaction.sql", escape_colons=False))
         streaming = {"stream_results": True, "max_row_buffer": BATCH_ROWS}
         result = connection.execute(statement, parameters, execution_options=streaming)
         try:

@@ -2,7 +2,8 @@
 
 A hospital must not have to know where its vendor keeps the tables (Wareline: `public` on most installations, a
 schema named `"PACIENTE"` on others) nor which optional columns its version has. Plain catalog SQL that PostgreSQL
-8.4, MariaDB, SQL Server and Oracle all answer; SQLite and Firebird have no schemas.
+8.4, MariaDB, SQL Server and Oracle all answer (queries/<dialect>/schemas-holding.sql and has-column.sql); SQLite
+and Firebird have no schemas.
 """
 
 from __future__ import annotations
@@ -15,38 +16,39 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector.source.errors import translate
+from connector.source.statements import dialect_sql
 
-_SCHEMAS_HOLDING = {
-    "oracle": "SELECT owner FROM all_tables WHERE table_name = UPPER(:t) "
-    "UNION SELECT owner FROM all_views WHERE view_name = UPPER(:t)",
-    "default": "SELECT table_schema FROM information_schema.tables WHERE LOWER(table_name) = LOWER(:t)",
-}
-_COLUMN = {
-    "oracle": "SELECT 1 FROM all_tab_columns WHERE owner = :s AND table_name = UPPER(:t) AND column_name = UPPER(:c)",
-    "default": "SELECT 1 FROM information_schema.columns WHERE table_schema = :s AND LOWER(table_name) = LOWER(:t) "
-    "AND LOWER(column_name) = LOWER(:c)",
-}
 NO_SCHEMAS = ("sqlite", "firebird")
 T = TypeVar("T")
+Lookup = tuple[str, dict[str, str | None]]  # a catalog statement (queries/<dialect>/) and its bound values
+
+
+def schemas_holding_lookup(backend: str, table: str) -> Lookup:
+    """queries/<dialect>/schemas-holding.sql and its values."""
+    return dialect_sql(backend, "schemas-holding.sql"), {"t": table}
+
+
+def has_column_lookup(backend: str, schema: str | None, table: str, column: str) -> Lookup:
+    """queries/<dialect>/has-column.sql and its values (SQLite: no schema)."""
+    values: dict[str, str | None] = {"s": schema, "t": table, "c": column}
+    if backend == "sqlite":
+        del values["s"]
+    return dialect_sql(backend, "has-column.sql"), values
 
 
 def schemas_holding(connection: Connection, table: str) -> list[str]:
     """The schemas (exact catalog names) holding a table or view of that name, visible to the user."""
-    dialect = connection.dialect.name
-    if connection.engine.url.get_backend_name() in NO_SCHEMAS:  # Firebird's dialect is "firebird.firebird"
+    backend = connection.engine.url.get_backend_name()
+    if backend in NO_SCHEMAS:
         return []
-    sql = _SCHEMAS_HOLDING.get(dialect, _SCHEMAS_HOLDING["default"])
-    return _catalog(connection, sql, {"t": table}, lambda rows: sorted({_name(row[0]) for row in rows}))
+    sql, values = schemas_holding_lookup(backend, table)
+    return _catalog(connection, sql, values, lambda rows: sorted({_name(row[0]) for row in rows}))
 
 
 def has_column(connection: Connection, schema: str | None, table: str, column: str) -> bool:
     """Whether `schema.table` has `column` (SQLite: in the main database)."""
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
-        sql = "SELECT 1 FROM pragma_table_info(:t) WHERE LOWER(name) = LOWER(:c)"
-        return _catalog(connection, sql, {"t": table, "c": column}, bool)
-    sql = _COLUMN.get(dialect, _COLUMN["default"])
-    return _catalog(connection, sql, {"s": schema, "t": table, "c": column}, bool)
+    sql, values = has_column_lookup(connection.engine.url.get_backend_name(), schema, table, column)
+    return _catalog(connection, sql, values, bool)
 
 
 def quoted_schema(connection: Connection, schema: str) -> str:

@@ -214,7 +214,7 @@ def test_check_runs_the_probe_and_its_grants(pg_url: URL, receiver: ScriptedRece
     mv_replica.build(pg_url)
     env = probe_env(pg_url, receiver, tmp_path, "mv", HOTELEITOS_CHANGE_PROBE="2s", HOTELEITOS_FULL_READ_EVERY="5m")
     done = run_cli("check", env=env, cwd=tmp_path)
-    assert "[OK   ] Sonda de mudança: adapters/mv/probe.sql executada em" in done.stdout, done.stdout + done.stderr
+    assert "[OK   ] Sonda de mudança: queries/mv/probe.sql executada em" in done.stdout, done.stdout + done.stderr
     assert "sonda de mudança a cada 2s" in done.stdout
     off = run_cli("check", env={**env, "HOTELEITOS_CHANGE_PROBE": ""}, cwd=tmp_path)
     assert "Sonda de mudança" not in off.stdout

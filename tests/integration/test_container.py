@@ -153,3 +153,21 @@ def test_image_reads_spdata_on_firebird(image: str, spdata_url: URL) -> None:
     done = podman("run", "--rm", "--network", "host", *flags, image, "preview", "--json", "--show-names", check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert json.loads(done.stdout)["pacientes"] == spdata_replica.EXPECTED
+
+
+def test_image_ships_queries_beside_its_packages(image: str, mv_url: URL) -> None:
+    """The image carries queries/ beside the installed packages: `sql` in the container prints the session set-up
+    and the MV census from there, with the schema the catalog shows."""
+    env = {
+        "HOTELEITOS_API_URL": "http://127.0.0.1:9",
+        "HOTELEITOS_API_TOKEN": TOKEN,
+        "HOTELEITOS_SOURCE_VENDOR": "mv",
+        "HOTELEITOS_SOURCE_URL": mv_url.render_as_string(hide_password=False),
+    }
+    flags = [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
+    done = podman("run", "--rm", "--network", "host", *flags, image, "sql", check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "Arquivos em /opt/hoteleitos/lib/" in done.stdout and "/site-packages/queries " in done.stdout
+    assert "— queries/postgresql/session.sql\n" in done.stdout and "\nSET statement_timeout = 60000;\n" in done.stdout
+    assert "FROM dbamv.ATENDIME a" in done.stdout.split("— queries/mv/census.sql")[1]
+    assert TOKEN not in done.stdout

@@ -1,6 +1,7 @@
-"""A new vendor is a folder: the example of docs/novo-fornecedor.md, dropped into a copy of the package, works.
+"""A new vendor is a pair of folders, adapters/<name>/ + queries/<name>/: the example of docs/novo-fornecedor.md,
+dropped into a copy of the tree, works; so does a vendor's pair copied under a new name.
 
-The files are taken from the page itself (the blocks after `<!-- arquivo: ... -->`), so the page cannot rot.
+The example's files are taken from the page itself (the blocks after `<!-- arquivo: ... -->`), so the page cannot rot.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
+from tests.support import wareline_replica
 from tests.support.cli import ROOT, run_cli
 from tests.support.receivers import ScriptedReceiver
+from tests.support.services import PG_ADMIN_URL, fresh_database
 
 TOKEN = "token-acme-123"
 PAGE = ROOT / "docs" / "novo-fornecedor.md"
@@ -34,12 +37,20 @@ def page_files() -> dict[str, str]:
 
 
 @pytest.fixture
-def package(tmp_path: Path) -> Path:
-    """A copy of the `adapters` package with the page's example vendor added, and nothing else changed."""
-    root = tmp_path / "pacote"
-    shutil.copytree(ROOT / "adapters", root / "adapters", ignore=shutil.ignore_patterns("__pycache__"))
+def tree(tmp_path: Path) -> Path:
+    """A copy of what an installation holds (connector, adapters, queries, side by side), outside the repository."""
+    root = tmp_path / "arvore"
+    for name in ("connector", "adapters", "queries"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+@pytest.fixture
+def package(tree: Path) -> Path:
+    """The copy with the page's example vendor added, and nothing else changed."""
+    root = tree
     files = page_files()
-    assert set(files) == {"adapters/acme/__init__.py", "adapters/acme/census.sql", "adapters/acme/probe.sql"}
+    assert set(files) == {"adapters/acme/__init__.py", "queries/acme/census.sql", "queries/acme/probe.sql"}
     for relative, body in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(body, encoding="utf-8")
@@ -76,7 +87,7 @@ def acme_url(pg_url: URL) -> URL:
 
 def env(package: Path, url: URL, api_url: str, state: Path, **extra: str) -> dict[str, str]:
     return {
-        "PYTHONPATH": f"{package}:{ROOT}",  # the copy's `adapters` wins over the project's
+        "PYTHONPATH": str(package),  # the copy alone: its connector finds its own queries/
         "HOTELEITOS_API_URL": api_url,
         "HOTELEITOS_API_TOKEN": TOKEN,
         "HOTELEITOS_SOURCE_VENDOR": "acme",
@@ -102,7 +113,7 @@ def test_example_vendor_folder_runs_end_to_end(
     assert "[OK   ] Permissões de leitura: 'postgres' lê as 1 tabela(s) e 11 coluna(s)" in checked.stdout
     assert "fornecedor acme" in checked.stdout
     probed = run_cli("check", env={**values, "HOTELEITOS_CHANGE_PROBE": "2s"}, cwd=tmp_path)
-    assert "[OK   ] Sonda de mudança: adapters/acme/probe.sql executada em" in probed.stdout, probed.stdout
+    assert "[OK   ] Sonda de mudança: queries/acme/probe.sql executada em" in probed.stdout, probed.stdout
     assert "3 linha(s) resumidas" in probed.stdout
     assert "[OK   ] Permissões de leitura: 'postgres' lê as 2 tabela(s) e 13 coluna(s)" in probed.stdout
 
@@ -137,3 +148,31 @@ def test_unknown_vendor_message_lists_the_new_folder(package: Path, acme_url: UR
     assert foreign.returncode == 2
     assert "opção do fornecedor mv; não se aplica ao fornecedor acme" in foreign.stderr
     assert TOKEN not in foreign.stderr
+
+
+def test_a_copied_pair_of_vendor_folders_runs_as_a_new_vendor(
+    tree: Path, receiver: ScriptedReceiver, tmp_path: Path
+) -> None:
+    """adapters/wareline + queries/wareline copied as `hospital_x` (its census changed in one literal, to tell whose
+    SQL ran): `config` lists it, `sql` shows its files, and `run --once` delivers Wareline's census read by the
+    copy's queries, the optional-column fragments included."""
+    shutil.copytree(tree / "adapters" / "wareline", tree / "adapters" / "hospital_x")
+    shutil.copytree(tree / "queries" / "wareline", tree / "queries" / "hospital_x")
+    census = tree / "queries" / "hospital_x" / "census.sql"
+    census.write_text(census.read_text(encoding="utf-8").replace("'INTERNAÇÃO'", "'INTERNAÇÃO X'"), encoding="utf-8")
+    with fresh_database(PG_ADMIN_URL, "copia") as url:
+        wareline_replica.build(url, cbo={"000042": "225130"})
+        values = {**env(tree, url, receiver.url, tmp_path / "state"), "HOTELEITOS_SOURCE_VENDOR": "hospital_x"}
+        shown = run_cli("config", env=values, cwd=tmp_path)
+        listing = run_cli("sql", env=values, cwd=tmp_path)
+        done = run_cli("run", "--once", env=values, cwd=tmp_path)
+    assert "hospital_x — Wareline" in shown.stdout, shown.stdout + shown.stderr
+    assert f"Arquivos em {tree / 'queries'} " in listing.stdout
+    assert "— queries/hospital_x/census.sql" in listing.stdout and "coluna opcional cbo: presente" in listing.stdout
+    assert done.returncode == 0, done.stdout + done.stderr
+    body = receiver.accepted[-1].json()
+    assert body["source"]["vendor"] == "hospital_x"
+    expected = {record["cod_ocorrencia"] for record in wareline_replica.EXPECTED}
+    assert {p["cod_ocorrencia"] for p in body["pacientes"]} == expected
+    assert {p["tipo_ocorrencia_descricao"] for p in body["pacientes"]} == {"INTERNAÇÃO X"}
+    assert {p["profissional_cbos"] for p in body["pacientes"]} == {"225130"}  # queries/hospital_x/cbo.present.sql

@@ -3,15 +3,16 @@ missing grant from a missing column per engine, and each engine gets GRANTs in i
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
 import sqlglot
 from sqlalchemy import String, bindparam, create_engine, text
 
-from connector.source import catalog
 from connector.source.catalog import Access, Gap, _compare
 from connector.source.grants import grant_statements
+from connector.source.statements import dialect_sql
 
 NEEDS = {"ATENDIME": ("CD_ATENDIMENTO", "CD_LEITO"), "PACIENTE": ("CD_PACIENTE", "NM_PACIENTE")}
 
@@ -27,25 +28,29 @@ def rendered(sql: str, url: str) -> str:
     return str(compiled)
 
 
-@pytest.mark.parametrize(
-    ("sql", "url", "dialect"),
-    [
-        (catalog.ORACLE_COLUMNS, "oracle+oracledb://", "oracle"),
-        (catalog.MSSQL_COLUMNS, "mssql+pyodbc://", "tsql"),
-        (catalog.PG_COLUMNS.format(schema=catalog.PG_SCHEMA[True]), "postgresql+psycopg://", "postgres"),
-        (catalog.MYSQL_COLUMNS, "mysql+pymysql://", "mysql"),
-    ],
-)
-def test_catalog_queries_parse_in_their_dialect(sql: str, url: str, dialect: str) -> None:
-    """Strict parse of each engine's catalog query, as its driver receives it, selecting the five columns."""
+ENGINES = [  # backend, driver URL, sqlglot dialect
+    ("oracle", "oracle+oracledb://", "oracle"),
+    ("mssql", "mssql+pyodbc://", "tsql"),
+    ("postgresql", "postgresql+psycopg://", "postgres"),
+    ("mysql", "mysql+pymysql://", "mysql"),
+]
+
+
+@pytest.mark.parametrize(("backend", "url", "dialect"), ENGINES)
+def test_catalog_queries_parse_in_their_dialect(backend: str, url: str, dialect: str) -> None:
+    """Strict parse of each engine's columns.sql, as its driver receives it, selecting the five columns."""
+    sql = dialect_sql(backend, "columns.sql")
     tree = sqlglot.parse_one(rendered(sql, url), read=dialect, error_level=sqlglot.ErrorLevel.RAISE)
     assert [e.alias_or_name.lower() for e in tree.expressions] == ["sch", "tbl", "col", "readable", "usable"]
 
 
-def test_oracle_and_sql_server_user_queries_parse() -> None:
-    """The queries naming the connected user parse in Oracle's and SQL Server's dialects."""
-    sqlglot.parse_one(catalog.CURRENT_USER["oracle"], read="oracle", error_level=sqlglot.ErrorLevel.RAISE)
-    sqlglot.parse_one(catalog.CURRENT_USER["mssql"], read="tsql", error_level=sqlglot.ErrorLevel.RAISE)
+@pytest.mark.parametrize(("backend", "dialect"), [(backend, dialect) for backend, _url, dialect in ENGINES])
+def test_user_and_schema_lookups_parse_in_their_dialect(backend: str, dialect: str) -> None:
+    """current-user.sql, schemas-holding.sql and has-column.sql of each engine (or the standard ones it shares)
+    parse strictly in its dialect."""
+    for name in ("current-user.sql", "schemas-holding.sql", "has-column.sql"):
+        sql = re.sub(r":(\w+)", r"'\1'", dialect_sql(backend, name))
+        sqlglot.parse_one(sql, read=dialect, error_level=sqlglot.ErrorLevel.RAISE)
 
 
 def row(table: str, column: str, readable: bool = True, schema: str | None = "DBAMV") -> SimpleNamespace:

@@ -13,6 +13,7 @@ from adapters import registry
 from adapters.base import Query, strip_comments
 from connector.census import FIELDS
 from connector.settings import SourceSettings
+from connector.source.statements import QUERIES
 
 # vendor -> the dialect its database speaks (each vendor folder says it)
 DIALECTS = {name: adapter.dialect for name, adapter in registry().items() if adapter.dialect}
@@ -99,9 +100,7 @@ def test_strip_comments_keeps_string_literals() -> None:
 @pytest.mark.parametrize("dialect", [None, "postgres", "oracle", "tsql", "mysql"])
 def test_sigho_template_parses_in_every_dialect(dialect: str | None) -> None:
     """The template hospitals start from is plain SQL with the 15 aliases, in contract order."""
-    from pathlib import Path
-
-    template = Path(__file__).resolve().parents[2] / "docs" / "modelos" / "sigho-censo.sql"
+    template = QUERIES / "sigho" / "modelo-censo.sql"
     sql = strip_comments(template.read_text(encoding="utf-8")).replace("$schema.", "")
     tree = sqlglot.parse_one(sql, read=dialect, error_level=sqlglot.ErrorLevel.RAISE)
     assert [e.alias_or_name.lower() for e in tree.expressions] == list(FIELDS)

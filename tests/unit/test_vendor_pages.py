@@ -32,7 +32,7 @@ def test_page_names_what_the_change_probe_reads(vendor: str) -> None:
     adapter = registry()[vendor]
     page = (ROOT / adapter.guide).read_text(encoding="utf-8")
     section = page.split("## Sonda de mudança", 1)[1].split("\n## ", 1)[0]
-    assert f"adapters/{vendor}/probe.sql" in section
+    assert f"queries/{vendor}/probe.sql" in section
     for table, columns in adapter.probe_needs.items():
         assert f"`{table}`" in section, (vendor, table)
         for column in columns:

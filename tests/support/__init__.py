@@ -1,0 +1,1 @@
+"""What the tests stand up instead of the real thing: listeners, receivers, replicas."""

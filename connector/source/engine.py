@@ -180,7 +180,6 @@ def _utc_offset(timezone: str) -> str:
 
 
 _ORACLE_NAMES: weakref.WeakKeyDictionary[Engine, OracleConnect] = weakref.WeakKeyDictionary()
-OracleName = OracleConnect  # the name it had when it only swapped SID and service name
 
 
 def oracle_name_used(engine: Engine) -> str | None:

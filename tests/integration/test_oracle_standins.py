@@ -247,3 +247,28 @@ def test_config_shows_the_mode_and_the_client_found(receiver: ScriptedReceiver, 
     assert done.returncode == 0
     assert "oracle.client = auto — padrão" in done.stdout
     assert f"Oracle Client encontrado em {stub} (libclntsh.so)" in done.stdout
+
+
+def test_a_tns_alias_reaches_the_listener_through_the_configuration_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A URL naming a tnsnames.ora entry: with HOTELEITOS_ORACLE_CONFIG_DIR (or TNS_ADMIN) the driver finds the
+    listener; without the folder, or with a name it lacks, the message names the setting and the file."""
+    monkeypatch.delenv("TNS_ADMIN", raising=False)
+    with OracleStandIn("11.2") as listener:
+        (tmp_path / "tnsnames.ora").write_text(
+            f"PRODHIS = (DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=127.0.0.1)(PORT={listener.port}))"
+            "(CONNECT_DATA=(SERVICE_NAME=PROD)))\n",
+            encoding="utf-8",
+        )
+        reached, _ = connect("oracle+oracledb://u:p@PRODHIS", OracleSettings(client="thin", config_dir=tmp_path))
+        monkeypatch.setenv("TNS_ADMIN", str(tmp_path))
+        through_tns_admin, _ = connect("oracle+oracledb://u:p@PRODHIS")
+        monkeypatch.delenv("TNS_ADMIN")
+        no_folder, _ = connect("oracle+oracledb://u:p@PRODHIS")
+        unknown, _ = connect("oracle+oracledb://u:p@OUTRO", OracleSettings(client="thin", config_dir=tmp_path))
+        assert listener.attempts == 2
+    assert reached.kind == through_tns_admin.kind == "server_version"
+    assert no_folder.kind == "tns_config" and "HOTELEITOS_ORACLE_CONFIG_DIR" in no_folder.message
+    assert "DPY-4027" in no_folder.message
+    assert unknown.kind == "tns_config" and "'OUTRO'" in unknown.message and "DPY-4000" in unknown.message

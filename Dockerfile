@@ -1,6 +1,13 @@
 # hoteleitos-connector: one image for every HIS database (Oracle thin mode, PostgreSQL, SQL Server via
 # FreeTDS, MySQL/MariaDB, Firebird, SQLite). The base is an argument so the same file builds on Docker Hub's
 # Python image and on a local Debian base; only `python3` is assumed.
+#
+#   docker build .                          the image, without any Oracle binary (Oracle in thin mode; an Oracle
+#                                           Client can still be mounted at /opt/oracle/instantclient at run time)
+#   docker build --target oracle-client .   the same image with the Oracle Instant Client 19 inside, unpacked from
+#                                           the Basic Light zip the hospital downloaded from Oracle and put beside
+#                                           this file (instantclient-basiclite-linux.x64-19.*.zip); no Internet
+#                                           access for it (docs/oracle.md)
 ARG BASE_IMAGE=python:3.12-slim
 
 FROM ${BASE_IMAGE} AS build
@@ -22,17 +29,22 @@ RUN /opt/hoteleitos/bin/pip install --upgrade pip \
     && find /opt/hoteleitos -name '__pycache__' -prune -exec rm -rf {} + \
     && /opt/hoteleitos/bin/python -m compileall -q /opt/hoteleitos/lib
 
-FROM ${BASE_IMAGE}
+FROM ${BASE_IMAGE} AS runtime
 # unixODBC + FreeTDS: the SQL Server driver pyodbc uses (Microsoft's driver is used instead when installed).
 # libfbclient2: the Firebird client library firebird-driver loads (SPDATA); it talks to Firebird 3 and later.
+# libaio: what the Oracle Instant Client loads, under the name it asks for (libaio.so.1; Debian 13 ships it as
+# libaio.so.1t64), so that a client mounted at run time or built in works.
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends unixodbc tdsodbc libfbclient2 \
+    && aio=libaio1 && if apt-cache show libaio1t64 >/dev/null 2>&1; then aio=libaio1t64; fi \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends unixodbc tdsodbc libfbclient2 "$aio" \
+    && lib=$(dpkg -L "$aio" | grep -E '/libaio\.so\.1(t64)?$' | head -n 1) \
+    && { [ -e "$(dirname "$lib")/libaio.so.1" ] || ln -s "$(basename "$lib")" "$(dirname "$lib")/libaio.so.1"; } \
     && odbcinst -q -d -n FreeTDS >/dev/null \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
     && groupadd --gid 10001 hoteleitos \
     && useradd --uid 10001 --gid hoteleitos --home-dir /app --no-create-home --shell /usr/sbin/nologin hoteleitos \
-    && mkdir -p /app/state /app/log \
+    && mkdir -p /app/state /app/log /opt/oracle/instantclient \
     && chown hoteleitos:hoteleitos /app/state /app/log
 COPY --from=build /opt/hoteleitos /opt/hoteleitos
 ENV PATH=/opt/hoteleitos/bin:$PATH \
@@ -40,7 +52,8 @@ ENV PATH=/opt/hoteleitos/bin:$PATH \
     HOTELEITOS_STATE_DIR=/app/state \
     HOTELEITOS_LOG_DIR=/app/log \
     HOTELEITOS_LOG_FORMAT=json \
-    HOTELEITOS_HEALTH_PORT=8080
+    HOTELEITOS_HEALTH_PORT=8080 \
+    LD_LIBRARY_PATH=/opt/oracle/instantclient
 WORKDIR /app
 USER hoteleitos
 VOLUME ["/app/state"]
@@ -49,3 +62,30 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python3", "-c", "import os,urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('HOTELEITOS_HEALTH_PORT', '8080'), timeout=4)"]
 ENTRYPOINT ["hoteleitos-connector"]
 CMD ["run"]
+
+# The Oracle Instant Client, from the zip beside this file (unzip keeps the zip's symbolic links, such as
+# libclntsh.so -> libclntsh.so.19.1). Only 19.12 and later: the line that reaches both Oracle 11.2 and servers that
+# refuse weak crypto. Oracle's license files travel with the libraries.
+FROM ${BASE_IMAGE} AS instantclient
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends unzip \
+    && rm -rf /var/lib/apt/lists/*
+COPY instantclient-basic*.zip /tmp/instantclient/
+RUN set -eu; cd /tmp/instantclient; \
+    zips=$(ls instantclient-basic*.zip | wc -l); \
+    if [ "$zips" != 1 ]; then echo "Deixe ao lado do Dockerfile um só zip do Instant Client (há $zips)." >&2; exit 1; fi; \
+    unzip -q instantclient-basic*.zip; \
+    folder=$(ls -d instantclient_*/ | head -n 1); release=${folder#instantclient_}; release=${release%/}; \
+    major=${release%%_*}; minor=${release#*_}; \
+    if [ "$major" != 19 ] || [ "$minor" -lt 12 ]; then \
+      echo "Instant Client $major.$minor: use o 19.12 ou mais novo (o 19 fala com Oracle 11.2 e 19c; veja docs/oracle.md)." >&2; \
+      exit 1; \
+    fi; \
+    if [ ! -e "$folder/libclntsh.so" ]; then echo "O zip não tem libclntsh.so: é o pacote Basic ou Basic Light?" >&2; exit 1; fi; \
+    mkdir -p /opt/oracle; mv "$folder" /opt/oracle/instantclient
+
+FROM runtime AS oracle-client
+COPY --from=instantclient /opt/oracle/instantclient /opt/oracle/instantclient
+
+# The default target: the image without any Oracle binary.
+FROM runtime

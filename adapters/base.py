@@ -80,6 +80,7 @@ class Adapter:
         self.source = source
         self.options = self.Options.model_validate(source.options)
         self.layout: Layout | None = None  # found in the catalog at the first read
+        self.server: tuple[str, tuple[int, ...]] | None = None  # dialect and version, once a session was opened
 
     @classmethod
     def census_resource(cls) -> Path | None:
@@ -242,6 +243,8 @@ class Adapter:
 
     def _fetch(self, engine: Engine, query: Query, consume: Consumer[T]) -> tuple[T, float]:
         self.discover(engine)
+        version = getattr(engine.dialect, "server_version_info", None)
+        self.server = (engine.dialect.name, tuple(version)) if version else self.server
         statement, values = self.statement(query)
         try:
             return fetch(engine, statement, values, consume)

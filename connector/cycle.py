@@ -39,7 +39,7 @@ from connector.errors import SourceError
 from connector.ops import telemetry
 from connector.ops.cycle_report import CycleReport, ProbeOutcome, ReadFailure
 from connector.settings import Settings
-from connector.source.engine import engine_for
+from connector.source.engine import engine_for, oracle_status
 from connector.source.login_backoff import AuthPause
 from connector.source.watchdog import cancel_on
 
@@ -77,7 +77,7 @@ class Agent:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = engine_for(self.settings.source, self.settings.timezone)
+            self._engine = engine_for(self.settings.source, self.settings.timezone, self.settings.oracle)
             cancel_on(self._engine, self.stop)  # SIGTERM breaks a read in progress
         return self._engine
 
@@ -113,13 +113,16 @@ class Agent:
         if paused is not None:
             report.read_error = ReadFailure.of(paused)
             return None
+        tz = self.settings.tz
         try:
-            tz = self.settings.tz
             reading = self.adapter.read(self.engine, datetime.now(tz).date(), tz=tz)
         except SourceError as error:
-            report.read_error = ReadFailure.of(self.auth_pause.refused(error) if error.kind == "auth" else error)
+            report.read_error = ReadFailure.of(
+                self.auth_pause.refused(error) if self.auth_pause.pauses(error) else error
+            )
             return None
         self.auth_pause.accepted()
+        report.oracle = oracle_status(self.engine, datetime.now(tz).date())
         census = reading.census
         report.rows, report.patients, report.extract_seconds = census.rows_read, len(census), reading.duration
         report.issues = census.issues
@@ -134,7 +137,8 @@ class Agent:
         try:
             reading = self.adapter.probe(self.engine)
         except SourceError as error:
-            return ProbeOutcome(error=ReadFailure.of(self.auth_pause.refused(error) if error.kind == "auth" else error))
+            refused = self.auth_pause.refused(error) if self.auth_pause.pauses(error) else error
+            return ProbeOutcome(error=ReadFailure.of(refused))
         self.auth_pause.accepted()
         return ProbeOutcome(digest=reading.digest, rows=reading.rows, duration=reading.duration)
 

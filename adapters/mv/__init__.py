@@ -6,8 +6,12 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from adapters.base import Adapter, CommaList, VendorOptions, reads
+from adapters.base import Adapter, CommaList, Query, VendorOptions, reads
 from connector.settings import problem
+from connector.source.statements import read, vendor_file
+
+# Oracle before 12c has no FETCH FIRST: its probe asks for the newest encounter with ROWNUM (queries/mv/).
+PROBE_11G = "probe-11g.sql"  # queries/mv/probe-11g.sql
 
 
 class MvOptions(VendorOptions):
@@ -55,6 +59,15 @@ class MvAdapter(Adapter):
     probe_needs = reads(LEITO="CD_LEITO TP_OCUPACAO", ATENDIME="CD_ATENDIMENTO TP_ATENDIMENTO CD_MULTI_EMPRESA")
     Options = MvOptions
     options: MvOptions
+
+    def raw_sql(self, query: Query = "census") -> str:
+        """The census or probe SQL; the change probe in its Oracle 11g form when the server is older than 12c."""
+        old_oracle = self.server is not None and self.server[0] == "oracle" and self.server[1] < (12,)
+        if query == "probe" and self.source.probe_file is None and old_oracle:
+            path = vendor_file(self.name, PROBE_11G)
+            if path is not None:
+                return read(path)
+        return super().raw_sql(query)
 
     def parameters(self) -> dict[str, Any]:
         companies = list(self.options.multi_empresa)

@@ -17,13 +17,20 @@ from connector.errors import SourceError
 from connector.ops.unexpected import unexpected
 from connector.settings import Settings
 from connector.settings.exposure import api_warnings
+from connector.settings.oracle import describe
 from connector.settings.urls import safe_url, source_url
 from connector.source.catalog import Access, Gap, access
-from connector.source.engine import engine_for, oracle_name_used
+from connector.source.engine import engine_for, oracle_name_used, oracle_status
 from connector.source.grants import grant_statements, qualified
+from connector.source.login_backoff import AuthPause
+from connector.source.oracle_connect import OracleStatus
 
 CHECK_ROWS = 20
-_NO_CONNECTION = {"auth", "unreachable", "unknown_database", "unknown_service", "connection_lost"}
+# Failures to open a session: the item that reads the census says them, with the fix.
+_NO_CONNECTION = frozenset(
+    {"auth", "unreachable", "unknown_database", "unknown_service", "connection_lost", "handshake_reset",
+     "listener_busy", "listener_refused", "database_down", "database_full", "logon_trigger", "tns_config"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -37,27 +44,45 @@ class Verdict:
         return f"[{mark}] {self.item}: {self.text}"
 
 
-def check_database(settings: Settings) -> Verdict:
+def check_database(settings: Settings) -> list[Verdict]:
+    """The census query, with a row limit; on Oracle, the driver's mode in use and the password's expiry too."""
     source = settings.source
     assert source.url is not None
     url = source_url(source.url.get_secret_value())
-    engine = engine_for(source, settings.timezone)
     adapter = adapter_for(source)
+    today = datetime.now(settings.tz).date()
     try:
-        today = datetime.now(settings.tz).date()
+        engine = engine_for(source, settings.timezone, settings.oracle)
+    except SourceError as error:  # thick mode's Oracle Client did not load
+        return [Verdict("Banco e consulta do censo", False, error.message)]
+    try:
         reading = adapter.read(engine, today, limit=CHECK_ROWS, tz=settings.tz)
     except SourceError as error:
-        return Verdict("Banco e consulta do censo", False, error.message)
+        return [Verdict("Banco e consulta do censo", False, error.message)]
     finally:
         engine.dispose()
     name_kind = oracle_name_used(engine)
-    return Verdict(
+    oracle = oracle_status(engine, today)
+    verdict = Verdict(
         "Banco e consulta do censo",
         True,
         f"{safe_url(url)}: consulta do {source.vendor} executada em {reading.duration * 1000:.0f} ms, "
         f"{reading.census.rows_read} linha(s) lidas (limite {CHECK_ROWS}), 15 colunas canônicas presentes"
-        f"{_layout_note(adapter)}." + (f" O listener Oracle aceitou DB_NAME como {name_kind}." if name_kind else ""),
+        f"{_layout_note(adapter)}."
+        + (f" O listener Oracle aceitou DB_NAME como {name_kind}." if name_kind else "")
+        + (f" Driver Oracle em modo {oracle.mode_text()}." if oracle else ""),
     )
+    return [verdict, *_password(oracle)]
+
+
+def _password(oracle: OracleStatus | None) -> list[Verdict]:
+    """The Oracle account's password: a warning within 14 days of its expiry."""
+    if oracle is None:
+        return []
+    item = "Senha do usuário Oracle"
+    if oracle.password_warning:
+        return [Verdict(item, None, oracle.password_warning)]
+    return [Verdict(item, True, "não expira nos próximos 14 dias (USER_USERS.EXPIRY_DATE).")]
 
 
 def check_probe(settings: Settings) -> Verdict | None:
@@ -65,9 +90,12 @@ def check_probe(settings: Settings) -> Verdict | None:
     if settings.change_probe is None:
         return None
     item = "Sonda de mudança"
-    engine = engine_for(settings.source, settings.timezone)
     adapter = adapter_for(settings.source)
     origin = adapter.origin("probe")
+    try:
+        engine = engine_for(settings.source, settings.timezone, settings.oracle)
+    except SourceError as error:
+        return Verdict(item, False, f"{origin}: {error.message}")
     try:
         reading = adapter.probe(engine)
     except SourceError as error:
@@ -93,14 +121,15 @@ def check_access(settings: Settings) -> Verdict:
     if not needs:
         origin = "do arquivo HOTELEITOS_SOURCE_QUERY_FILE" if settings.source.query_file else "do hospital"
         return Verdict(item, None, f"não verificadas coluna a coluna: a consulta vem {origin}; o item seguinte a roda.")
-    engine = engine_for(settings.source, settings.timezone)
+    try:
+        engine = engine_for(settings.source, settings.timezone, settings.oracle)
+    except SourceError as error:
+        return _unverified(item, error)
     try:
         layout = adapter.discover(engine)  # the schema the catalog shows holding the tables, optional columns
         found = access(engine, unquoted(layout.schema), adapter.needed(probe=probing))
     except SourceError as error:
-        if error.kind in _NO_CONNECTION:  # the next item says it, with the fix
-            return Verdict(item, None, "não verificadas: o banco não respondeu (veja o item seguinte).")
-        return Verdict(item, None, f"não verificadas: {error.message}")
+        return _unverified(item, error)
     finally:
         engine.dispose()
     who = f"'{found.user}'" if found.user else "o conector"
@@ -121,6 +150,16 @@ def check_access(settings: Settings) -> Verdict:
     if statements:
         text += " Peça ao DBA:\n" + "\n".join(f"        {statement}" for statement in statements)
     return Verdict(item, False, text)
+
+
+def _unverified(item: str, error: SourceError) -> Verdict:
+    """Permissions not verified: a session that did not open is said by the next item, with the fix; and the network
+    is blamed only when the server did not answer at all."""
+    if error.kind == "unreachable":
+        return Verdict(item, None, "não verificadas: o banco não respondeu (veja o item seguinte).")
+    if error.kind in _NO_CONNECTION or AuthPause.pauses(error):
+        return Verdict(item, None, "não verificadas: o banco recusou a sessão (veja o item seguinte).")
+    return Verdict(item, None, f"não verificadas: {error.message}")
 
 
 def unquoted(schema: str | None) -> str | None:
@@ -234,6 +273,8 @@ def run_checks(settings: Settings) -> int:
             f"fornecedor {adapter.name} — {adapter.title} (consulta {query}), agenda {settings.schedule}{paced}.",
         )
     ]
+    if source_url(settings.source.url.get_secret_value()).get_backend_name() == "oracle":  # type: ignore[union-attr]
+        verdicts.append(Verdict("Driver Oracle", True, describe(settings.oracle)))
     verdicts += [Verdict("Segurança do envio", None, warning) for warning in api_warnings(settings.api)]
     for verdict in verdicts:
         print(verdict.line(), flush=True)
@@ -242,10 +283,9 @@ def run_checks(settings: Settings) -> int:
             found = check(settings)
         except Exception as error:  # noqa: BLE001 - a defect is one failed item, never a traceback
             found = Verdict(_ITEMS.get(check, check.__name__), False, unexpected(error))
-        if found is None:
-            continue
-        verdicts.append(found)
-        print(found.line(), flush=True)
+        for verdict in found if isinstance(found, list) else [] if found is None else [found]:
+            verdicts.append(verdict)
+            print(verdict.line(), flush=True)
     failed = [v for v in verdicts if v.ok is False]
     print("Resultado: " + ("tudo certo." if not failed else f"{len(failed)} item(ns) com falha."))
     return 1 if failed else 0

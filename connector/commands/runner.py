@@ -114,6 +114,7 @@ def _judge(readiness: Readiness, report: CycleReport, retry_at: float | None) ->
         recovery=(recovery.at, recovery_message(recovery)) if recovery is not None else None,
         cause=report.cause,
         retry_at=retry_at,
+        oracle=report.oracle,
     )
 
 

@@ -12,6 +12,7 @@ from connector.ops.telemetry import recovery_message
 from connector.settings import Settings
 from connector.settings.exposure import api_warnings
 from connector.settings.loader import Layers, flatten
+from connector.settings.oracle import describe
 from connector.settings.urls import oracle_name_kind, safe_url
 
 
@@ -93,7 +94,7 @@ def describe_config(settings: Settings, layers: Layers) -> str:
         lines.append(f"Sonda de mudança: {probe} a cada {settings.change_probe}; censo inteiro quando ela muda e pelo "
                      f"menos a cada {settings.full_read_every} (docs/operacao.md).")  # fmt: skip
     oracle = oracle_name_kind(settings.source.url.get_secret_value()) if settings.source.url else None
-    lines += [f"Oracle: {oracle}"] if oracle else []
+    lines += [f"Oracle: {oracle}", f"Driver Oracle: {describe(settings.oracle)}"] if oracle else []
     lines += [f"Atenção: {warning}" for warning in api_warnings(settings.api)]
     known = "; ".join(f"{name} — {other.title}" for name, other in registry().items())
     lines.append(f"Fornecedores disponíveis (HOTELEITOS_SOURCE_VENDOR): {known}.")

@@ -11,6 +11,7 @@ from connector.delivery.guard import Decision, held_message
 from connector.delivery.outbox import Entry
 from connector.delivery.outbox_file import Recovery
 from connector.errors import SourceError
+from connector.source.oracle_connect import OracleStatus
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class CycleReport:
     issues: Issues | None = None
     changes: Changes | None = None  # against the previous accepted census (None: the first, or this one held)
     read_error: ReadFailure | None = None
+    oracle: OracleStatus | None = None  # an Oracle source: the driver's mode, the password's expiry warning
     snapshot_id: str | None = None
     snapshot_bytes: int = 0
     decision: Decision | None = None

@@ -17,6 +17,7 @@ from connector import clock
 from connector.errors import ConfigError
 from connector.ops.http_server import BoundedHTTPServer
 from connector.settings import Settings
+from connector.source.oracle_connect import OracleStatus
 
 
 class Readiness:
@@ -33,6 +34,7 @@ class Readiness:
         self.tz = settings.tz
         self.cause: str | None = None  # the last failure, for the reasons
         self.retry_at: float | None = None  # Unix time of the next cycle that will try again
+        self.oracle: OracleStatus | None = None  # an Oracle source: the driver's mode, the password's warning
         self._lock = threading.Lock()
 
     def update(
@@ -45,6 +47,7 @@ class Readiness:
         recovery: tuple[float, str] | None = None,
         cause: str | None = None,
         retry_at: float | None = None,
+        oracle: OracleStatus | None = None,
     ) -> None:
         """Note a cycle's outcome; `held_note` is kept from an earlier cycle when this one judged no census (a
         failed read neither confirms nor restarts the guard)."""
@@ -58,6 +61,7 @@ class Readiness:
             if recovery is not None:
                 self.recovery = recovery
             self.cause, self.retry_at = cause, retry_at
+            self.oracle = oracle or self.oracle  # a failed read says nothing new of the sessions
 
     def verdict(self) -> tuple[bool, dict[str, Any]]:
         with self._lock:
@@ -86,6 +90,9 @@ class Readiness:
                 "next_try_in_seconds": retry_in,
                 "next_try_at": None if self.retry_at is None else clock.stamp(self.retry_at, self.tz),
             }
+            if self.oracle is not None:  # warnings do not make the connector unready: it still delivers
+                body["oracle_client"] = self.oracle.mode_text()
+                body["warnings"] = [self.oracle.password_warning] if self.oracle.password_warning else []
         return not reasons, body
 
 

@@ -65,6 +65,14 @@ FULL_READS = Counter(
 )
 STATE_DISK_FREE = Gauge("hoteleitos_state_disk_free_bytes", "Free bytes on the state folder's file system (outbox).")
 STATE_DISK_SIZE = Gauge("hoteleitos_state_disk_size_bytes", "Size in bytes of the state folder's file system.")
+ORACLE_CLIENT = Info(
+    "hoteleitos_oracle_client",
+    "Oracle sessions: the driver's mode (thin, or thick with the Oracle Client) and version.",
+)
+PASSWORD_EXPIRING = Gauge(
+    "hoteleitos_source_password_expiring",
+    "1 while the database account's password expires within 14 days or is in its grace period (Oracle), else 0.",
+)
 
 TEXT_FIELDS = ("cod_quarto", "cod_leito", "convenio_nome", "paciente_nome", "profissional_nome",
                "tipo_ocorrencia_descricao")  # fmt: skip

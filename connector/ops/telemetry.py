@@ -17,8 +17,10 @@ from connector.errors import SinkError
 from connector.ops import metrics
 from connector.ops.cycle_report import CycleReport, Observation, ProbeOutcome
 from connector.settings import Settings
+from connector.source.oracle_connect import OracleStatus
 
 log = structlog.get_logger("hoteleitos.cycle")
+_SAID: dict[str, str | None] = {"password": None}  # the password warning last logged (once, not every cycle)
 
 
 def started(settings: Settings) -> None:
@@ -98,6 +100,7 @@ def _read(report: CycleReport) -> None:
         patients=report.patients,
         duration_ms=round(report.extract_seconds * 1000, 1),
     )
+    oracle_sessions(report.oracle)
     changes = report.changes
     if changes is not None:
         for kind, count in (("admission", changes.admissions), ("discharge", changes.discharges),
@@ -105,6 +108,18 @@ def _read(report: CycleReport) -> None:
             metrics.CHANGES.labels(kind=kind).inc(count)
         log.info("census_changes", admissions=changes.admissions, discharges=changes.discharges,
                  transfers=changes.transfers)  # fmt: skip
+
+
+def oracle_sessions(status: OracleStatus | None) -> None:
+    """The Oracle driver's mode as a metric label; the password's expiry as a metric, and in the log when the
+    warning is new (the days left change once a day)."""
+    if status is None:
+        return
+    metrics.ORACLE_CLIENT.info({"mode": status.mode, "client_version": status.client_version or ""})
+    metrics.PASSWORD_EXPIRING.set(1 if status.password_warning else 0)
+    if status.password_warning and status.password_warning != _SAID["password"]:
+        log.warning("password_expiring", message=status.password_warning)
+    _SAID["password"] = status.password_warning
 
 
 def recovered(recoveries: list[Recovery]) -> None:

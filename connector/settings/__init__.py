@@ -3,6 +3,7 @@
 loader.py       the sources in priority order (environment, .env, the incumbent's variables, YAML, defaults)
 model.py        the settings model, the single source of truth for config.example.yaml
 source.py       the HIS database's group (`source:`)
+oracle.py       the Oracle driver's mode (`oracle:`): thin, or thick with the Oracle Client, and where it is
 api.py          how the API's URL, path and header must look
 schedule.py     intervals and cron expressions
 rules.py        what the groups share: problems, lists, secrets given directly or in files

@@ -29,8 +29,9 @@ from connector.settings.envfile import MASK, cleaned, shown
 from connector.settings.environment import read_dotenv, variable_problems, yaml_shape_problems
 from connector.settings.incumbent import VARIABLES, incumbent_settings
 from connector.settings.model import Settings
+from connector.settings.oracle import oracle_problems
 from connector.settings.source import SourceSettings
-from connector.settings.urls import check_url, safe_url
+from connector.settings.urls import check_url, safe_url, source_url
 
 _REQUIRED = {
     ("api", "url"): "obrigatório: a URL base da API HOTELEITOS (ex.: https://api.hoteleitos.com.br); ou API_URL.",
@@ -206,7 +207,7 @@ def validate(values: dict[str, Any], layers: Layers, vendors: Vendors) -> Settin
     if settings is not None:
         try:
             own, has_probe = vendors.problems(settings.source)
-            problems += own + probe_problems(settings, has_probe)
+            problems += own + probe_problems(settings, has_probe) + oracle_problems(settings.oracle, _backend(settings))
         except ValidationError as error:  # the vendor's own options
             problems += [
                 _describe({**e, "loc": ("source", *e["loc"])}, layers, vendors, settings.source.vendor)
@@ -215,6 +216,11 @@ def validate(values: dict[str, Any], layers: Layers, vendors: Vendors) -> Settin
     if problems or settings is None:
         raise ConfigError(problems)
     return settings
+
+
+def _backend(settings: Settings) -> str | None:
+    url = settings.source.url
+    return None if url is None else source_url(url.get_secret_value()).get_backend_name()
 
 
 def probe_problems(settings: Settings, has_probe: bool) -> list[str]:

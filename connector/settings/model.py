@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connector.settings.api import HTTP_CHECKS
+from connector.settings.oracle import OracleSettings
 from connector.settings.rules import Group, problem, readable_secret_file, secret_value
 from connector.settings.schedule import Schedule
 from connector.settings.source import SourceSettings
@@ -167,6 +168,9 @@ class Settings(BaseSettings):
 
     api: ApiSettings = Field(default_factory=dict, validate_default=True, description="HOTELEITOS API.")
     source: SourceSettings = Field(default_factory=dict, validate_default=True, description="HIS database.")
+    oracle: OracleSettings = Field(
+        default_factory=OracleSettings, description="Oracle driver: thin, or thick with the Oracle Client."
+    )
     schedule: Annotated[Schedule, NoDecode] = Field(
         default_factory=lambda: Schedule.parse("30s"),
         description="Interval (30s, 1m) or cron of 5 fields, or 6 with seconds first.",

@@ -8,7 +8,8 @@
   literals (`'INTERNAÇÃO'`) travel as UTF-8 byte escapes (`E'...\\xC3...'`).
 - SQLite: a value that is not UTF-8 comes back as bytes instead of failing the whole read.
 - Oracle: `TIMESTAMP WITH TIME ZONE` comes back as text with its offset (the thin driver would drop the offset), in
-  the session's NLS format (queries/oracle/session.sql).
+  the session's NLS format (queries/oracle/session.sql);
+  CLOB columns as text, as SQLAlchemy's own handler fetches them.
 
 The encoding the database declares is kept in the pool entry's `info` under `TEXT_ENCODING`.
 """
@@ -101,12 +102,33 @@ def sqlite_text(raw: bytes) -> str | bytes:
 
 
 def oracle_timestamp_tz_as_text(dbapi_connection: Any) -> None:
-    """Fetch TIMESTAMP WITH TIME ZONE as ISO text with its offset (the session's NLS format), not as a naive time."""
+    """Fetch TIMESTAMP WITH TIME ZONE as ISO text with its offset (the session's NLS format), not as a naive time.
+
+    Every other column goes to the handler already there: SQLAlchemy's, which fetches CLOB/NCLOB as text and
+    numbers as it should. Ours takes the same form of arguments as that one (python-oracledb tells them apart by
+    their number), so each column reaches it unchanged."""
+    import inspect
+
     import oracledb
 
-    def handler(cursor: Any, metadata: Any) -> Any:
-        if metadata.type_code is oracledb.DB_TYPE_TIMESTAMP_TZ:
-            return cursor.var(str, arraysize=cursor.arraysize)
-        return None
+    previous = dbapi_connection.outputtypehandler
+    if previous is not None and len(inspect.signature(previous).parameters) == 2:
 
-    dbapi_connection.outputtypehandler = handler
+        def by_metadata(cursor: Any, metadata: Any) -> Any:
+            if metadata.type_code is oracledb.DB_TYPE_TIMESTAMP_TZ:
+                return cursor.var(str, arraysize=cursor.arraysize)
+            return previous(cursor, metadata)
+
+        dbapi_connection.outputtypehandler = by_metadata
+        return
+
+    def by_column(  # noqa: PLR0917 - the driver calls it with these six positional arguments
+        cursor: Any, name: str, default_type: Any, size: int, precision: int, scale: int
+    ) -> Any:
+        if default_type is oracledb.DB_TYPE_TIMESTAMP_TZ:
+            return cursor.var(str, arraysize=cursor.arraysize)
+        if previous is None:
+            return None
+        return previous(cursor, name, default_type, size, precision, scale)
+
+    dbapi_connection.outputtypehandler = by_column

@@ -7,7 +7,7 @@ on PostgreSQL never needs the ODBC libraries.
 from __future__ import annotations
 
 import weakref
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from connector.settings import SourceSettings
+from connector.settings.oracle import OracleSettings
 from connector.settings.urls import source_url
 from connector.source import firebird
 from connector.source.driver_text import (
@@ -24,6 +25,8 @@ from connector.source.driver_text import (
     psycopg_raw_text,
     sqlite_text,
 )
+from connector.source.errors import translate
+from connector.source.oracle_connect import NAME, OracleConnect, OracleStatus, connect_arguments, thick_arguments
 from connector.source.statements import session_statements
 from connector.source.watchdog import GRACE, watch
 
@@ -56,21 +59,36 @@ def _connect_args(driver: str, connect_timeout: float, query_timeout: float) -> 
 
 
 def create_source_engine(
-    url: str, *, connect_timeout: float, query_timeout: float, timezone: str | None = None
+    url: str,
+    *,
+    connect_timeout: float,
+    query_timeout: float,
+    timezone: str | None = None,
+    oracle: OracleSettings | None = None,
 ) -> Engine:
     """An engine whose every session is read-only where the database allows, bounded in time, and in the
-    hospital's `timezone` (so that the database cuts timestamps to dates in the hospital's zone too)."""
+    hospital's `timezone` (so that the database cuts timestamps to dates in the hospital's zone too); on Oracle, in
+    the driver mode `oracle` asks for (thick mode: the Oracle Client loads here, or `SourceError` says why not)."""
     parsed = source_url(url)
     options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 600}
+    connect_args = _connect_args(parsed.get_driver_name(), connect_timeout, query_timeout)
     if parsed.get_backend_name() == "sqlite":
         options = {}
     if parsed.get_driver_name() == "psycopg":
         options["use_native_hstore"] = False  # its type lookup is an error in the log of servers before 9.4
-    engine = create_engine(
-        parsed, connect_args=_connect_args(parsed.get_driver_name(), connect_timeout, query_timeout), **options
-    )
+    if parsed.get_driver_name() == "oracledb":
+        oracle = oracle or OracleSettings()
+        connect_args.update(connect_arguments(oracle))
+        if oracle.client == "thick":
+            options["thick_mode"] = thick_arguments(oracle)
+    try:
+        engine = create_engine(parsed, connect_args=connect_args, **options)
+    except Exception as error:
+        if "thick_mode" not in options or "DPI-" not in str(error):  # only the Oracle Client's load is expected
+            raise
+        raise translate(error, parsed, "") from None
     if parsed.get_backend_name() == "oracle":
-        _ORACLE_NAMES[engine] = OracleName()
+        _ORACLE_NAMES[engine] = OracleConnect(oracle)
         event.listen(engine, "do_connect", _ORACLE_NAMES[engine])
     event.listen(engine, "connect", _session_setup(engine, query_timeout, timezone))
     if parsed.get_driver_name() == "psycopg":
@@ -81,14 +99,16 @@ def create_source_engine(
     return engine
 
 
-def engine_for(source: SourceSettings, timezone: str | None = None) -> Engine:
-    """The engine of the configured HIS database, with the configured timeouts, in the hospital's time zone."""
+def engine_for(source: SourceSettings, timezone: str | None = None, oracle: OracleSettings | None = None) -> Engine:
+    """The engine of the configured HIS database, with the configured timeouts, in the hospital's time zone (and,
+    on Oracle, the configured driver mode). `SourceError` when thick mode's Oracle Client does not load."""
     assert source.url is not None
     return create_source_engine(
         source.url.get_secret_value(),
         connect_timeout=source.connect_timeout,
         query_timeout=source.query_timeout,
         timezone=timezone,
+        oracle=oracle,
     )
 
 
@@ -104,6 +124,7 @@ def _session_setup(engine: Engine, query_timeout: float, timezone: str | None) -
         values = session_values(query_timeout, timezone)
         if backend == "oracle":
             dbapi_connection.call_timeout = ms  # read-only: queries/oracle/transaction.sql in `fetch`
+            dbapi_connection.module = NAME  # V$SESSION.MODULE, sent with the statements below
             oracle_timestamp_tz_as_text(dbapi_connection)
         elif engine.driver == "pyodbc":
             dbapi_connection.timeout = max(1, round(query_timeout))
@@ -118,6 +139,8 @@ def _session_setup(engine: Engine, query_timeout: float, timezone: str | None) -
         try:
             for statement in session_statements("mariadb" if mariadb else backend, values):
                 cursor.execute(statement)
+            if backend == "oracle" and engine in _ORACLE_NAMES:
+                _ORACLE_NAMES[engine].opened(dbapi_connection, cursor)
         finally:
             cursor.close()
         if backend == "postgresql":
@@ -146,45 +169,17 @@ def _utc_offset(timezone: str) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-_ORACLE_NAMES: weakref.WeakKeyDictionary[Engine, OracleName] = weakref.WeakKeyDictionary()
-
-
-class OracleName:
-    """Connect with the name as given; if the listener does not know it, try it as the other kind, and keep
-    using the kind it accepted (no refused attempt in the listener's log for every later connection).
-
-    The incumbent's DB_NAME holds an SID on some hospitals and a service name on others.
-    """
-
-    def __init__(self) -> None:
-        self.swap: tuple[str, str] | None = None  # (what the URL says, what the listener accepted)
-
-    @property
-    def used(self) -> str | None:
-        """`SID` or `SERVICE_NAME` once the listener refused the URL's kind and accepted the other."""
-        return None if self.swap is None else self.swap[1].rstrip("=")
-
-    def __call__(self, dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
-        dsn = str(cparams.get("dsn", ""))
-        if self.swap is not None and self.swap[0] in dsn:
-            return dialect.dbapi.connect(*cargs, **{**cparams, "dsn": dsn.replace(*self.swap)})
-        try:
-            return dialect.dbapi.connect(*cargs, **cparams)
-        except dialect.dbapi.DatabaseError as error:
-            code = str(error)
-            if "ORA-12514" in code and "SERVICE_NAME=" in dsn:
-                swap = ("SERVICE_NAME=", "SID=")
-            elif "ORA-12505" in code and "SID=" in dsn:
-                swap = ("SID=", "SERVICE_NAME=")
-            else:
-                raise
-            connection = dialect.dbapi.connect(*cargs, **{**cparams, "dsn": dsn.replace(*swap)})
-            self.swap = swap
-            log.info("oracle_name_kind", used=self.used)
-            return connection
+_ORACLE_NAMES: weakref.WeakKeyDictionary[Engine, OracleConnect] = weakref.WeakKeyDictionary()
 
 
 def oracle_name_used(engine: Engine) -> str | None:
     """`SID` or `SERVICE_NAME` when this engine's connections use the other kind than the URL's; else None."""
     name = _ORACLE_NAMES.get(engine)
     return None if name is None else name.used
+
+
+def oracle_status(engine: Engine, today: date) -> OracleStatus | None:
+    """The driver mode of this engine's Oracle sessions and the password's expiry warning (None: not Oracle, or no
+    session opened yet)."""
+    state = _ORACLE_NAMES.get(engine)
+    return None if state is None else state.status(today)

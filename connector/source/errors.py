@@ -1,8 +1,9 @@
 """Driver errors turned into operator messages that point at a fix.
 
 Each backend's errors are recognised by their codes (SQLSTATE, ORA-, MySQL numbers) and then by
-message patterns. The driver's own text can hold data values (a conversion error quotes the value),
-so it never reaches a message: only the code and the names of tables and settings do.
+message patterns; Oracle's own refusals first (`connector.source.oracle_errors`), by their inner codes. The
+driver's own text can hold data values (a conversion error quotes the value), so it never reaches a message:
+only the codes and the names of tables and settings do.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
 from connector.errors import SourceError
+from connector.source.oracle_errors import chain, codes, explain
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,17 @@ _RULES = _rules(
 )
 
 
-def _code(error: SQLAlchemyError) -> str:
-    """The driver's error code, for the log: SQLSTATE, ORA-nnnnn, a MySQL number, or the class name."""
+def _code(error: BaseException) -> str:
+    """The driver's error code, for the log: SQLSTATE, a MySQL number, the class name, or every DPY-/ORA-/DPI-
+    code of the error and of those it was raised during (an Oracle error nests several)."""
     original = getattr(error, "orig", None)
     sqlstate = getattr(original, "sqlstate", None)
     if sqlstate:
         return str(sqlstate)
     text = str(original or error)
+    nested = [code for step in chain(original or error) for code in codes(str(step))]
+    if nested:
+        return " ".join(dict.fromkeys(nested))
     found = re.search(r"(ORA-\d{5}|DPY-\d{4}|\(\d{4}|\b[0-9A-Z]{5}\b(?=\]))", text)
     if found:
         return found.group(1).lstrip("(")
@@ -97,10 +103,17 @@ def _object_name(text: str) -> str | None:
     return re.sub(r"[`'\"\[\]]", "", found.group("quoted") or found.group("bare"))
 
 
-def translate(error: SQLAlchemyError, url: URL, sql: str) -> SourceError:
-    """A `SourceError` with a Portuguese message and the likely fix for this driver error."""
+def translate(error: Exception, url: URL, sql: str) -> SourceError:
+    """A `SourceError` with a Portuguese message and the likely fix for this driver error (a SQLAlchemy error, or
+    the driver's own when it was raised outside SQLAlchemy's calls)."""
     original = getattr(error, "orig", None)
     code = _code(error)
+    name = type(original or error).__name__
+    detail = name if code == name else f"{name} {code}"
+    if url.get_backend_name() == "oracle":
+        explained = explain(original or error, url, detail)
+        if explained is not None:
+            return explained
     text = f"{code} {original or error}"
     kind = next((rule.kind for rule in _RULES if rule.pattern.search(text)), "query")
     if kind == "connection_lost" and not isinstance(error, DBAPIError):
@@ -143,8 +156,7 @@ def translate(error: SQLAlchemyError, url: URL, sql: str) -> SourceError:
         "DB_HOST/DB_PORT, se o servidor está no ar e se o firewall libera o acesso a partir deste servidor.",
         "query": "o banco recusou a consulta do censo; rode `hoteleitos-connector check` e confira o arquivo SQL.",
     }
-    name = type(original or error).__name__
-    return SourceError(messages[kind], kind=kind, detail=name if code == name else f"{name} {code}")
+    return SourceError(messages[kind], kind=kind, detail=detail)
 
 
 def referenced_tables(sql: str) -> list[str]:

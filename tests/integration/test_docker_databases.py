@@ -61,23 +61,29 @@ def census(url: URL, vendor: str, tmp_path: Path, **source: object) -> list[dict
 
 
 @pytest.fixture(scope="module")
-def oracle() -> Iterator[URL]:
-    """Oracle Free with the MV tables under DBAMV and a read-only user holding SELECT grants only."""
+def oracle_admin() -> Iterator[URL]:
+    """Oracle Free, and its administrator's URL."""
     from testcontainers.community.oracle import OracleDbContainer
 
     with OracleDbContainer("gvenzl/oracle-free:slim-faststart") as container:
-        admin_url = make_url(container.get_connection_url())
-        admin = create_engine(admin_url)
-        with admin.begin() as db:
-            db.execute(text("CREATE USER dbamv IDENTIFIED BY dbamv QUOTA UNLIMITED ON USERS"))
-            db.execute(text(f'CREATE USER hoteleitos IDENTIFIED BY "{READER_PASSWORD}"'))
-            db.execute(text("GRANT CREATE SESSION TO hoteleitos"))
-        mv_replica.build(admin_url, schema="dbamv")
-        with admin.begin() as db:
-            for table in ("atendime", "paciente", "leito", "convenio", "prestador"):
-                db.execute(text(f"GRANT SELECT ON dbamv.{table} TO hoteleitos"))
-        admin.dispose()
-        yield admin_url.set(username="hoteleitos", password=READER_PASSWORD)
+        yield make_url(container.get_connection_url())
+
+
+@pytest.fixture(scope="module")
+def oracle(oracle_admin: URL) -> URL:
+    """Oracle Free with the MV tables under DBAMV and a read-only user holding SELECT grants only."""
+    admin_url = oracle_admin
+    admin = create_engine(admin_url)
+    with admin.begin() as db:
+        db.execute(text("CREATE USER dbamv IDENTIFIED BY dbamv QUOTA UNLIMITED ON USERS"))
+        db.execute(text(f'CREATE USER hoteleitos IDENTIFIED BY "{READER_PASSWORD}"'))
+        db.execute(text("GRANT CREATE SESSION TO hoteleitos"))
+    mv_replica.build(admin_url, schema="dbamv")
+    with admin.begin() as db:
+        for table in ("atendime", "paciente", "leito", "convenio", "prestador"):
+            db.execute(text(f"GRANT SELECT ON dbamv.{table} TO hoteleitos"))
+    admin.dispose()
+    return admin_url.set(username="hoteleitos", password=READER_PASSWORD)
 
 
 def test_mv_query_on_oracle(oracle: URL, tmp_path: Path) -> None:
@@ -113,6 +119,41 @@ def test_oracle_session_is_read_only(oracle: URL) -> None:
                 db.execute(text("INSERT INTO dbamv.convenio (cd_convenio, nm_convenio) VALUES (99, 'X')"))
     finally:
         engine.dispose()
+
+
+def test_oracle_sessions_name_themselves_read_clob_as_text_and_see_the_password_expiry(
+    oracle: URL, oracle_admin: URL
+) -> None:
+    """V$SESSION shows the connector's program and module; a CLOB column comes back as text; an account whose
+    profile expires its password in 10 days gets the warning, in thin mode."""
+    from connector import __version__
+    from connector.source.engine import oracle_status
+
+    admin = create_engine(oracle_admin)
+    with admin.begin() as db:
+        db.execute(text("CREATE PROFILE hoteleitos_curto LIMIT PASSWORD_LIFE_TIME 10"))
+        db.execute(text(f'CREATE USER curto IDENTIFIED BY "{READER_PASSWORD}" PROFILE hoteleitos_curto'))
+        db.execute(text("GRANT CREATE SESSION TO curto"))
+        db.execute(text("CREATE TABLE dbamv.notas (id NUMBER PRIMARY KEY, texto CLOB)"))
+        db.execute(text("INSERT INTO dbamv.notas VALUES (1, 'evolução ' || RPAD('x', 3000, 'x'))"))
+        db.execute(text("GRANT SELECT ON dbamv.notas TO curto"))
+    url = oracle.set(username="curto").render_as_string(False)
+    engine = create_source_engine(url, connect_timeout=30, query_timeout=30)
+    try:
+        with engine.connect() as db:
+            texto = db.exec_driver_sql("SELECT texto FROM dbamv.notas").scalar_one()
+            with admin.connect() as watcher:
+                program, module = watcher.execute(
+                    text("SELECT program, module FROM v$session WHERE username = 'CURTO'")
+                ).one()
+        status = oracle_status(engine, date.today())
+    finally:
+        engine.dispose()
+        admin.dispose()
+    assert isinstance(texto, str) and texto.startswith("evolução x")
+    assert (program, module) == (f"hoteleitos-connector/{__version__}", f"hoteleitos-connector {__version__}")
+    assert status is not None and status.mode == "thin"
+    assert status.password_warning is not None and "PASSWORD_LIFE_TIME UNLIMITED" in status.password_warning
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import create_engine
 
 from connector.settings.urls import incumbent_url
-from connector.source.engine import OracleName
+from connector.source.oracle_connect import OracleConnect
 from connector.source.watchdog import break_connection
 
 SERVICE_DSN = "(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=h)(PORT=1521))(CONNECT_DATA=(SERVICE_NAME=PROD)))"
@@ -37,7 +37,7 @@ def test_oracle_sid_is_remembered_after_the_listener_accepted_it() -> None:
     """The first connection tries the service name then the SID; every later one goes straight to the SID, so
     the listener's log gets one refused attempt per process, not one per connection."""
     dialect = type("Dialect", (), {"dbapi": SidOnlyListener()})()
-    name = OracleName()
+    name = OracleConnect()
     assert name.used is None
     for _ in range(3):
         assert name(dialect, None, (), {"dsn": SERVICE_DSN, "user": "u"}) == "connection"
@@ -49,7 +49,7 @@ def test_oracle_sid_is_remembered_after_the_listener_accepted_it() -> None:
 def test_oracle_service_name_is_kept_when_accepted() -> None:
     """A listener that knows the service name: no swap, no second attempt."""
     dialect = type("Dialect", (), {"dbapi": SidOnlyListener()})()
-    name = OracleName()
+    name = OracleConnect()
     sid_dsn = SERVICE_DSN.replace("SERVICE_NAME=PROD", "SERVICE_NAME=OTHER")
     name(dialect, None, (), {"dsn": sid_dsn})
     assert name.used is None and len(dialect.dbapi.dsns) == 1

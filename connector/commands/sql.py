@@ -136,6 +136,10 @@ def _session(backend: str, session: tuple[str, dict[str, str | None]]) -> list[L
         origin = shown(dialect_file(backend, "transaction.sql"))
         sql = dialect_sql(backend, "transaction.sql", escape_colons=False)
         listed.append(Listed("Abertura de cada leitura (censo e sonda)", origin, sql))
+    if has_dialect_file(backend, "password-expiry.sql"):  # Oracle, at each new session (source.oracle_account)
+        origin = shown(dialect_file(backend, "password-expiry.sql"))
+        sql = dialect_sql(backend, "password-expiry.sql", escape_colons=False)
+        listed.append(Listed("Sessão: a cada conexão nova (aviso de senha perto de expirar)", origin, sql))
     return listed
 
 

@@ -75,6 +75,7 @@ def test_unreachable_database_is_said_plainly_and_bound_values_are_listed(tmp_pa
         in (out)
     )
     assert "FROM DBAMV.ATENDIME a" in out and "a.CD_MULTI_EMPRESA IN :empresas" in out
+    assert "(aviso de senha perto de expirar) — queries/oracle/password-expiry.sql\nSELECT" in out
     assert PASSWORD not in out + done.stderr and TOKEN not in out + done.stderr
 
 

@@ -1,12 +1,12 @@
 """PostgreSQL replicas of MV and Wareline holding a realistic history, filled server-side in seconds, and the SQL
 with which the hospital's own application admits, discharges and transfers a patient in each.
 
-The tables are the vendors' census tables (exactly the columns in his-schemas, from `connector.commands.demo.vendors`) with
-the keys a real installation has (primary keys on the key columns) and nothing more: MV's `DT_ALTA IS NULL` and
-Wareline's `posicao = 'I'` are not indexed, so a full census read scans the encounter (admission) table, as on a
-real installation; the bed tables are small. History: `encounters` past encounters of every kind (8% admissions,
-32% emergency, 60% outpatient; a few outpatient encounters never closed, as real bases have), a patient table of
-half that size, and `admitted` patients in beds now.
+The tables are the vendors' census tables (exactly the columns in his-schemas, from
+`connector.commands.demo.vendors`) with the keys a real installation has (primary keys on the key columns) and
+nothing more: MV's `DT_ALTA IS NULL` and Wareline's `posicao = 'I'` are not indexed, so a full census read scans the
+encounter (admission) table, as on a real installation; the bed tables are small. History: `encounters` past
+encounters of every kind (8% admissions, 32% emergency, 60% outpatient; a few outpatient encounters never closed, as
+real bases have), a patient table of half that size, and `admitted` patients in beds now.
 """
 
 from __future__ import annotations

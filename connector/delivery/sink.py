@@ -219,7 +219,8 @@ class ApiSink:
         return text
 
     def exchange(self, method: str, snapshot: Snapshot | None = None) -> Answer:
-        """One bounded request to the push URL (see `connector.delivery.http_exchange`); the answer's body without the token."""
+        """One bounded request to the push URL (see `connector.delivery.http_exchange`); the answer's body without the
+        token."""
         body = self.wire_body(snapshot) if snapshot is not None else ()
         size = sum(len(part) for part in body)
         headers = self._headers(snapshot, size) if snapshot is not None else self.authorization()

@@ -1,10 +1,11 @@
 """Text and time as the HIS stored them, whatever the database claims: per-connection hooks of each driver.
 
 - PostgreSQL whose server encoding is not UTF8 (Wareline's LATIN1 and SQL_ASCII): text columns come back as the
-  bytes the HIS wrote, for the census to decode one value at a time (`connector.census.decoding.Decoder`). On a single-byte
-  server the client speaks UTF-8 and the server's conversion is undone exactly; on SQL_ASCII the client speaks
-  SQL_ASCII too (the server would refuse to convert bytes that are not UTF-8), so psycopg returns bytes as they are,
-  and the non-ASCII letters of the SQL's literals (`'INTERNAÇÃO'`) travel as UTF-8 byte escapes (`E'...\\xC3...'`).
+  bytes the HIS wrote, for the census to decode one value at a time (`connector.census.decoding.Decoder`). On a
+  single-byte server the client speaks UTF-8 and the server's conversion is undone exactly; on SQL_ASCII the client
+  speaks SQL_ASCII too (the server would refuse to convert bytes that are not UTF-8), so psycopg returns bytes as
+  they are, and the non-ASCII letters of the SQL's literals (`'INTERNAÇÃO'`) travel as UTF-8 byte escapes
+  (`E'...\\xC3...'`).
 - SQLite: a value that is not UTF-8 comes back as bytes instead of failing the whole read.
 - Oracle: `TIMESTAMP WITH TIME ZONE` comes back as text with its offset (the thin driver would drop the offset).
 

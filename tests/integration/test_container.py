@@ -28,6 +28,17 @@ BASE = os.environ.get("HOTELEITOS_TEST_BASE_IMAGE", "localhost/hoteleitos-base:b
 IMAGE = f"localhost/hoteleitos-connector:test-{uuid.uuid4().hex[:8]}"
 
 
+PODMAN_HINT = "sudo ./scripts/test (instala podman, runc e debootstrap e roda scripts/container-env.sh)"
+
+
+def need_podman() -> None:
+    """podman, runc and the local base image, or the test is unavailable (skipped, failed under CI) with the fix."""
+    if shutil.which("podman") is None or shutil.which("runc") is None:
+        unavailable(f"podman/runc ausentes: {PODMAN_HINT}")
+    if podman("image", "exists", BASE, check=False).returncode != 0:
+        unavailable(f"imagem base {BASE} ausente: sudo ./scripts/container-env.sh")
+
+
 def podman(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["podman", "--runtime", "runc", *args],
@@ -42,10 +53,7 @@ def podman(*args: str, check: bool = True, timeout: float = 600) -> subprocess.C
 @pytest.fixture(scope="module")
 def image() -> Iterator[str]:
     """The project's Dockerfile built on the local base (the same file builds on python:3.12-slim)."""
-    if shutil.which("podman") is None or shutil.which("runc") is None:
-        unavailable("podman/runc ausentes: rode ../shared/tools/container-env.sh (o .ci/run já roda)")
-    if podman("image", "exists", BASE, check=False).returncode != 0:
-        unavailable(f"imagem base {BASE} ausente: rode ../shared/tools/container-env.sh")
+    need_podman()
     built = podman(
         "build",
         "--format",

@@ -24,7 +24,7 @@ from connector import __version__
 from tests import mv_replica
 from tests.conftest import ROOT
 from tests.http_proxy import ForwardProxy
-from tests.integration.test_container import BASE, podman
+from tests.integration.test_container import BASE, need_podman, podman
 from tests.integration.test_run_once import TOKEN
 from tests.processes import free_port
 from tests.receivers import ScriptedReceiver, wait_until
@@ -46,8 +46,7 @@ class Built:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """The image built from scratch (no cache) through a local forwarding proxy, written to a file."""
-    if podman("--version", check=False).returncode != 0 or podman("image", "exists", BASE, check=False).returncode:
-        unavailable(f"podman ou a imagem base {BASE} ausentes: rode scripts/container-env.sh (o .ci/run já roda)")
+    need_podman()
     output = tmp_path_factory.mktemp("dist")
     with ForwardProxy() as proxy:
         proxy_url = proxy.url.replace("http://", f"http://hospital:{PROXY_SECRET}@")

@@ -1,4 +1,5 @@
-"""The process's memory around the work (connector.ops.memory): the collector at start-up, the allocator after a cycle."""
+"""The process's memory around the work (connector.ops.memory): the collector at start-up, the allocator after a
+cycle."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ class Hospital:
         with self.receiver.lock:
             self.receiver.script[:] = list(faults)
         done = run_cli("run", "--once", env=self.env(**extra), cwd=self.folder)
-        created = [e["snapshot_id"] for e in _events(done.stderr) if e["event"] == "snapshot_stored"]
+        created = [e["snapshot_id"] for e in _events(done.stdout) if e["event"] == "snapshot_stored"]
         return done.returncode, done.stdout + done.stderr, created
 
     def settings(self, **values: object):  # type: ignore[no-untyped-def]
@@ -85,8 +85,8 @@ class Hospital:
         return settings_from_values(base)
 
 
-def _events(stderr: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+def _events(output: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
 
 def make_hospital(pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path) -> Hospital:

@@ -93,7 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("run", "release", "outbox", "check"):  # the commands that use the state folder
             tighten(settings.state_dir)
         tighten(settings.log.dir)
-        configure(settings.log, secrets=_secrets(settings), tz=settings.tz)
+        # The agent's events are its output (stdout, as containers expect); the other commands answer on stdout.
+        stream = sys.stdout if args.command == "run" else sys.stderr
+        configure(settings.log, secrets=_secrets(settings), tz=settings.tz, stream=stream)
         if args.command in ("run", "release"):
             _warn_exposure(settings)
         memory.settle()
@@ -166,7 +168,6 @@ def _preview(settings: Settings, _layers: Layers, args: argparse.Namespace) -> i
 def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> int:
     from connector.commands.summaries import describe_cycle
     from connector.cycle import Agent
-    from connector.ops import telemetry
     from connector.ops.cycle_report import CycleReport
 
     agent = Agent(settings)
@@ -182,8 +183,7 @@ def _release(settings: Settings, _layers: Layers, _args: argparse.Namespace) -> 
         if dropped:
             print(f"{dropped} censo(s) retido(s) mais antigo(s) descartado(s): só o mais novo vai à API.")
         report = CycleReport(cycle_id="release", patients=0)
-        agent.send(report, budget=None)
-        telemetry.round_finished(report.round)
+        agent.send(report, budget=None)  # the courier logs each delivery as it happens
         report.depth = agent.outbox.depth()
     finally:
         agent.close()

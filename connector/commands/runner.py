@@ -35,6 +35,8 @@ def run_forever(settings: Settings) -> int:
     stop = threading.Event()
     agent = Agent(settings, stop=stop)
     readiness = Readiness(settings)
+    # What the outbox holds from before this start, from the first answer on (the first cycle may take a while).
+    readiness.update(delivered=False, depth=agent.outbox.depth(), error=None)
     health = None
     if settings.health.port:
         health = HealthServer(settings.health.host, settings.health.port, readiness)

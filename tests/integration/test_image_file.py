@@ -145,13 +145,13 @@ def test_loaded_file_delivers_with_a_read_only_root(loaded: str, pg_url: URL, tm
                "-v", f"{secrets}:/run/secrets/hoteleitos:ro", *flags, loaded)  # fmt: skip
         try:
             delivered = wait_until(lambda: len(receiver.accepted) >= 1, timeout=120)
-            logs = podman("logs", name, check=False).stderr
+            logs = podman("logs", name, check=False).stdout
             assert delivered, logs[-3000:]
             assert receiver.accepted[0].json()["pacientes"] == mv_replica.EXPECTED
             assert wait_until(lambda: _status(port, "/readyz") == 200, timeout=30)
             podman("stop", "-t", "20", name)
             assert json.loads(podman("inspect", name).stdout)[0]["State"]["ExitCode"] == 0
-            logs = podman("logs", name).stderr
+            logs = podman("logs", name).stdout
         finally:
             podman("rm", "-f", name, check=False)
     events = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]

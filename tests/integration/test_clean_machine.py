@@ -46,10 +46,18 @@ def _libraries() -> list[Path]:
     return sorted(path for path in found if path.is_file())
 
 
+def _can_unshare() -> bool:
+    done = subprocess.run(["unshare", "--mount", "true"], capture_output=True, timeout=30, check=False)
+    return done.returncode == 0
+
+
 def hidden_run(tmp_path: Path, *pytest_args: str, ci: bool) -> subprocess.CompletedProcess[str]:
     """pytest, in a subprocess that sees none of the tools."""
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        unavailable("esconder bibliotecas pede root e unshare (util-linux): sudo ./scripts/test")
+    if os.geteuid() != 0 or shutil.which("unshare") is None or not _can_unshare():
+        unavailable(
+            "esconder bibliotecas pede root, unshare (util-linux) e um namespace de montagem (não dentro de um "
+            "container sem privilégios): sudo ./scripts/test"
+        )
     covers = "".join(f"mount --bind /dev/null {library} && " for library in _libraries())
     closed = free_port()
     env = {

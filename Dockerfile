@@ -11,6 +11,8 @@
 ARG BASE_IMAGE=python:3.12-slim
 
 FROM ${BASE_IMAGE} AS build
+# scripts/build-image removes this stage's image after the build (podman and Docker's classic builder keep it).
+LABEL hoteleitos.stage=build
 # Behind the hospital's proxy: --build-arg HTTP_PROXY=... HTTPS_PROXY=... (and http_proxy/https_proxy for apt) are
 # predefined arguments, never recorded in the image; PIP_INDEX_URL (a PyPI mirror, maybe with a password) is
 # declared in this stage only, and the final image keeps nothing of this stage but /opt/hoteleitos.

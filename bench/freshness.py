@@ -98,8 +98,8 @@ class Connector:
             [sys.executable, "-m", "connector", "run"],
             env=env,
             cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("w", encoding="utf-8"),
+            stdout=self.log.open("w", encoding="utf-8"),  # `run` logs to stdout
+            stderr=subprocess.STDOUT,
         )
 
     def metrics(self) -> dict[str, float]:

@@ -129,13 +129,13 @@ def daemon(
     between cycles); the cycles' own durations from their `cycle_finished` events; its peak; the CPU it used
     between the first measured cycle's end and the last's."""
     env = connector_env(api_url, source_url, folder / "daemon-state", schedule=f"{schedule:g}s")
-    child = subprocess.Popen([str(BIN), "run"], env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen([str(BIN), "run"], env=env, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     finished: list[tuple[float, float]] = []  # (monotonic time the event was read, cycle duration in s)
     done = threading.Condition()
 
     def follow() -> None:
-        assert child.stderr is not None
-        for line in child.stderr:
+        assert child.stdout is not None
+        for line in child.stdout:  # `run` logs to stdout
             try:
                 event = json.loads(line)
             except ValueError:

@@ -66,9 +66,10 @@ class Agent:
             settings.api,
             stop=self.stop,
             on_attempt=telemetry.count_attempt,
+            on_retry=telemetry.push_retrying,
             max_pause=settings.schedule.nominal_interval,
         )
-        self.courier = Courier(settings, self.outbox, self.sink, self.stop)
+        self.courier = Courier(settings, self.outbox, self.sink, self.stop, telemetry.DELIVERY)
         self.auth_pause = AuthPause(settings.schedule.nominal_interval, settings.source.auth_retry_max)
         self._engine: Engine | None = None
         self.tracker = ChangeTracker()  # the previous accepted census as encounter -> bed, for the change counts
@@ -96,8 +97,10 @@ class Agent:
             self._bounded(report, self.outbox.ensure)  # the state folder may have vanished since the last cycle
             with _gc_paused():
                 census = self._bounded(report, partial(self.read, report))
+                telemetry.read_finished(report)  # each step is logged when it ends, with its own time
                 if census is not None:
                     fresh = self._bounded(report, partial(self.store, census, report))
+                    telemetry.stored(report)
                 del census
             budget = None if drain_all else self.settings.retry_deadline
             self._bounded(report, partial(self.send, report, budget, fresh))

@@ -3,16 +3,12 @@ columns the vendor's query needs, from the database's catalog), database and cen
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from datetime import datetime
-
-import httpx
 
 from adapters import adapter_for
 from adapters.base import Adapter
-from connector.delivery.http_exchange import Interrupted, Undecodable
-from connector.delivery.sink import HTML_TYPES, ApiSink
+from connector.commands.check_api import check_api
+from connector.commands.verdict import Verdict
 from connector.errors import SourceError
 from connector.ops.unexpected import unexpected
 from connector.settings import Settings
@@ -31,17 +27,6 @@ _NO_CONNECTION = frozenset(
     {"auth", "unreachable", "unknown_database", "unknown_service", "connection_lost", "handshake_reset",
      "listener_busy", "listener_refused", "database_down", "database_full", "logon_trigger", "tns_config"}
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Verdict:
-    item: str
-    ok: bool | None  # None: could not be verified
-    text: str
-
-    def line(self) -> str:
-        mark = {True: "OK   ", False: "FALHA", None: "AVISO"}[self.ok]
-        return f"[{mark}] {self.item}: {self.text}"
 
 
 def check_database(settings: Settings) -> list[Verdict]:
@@ -190,55 +175,6 @@ def _layout_note(adapter: Adapter) -> str:
     if missing:
         note += f"; ausentes (usada a alternativa): {', '.join(missing)}"
     return note
-
-
-def check_api(settings: Settings) -> Verdict:
-    """An authenticated GET on the push path: it changes nothing, and 401/403 tell a wrong token."""
-    sink = ApiSink(settings.api)
-    item = "API HOTELEITOS"
-    try:
-        started = time.perf_counter()
-        response = sink.exchange("GET")
-        latency = (time.perf_counter() - started) * 1000
-    except (httpx.HTTPError, Interrupted, Undecodable) as error:
-        return Verdict(
-            item,
-            False,
-            f"{sink.url} inacessível ({type(error).__name__}); confira a URL, o DNS, "
-            "o proxy (HTTPS_PROXY) e o firewall. Se for erro de certificado, HOTELEITOS_API_CA_BUNDLE.",
-        )
-    finally:
-        sink.close()
-    status = response.status
-    if 200 <= status < 300 and response.media_type in HTML_TYPES:
-        return Verdict(
-            item,
-            False,
-            f"{sink.url} respondeu HTTP {status} com uma página HTML: não foi a API HOTELEITOS, algo entre o "
-            "conector e a API respondeu (portal de rede, proxy ou firewall). O token não foi verificado; confira "
-            "HOTELEITOS_API_URL e o proxy (HTTPS_PROXY) com a equipe de rede.",
-        )
-    if status in (401, 403):
-        return Verdict(
-            item,
-            False,
-            f"{sink.url} respondeu HTTP {status}: o token foi recusado; confira HOTELEITOS_API_TOKEN (ou API_TOKEN).",
-        )
-    if 200 <= status < 300:
-        return Verdict(item, True, f"{sink.url} respondeu HTTP {status} em {latency:.0f} ms; token aceito.")
-    if 300 <= status < 400:
-        return Verdict(
-            item,
-            False,
-            f"{sink.url} redirecionou (HTTP {status}) para {response.headers.get('Location', '?')}; o envio não segue "
-            "redirecionamentos: ajuste HOTELEITOS_API_URL/HOTELEITOS_API_PATH para o endereço final.",
-        )
-    return Verdict(
-        item,
-        None,
-        f"{sink.url} acessível (HTTP {status} em {latency:.0f} ms; TLS e rede OK), mas a "
-        "API não confirma o token sem um envio: ele será verificado no primeiro censo enviado.",
-    )
 
 
 def check_state(settings: Settings) -> Verdict:

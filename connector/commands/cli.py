@@ -94,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("run", "release", "outbox", "check"):  # the commands that use the state folder
             tighten(settings.state_dir)
         tighten(settings.log.dir)
-        configure(settings.log, secrets=_secrets(settings), tz=settings.tz)
+        # The agent's events are its output (stdout, as containers expect); the other commands answer on stdout.
+        stream = sys.stdout if args.command == "run" else sys.stderr
+        configure(settings.log, secrets=_secrets(settings), tz=settings.tz, stream=stream)
         if args.command in ("run", "release"):
             _warn_exposure(settings)
         memory.settle()

@@ -31,8 +31,7 @@ def release_command(settings: Settings, snapshot_id: str | None = None) -> int:
         telemetry.released(released.entry, len(released.dropped))
         print(_released_text(released))
         report = CycleReport(cycle_id="release", patients=0)
-        agent.send(report, budget=None)
-        telemetry.round_finished(report.round)
+        agent.send(report, budget=None)  # the courier logs each delivery as it happens
         report.depth = agent.outbox.depth()
     finally:
         agent.close()

@@ -38,6 +38,8 @@ def run_forever(settings: Settings, layers: Layers | None = None) -> int:
     agent = Agent(settings, stop=stop)
     readiness = Readiness(settings)
     board = StatusBoard(settings, readiness, origin=origin_of(layers.sources if layers else []))
+    # What the outbox holds from before this start, from the first answer on (the first cycle may take a while).
+    readiness.update(delivered=False, depth=agent.outbox.depth(), error=None)
     health = None
     if settings.health.port:
         health = HealthServer(settings.health.host, settings.health.port, readiness, board.page)

@@ -3,14 +3,15 @@
 A retriable failure stops the round (order is kept: nothing newer overtakes it); a refused snapshot is set
 aside and the next one goes; a wrong token pauses delivery for a while. Processes sharing a state folder
 (the agent and a `release` run next to it) take turns through a file lock, so they never send the same
-snapshots at the same time nor out of order. What a round did is returned as data: `connector.ops.telemetry`
-logs and counts it.
+snapshots at the same time nor out of order. What a round did is told to a `Watcher` as it happens (the
+agent's is `connector.ops.telemetry`, which logs and counts it) and returned as data.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import sqlite3
 import threading
@@ -23,8 +24,17 @@ from connector import clock
 from connector.delivery.outbox import CorruptSnapshotError, Entry, Outbox
 from connector.delivery.sink import Sink
 from connector.delivery.snapshot import Snapshot
-from connector.errors import FatalSinkError, RejectedSnapshotError, SinkError
+from connector.errors import AuthSinkError, FatalSinkError, RejectedSnapshotError, SinkError
 from connector.settings import Settings
+
+# State keys of the last refusal of the token: when (Unix time), the HTTP status, and which token.
+TOKEN_REFUSAL = ("token_refused_at", "token_refused_status", "token_refused_fingerprint")
+
+
+def token_fingerprint(settings: Settings) -> str:
+    """A short digest that tells two tokens apart without keeping either."""
+    token = settings.api.token.get_secret_value() if settings.api.token else ""
+    return hashlib.sha256(token.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,26 @@ class Round:
         return texts
 
 
+class Watcher:
+    """Told of each outcome of a round the moment it happens (a round can last minutes during an outage); this
+    one ignores them, `connector.ops.telemetry.DeliveryLog` logs and counts them."""
+
+    def delivered(self, delivered: Delivered) -> None:
+        """A snapshot the API took."""
+
+    def failed(self, failure: Failure) -> None:
+        """A snapshot the API refused for good (`rejected`) or did not take yet."""
+
+    def quarantined(self, snapshot_id: str) -> None:
+        """A stored body that could not be read back."""
+
+    def unrecorded(self, snapshot_id: str) -> None:
+        """Delivered, but the disk could not take note of it."""
+
+    def paused(self, seconds: float, message: str | None) -> None:
+        """Delivery waits `seconds` after a refusal that retrying at once would repeat."""
+
+
 BUSY_MESSAGE = (
     "outro processo do conector está enviando desta mesma pasta de estado agora (um ciclo do agente ou um "
     "`release`); os censos pendentes seguem na fila e vão no próximo ciclo. Acompanhe com "
@@ -85,8 +115,16 @@ BUSY_MESSAGE = (
 class Courier:
     """Takes pending snapshots from the outbox to the API."""
 
-    def __init__(self, settings: Settings, outbox: Outbox, sink: Sink, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        outbox: Outbox,
+        sink: Sink,
+        stop: threading.Event,
+        watcher: Watcher | None = None,
+    ) -> None:
         self.settings = settings
+        self.watcher = watcher or Watcher()
         self.outbox = outbox
         self.sink = sink
         self.stop = stop
@@ -109,6 +147,7 @@ class Courier:
         if time.monotonic() < self.paused_until:
             result.paused_for = self.paused_until - time.monotonic()
             result.pause_message = self.pause_message
+            self.watcher.paused(result.paused_for, result.pause_message)
             return result
         self._record_unrecorded()
         with self._turn() as mine:
@@ -149,6 +188,7 @@ class Courier:
         except CorruptSnapshotError:
             self.outbox.set_status([entry.id], "quarantined")
             result.quarantined.append(entry.id)
+            self.watcher.quarantined(entry.id)
             return None
 
     def _record_unrecorded(self) -> None:
@@ -162,7 +202,12 @@ class Courier:
 
     def _note_delivery(self, snapshot_id: str, count: int, at: float) -> None:
         self.outbox.write_state(
-            {"last_delivered_count": str(count), "last_delivered_id": snapshot_id, "last_delivered_at": str(at)},
+            {
+                "last_delivered_count": str(count),
+                "last_delivered_id": snapshot_id,
+                "last_delivered_at": str(at),
+                **dict.fromkeys(TOKEN_REFUSAL),  # the token works: a refusal noted before is over
+            },
             delivered=snapshot_id,
         )
 
@@ -171,30 +216,51 @@ class Courier:
         try:
             delivery = self.sink.push(snapshot, deadline)
         except RejectedSnapshotError as error:
-            result.failures.append(Failure(snapshot.id, error.status, error.message, error.detail, rejected=True))
+            self._failed(result, Failure(snapshot.id, error.status, error.message, error.detail, rejected=True))
             with contextlib.suppress(OSError, sqlite3.Error):  # an unstored snapshot has no entry to mark
                 self.outbox.set_status([snapshot.id], "dead", error.body)
                 self.outbox.attempted(snapshot.id, error.status, error.message)
             return True
         except SinkError as error:
-            message = self._pause(result, error.message) if isinstance(error, FatalSinkError) else error.message
-            result.failures.append(Failure(snapshot.id, error.status, message, error.detail))
+            message = self._pause(result, error) if isinstance(error, FatalSinkError) else error.message
+            self._failed(result, Failure(snapshot.id, error.status, message, error.detail))
             with contextlib.suppress(OSError, sqlite3.Error):  # an unstored snapshot has no entry to mark
                 self.outbox.attempted(snapshot.id, error.status, message)
+            if result.paused_for is not None:
+                self.watcher.paused(result.paused_for, result.pause_message)
             return False
         now = time.time()
         delivered = Delivered(snapshot.id, snapshot.count, delivery.status, delivery.attempts, delivery.latency, now)
         result.delivered.append(delivered)
+        self.watcher.delivered(delivered)
         try:
             self._note_delivery(snapshot.id, snapshot.count, now)
         except (OSError, sqlite3.Error):  # the API has it; the disk cannot say so yet: never send it again
             self._unrecorded[snapshot.id] = delivered
             result.unrecorded.append(snapshot.id)
+            self.watcher.unrecorded(snapshot.id)
         return True
 
-    def _pause(self, result: Round, reason: str) -> str:
+    def _failed(self, result: Round, failure: Failure) -> None:
+        result.failures.append(failure)
+        self.watcher.failed(failure)
+
+    def _pause(self, result: Round, error: SinkError) -> str:
         """Stop delivering for a while after a refusal that retrying at once would repeat (401/403, a redirect,
-        an untrusted certificate); the reason, with the time of the next try in the hospital's zone."""
+        an untrusted certificate); the reason, with the time of the next try in the hospital's zone. A refused
+        token is noted in the state folder, for `check` to tell (which token, by fingerprint, and when)."""
+        reason = error.message
+        if isinstance(error, AuthSinkError):
+            with contextlib.suppress(OSError, sqlite3.Error):
+                self.outbox.write_state(
+                    dict(
+                        zip(
+                            TOKEN_REFUSAL,
+                            (str(time.time()), str(error.status), token_fingerprint(self.settings)),
+                            strict=True,
+                        )
+                    )
+                )
         interval = self.settings.api.auth_retry_interval
         self.paused_until = time.monotonic() + interval
         resume = clock.hour(time.time() + interval, self.settings.tz)

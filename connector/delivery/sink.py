@@ -172,11 +172,13 @@ class ApiSink:
         *,
         stop: threading.Event | None = None,
         on_attempt: Callable[[Snapshot, int | None, SinkError | None, float], None] | None = None,
+        on_retry: Callable[[Snapshot, int, SinkError, float], None] | None = None,
         max_pause: float = 60.0,
     ) -> None:
         self.api = api
         self.stop = stop or threading.Event()
         self.on_attempt = on_attempt
+        self.on_retry = on_retry  # told before each wait for a retry: the attempt that failed, why, and the wait
         self.max_pause = max_pause
         self.not_before = 0.0  # monotonic time before which the API asked not to be called (Retry-After)
         self.sockets: deque[socket.socket] = deque(maxlen=SOCKETS_KEPT)  # the client's connections, for the watch
@@ -230,12 +232,12 @@ class ApiSink:
             text = text.replace(form, "***")
         return text
 
-    def exchange(self, method: str, snapshot: Snapshot | None = None) -> Answer:
+    def exchange(self, method: str, snapshot: Snapshot | None = None, *, token: bool = True) -> Answer:
         """One bounded request to the push URL (see `connector.delivery.http_exchange`); the answer's body without the
-        token."""
+        token. `token=False` leaves the token out (`check` asks whether the API looks at it at all)."""
         body = self.wire_body(snapshot) if snapshot is not None else ()
         size = sum(len(part) for part in body)
-        headers = self._headers(snapshot, size) if snapshot is not None else self.authorization()
+        headers = self._headers(snapshot, size) if snapshot is not None else (self.authorization() if token else {})
         answer = exchange(
             self.client,
             method,
@@ -295,6 +297,7 @@ class ApiSink:
             wait=_wait_backoff_or_retry_after,
             stop=stop_any(stop_before_delay(deadline), stop_when_event_set(self.stop)),
             sleep=self._sleep,
+            before_sleep=lambda state: self._retrying(snapshot, state),
             reraise=True,
         )
         attempts = 0
@@ -303,6 +306,11 @@ class ApiSink:
                 attempts += 1
                 delivery = self.send(snapshot)
         return Delivery(status=delivery.status, attempts=attempts, latency=delivery.latency)
+
+    def _retrying(self, snapshot: Snapshot, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        if self.on_retry is not None and isinstance(error, SinkError) and state.next_action is not None:
+            self.on_retry(snapshot, state.attempt_number, error, state.next_action.sleep)
 
 
 _backoff = wait_exponential_jitter(max=MAX_BACKOFF, jitter=1)

@@ -1,5 +1,9 @@
 """Logging: structlog events (snake_case facts), JSON lines in a container, console on a terminal.
 
+Each event is written when it happens, stamped with its own time. The agent (`run`) writes to stdout, the container
+convention, so `docker logs`, `podman logs` and `journalctl` show one ordered stream that `grep` filters; the other
+commands print their answer on stdout and keep their events on stderr.
+
 Events carry counts, codes and timings only. As a last line of defence, every configured secret is
 replaced by `***` wherever it would appear in an event.
 """
@@ -11,7 +15,7 @@ import logging.handlers
 import sys
 from collections.abc import Iterable
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -39,10 +43,13 @@ def _redactor(secrets: Iterable[str]) -> Any:
     return redact
 
 
-def configure(settings: LogSettings, secrets: Iterable[str] = (), tz: tzinfo = UTC) -> None:
-    """Route structlog through the standard library to stderr and, when configured, rotating files; events are
-    stamped in `tz` (the hospital's time zone, as every other time the operator reads)."""
-    use_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
+def configure(
+    settings: LogSettings, secrets: Iterable[str] = (), tz: tzinfo = UTC, stream: TextIO | None = None
+) -> None:
+    """Route structlog through the standard library to `stream` (default stderr) and, when configured, rotating
+    files; events are stamped in `tz` (the hospital's time zone, as every other time the operator reads)."""
+    stream = stream or sys.stderr
+    use_json = settings.format == "json" or (settings.format == "auto" and not stream.isatty())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -53,9 +60,9 @@ def configure(settings: LogSettings, secrets: Iterable[str] = (), tz: tzinfo = U
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if use_json
-        else (structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()))
+        else (structlog.dev.ConsoleRenderer(colors=stream.isatty()))
     )
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    handlers: list[logging.Handler] = [logging.StreamHandler(stream)]  # flushed after each event
     handlers[0].setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
@@ -91,8 +98,8 @@ def configure(settings: LogSettings, secrets: Iterable[str] = (), tz: tzinfo = U
         handler.close()
     for handler in handlers:
         root.addHandler(handler)
-    stderr_only = logging.getLogger(STDERR_ONLY)  # what is said about the log file itself
-    stderr_only.handlers, stderr_only.propagate = [handlers[0]], False
+    stream_only = logging.getLogger(STREAM_ONLY)  # what is said about the log file itself
+    stream_only.handlers, stream_only.propagate = [handlers[0]], False
     root.setLevel(settings.level.upper())
     for noisy in ("httpx", "httpcore", "apscheduler", "sqlalchemy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -112,11 +119,11 @@ def configure(settings: LogSettings, secrets: Iterable[str] = (), tz: tzinfo = U
         )
 
 
-STDERR_ONLY = "hoteleitos.logfile"
+STREAM_ONLY = "hoteleitos.logfile"
 
 
 class _FileHandler(logging.handlers.RotatingFileHandler):
-    """A log file that may fail to be written (a full disk, a volume gone): said once on stderr, and again when
+    """A log file that may fail to be written (a full disk, a volume gone): said once on the stream, and again when
     it recovers; never the logging module's traceback in the middle of the JSON stream."""
 
     failing = False
@@ -127,7 +134,7 @@ class _FileHandler(logging.handlers.RotatingFileHandler):
         super().emit(record)
         if self.failing and not self._failed_now:
             self.failing = False
-            get_logger(STDERR_ONLY).info("log_file_recovered", file=self.baseFilename)
+            get_logger(STREAM_ONLY).info("log_file_recovered", file=self.baseFilename)
 
     def handleError(self, record: logging.LogRecord) -> None:
         self._failed_now = True
@@ -135,7 +142,7 @@ class _FileHandler(logging.handlers.RotatingFileHandler):
             return
         self.failing = True
         error = sys.exc_info()[1]
-        get_logger(STDERR_ONLY).warning(
+        get_logger(STREAM_ONLY).warning(
             "log_file_failed",
             file=self.baseFilename,
             reason=getattr(error, "strerror", None) or type(error).__name__,

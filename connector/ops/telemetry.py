@@ -1,5 +1,7 @@
 """The cycle's logs and metrics, in one place: each function turns what a step did into events and counts.
 
+Each step is logged the moment it ends (the read, the store, each delivery, each retry), so a technician following
+the log sees an outage as it goes and every event carries its own time; `cycle_finished` sums the cycle up.
 Events are snake_case facts with counts, codes and timings; never a patient's data, never a secret.
 """
 
@@ -8,7 +10,7 @@ from __future__ import annotations
 import structlog
 
 from connector import __version__
-from connector.delivery.courier import Round
+from connector.delivery.courier import Delivered, Failure, Watcher
 from connector.delivery.guard import Decision, held_message
 from connector.delivery.outbox import Entry
 from connector.delivery.outbox_file import Recovery
@@ -48,12 +50,33 @@ def released(entry: Entry | None, dropped: int) -> None:
     log.warning("guard_released", snapshot_id=entry.id, patients=entry.count, dropped=dropped, reason="operator")
 
 
-def cycle_finished(report: CycleReport) -> None:
-    """Everything one cycle did, step by step, then its summary."""
-    recovered(report.recoveries)
+def push_retrying(snapshot: Snapshot, attempt: int, error: SinkError, delay: float) -> None:
+    """A push attempt failed and the next one comes in `delay` seconds (the sink calls this before it waits)."""
+    log.warning("push_retry", snapshot_id=snapshot.id, attempt=attempt, status=error.status, detail=error.detail,
+                retry_in_s=round(delay, 1), message=error.message)  # fmt: skip
+
+
+def read_finished(report: CycleReport) -> None:
+    """The read: the census and its warnings, or why it could not be read."""
     _read(report)
+
+
+def stored(report: CycleReport) -> None:
+    """The census stored with the guard's decision (or why it could not be), and what changed against the previous
+    accepted census (known once the guard has accepted this one)."""
     _stored(report)
-    round_finished(report.round)
+    changes = report.changes
+    if changes is not None:
+        for kind, count in (("admission", changes.admissions), ("discharge", changes.discharges),
+                            ("transfer", changes.transfers)):  # fmt: skip
+            metrics.CHANGES.labels(kind=kind).inc(count)
+        log.info("census_changes", admissions=changes.admissions, discharges=changes.discharges,
+                 transfers=changes.transfers)  # fmt: skip
+
+
+def cycle_finished(report: CycleReport) -> None:
+    """The cycle's summary and counts (its steps were logged as they happened)."""
+    recovered(report.recoveries)
     for status, count in report.depth.items():
         metrics.OUTBOX.labels(status=status).set(count)
     result = "ok" if report.ok else ("extract_failed" if report.patients is None else "not_delivered")
@@ -101,13 +124,6 @@ def _read(report: CycleReport) -> None:
         duration_ms=round(report.extract_seconds * 1000, 1),
     )
     oracle_sessions(report.oracle)
-    changes = report.changes
-    if changes is not None:
-        for kind, count in (("admission", changes.admissions), ("discharge", changes.discharges),
-                            ("transfer", changes.transfers)):  # fmt: skip
-            metrics.CHANGES.labels(kind=kind).inc(count)
-        log.info("census_changes", admissions=changes.admissions, discharges=changes.discharges,
-                 transfers=changes.transfers)  # fmt: skip
 
 
 def oracle_sessions(status: OracleStatus | None) -> None:
@@ -191,25 +207,29 @@ def _guard(report: CycleReport, decision: Decision) -> None:
         )
 
 
-def round_finished(result: Round) -> None:
-    """What a delivery round did: each snapshot delivered, refused or not yet taken."""
-    for delivered in result.delivered:
+class DeliveryLog(Watcher):
+    """The courier's watcher: each snapshot delivered, refused or not yet taken, logged when it happens."""
+
+    def delivered(self, delivered: Delivered) -> None:
         metrics.LAST_SUCCESS.set(delivered.at)
         log.info("snapshot_delivered", snapshot_id=delivered.snapshot_id, patients=delivered.count,
                  status=delivered.status, attempts=delivered.attempts,
                  latency_ms=round(delivered.latency * 1000, 1))  # fmt: skip
-    for snapshot_id in result.quarantined:
+
+    def quarantined(self, snapshot_id: str) -> None:
         metrics.QUARANTINED.inc()
         log.error("snapshot_quarantined", snapshot_id=snapshot_id,
                   message="o censo guardado está danificado no disco e não pode ser lido: foi posto em quarentena "
                   "(não é enviado); os próximos seguem.")  # fmt: skip
-    for snapshot_id in result.unrecorded:
+
+    def unrecorded(self, snapshot_id: str) -> None:
         log.warning(
             "delivery_not_recorded",
             snapshot_id=snapshot_id,
             message="censo entregue, mas o disco não aceitou anotar a entrega; não será reenviado.",
         )
-    for failure in result.failures:
+
+    def failed(self, failure: Failure) -> None:
         if failure.rejected:
             metrics.DEAD.inc()
             log.error("snapshot_rejected", snapshot_id=failure.snapshot_id, status=failure.status,
@@ -217,8 +237,12 @@ def round_finished(result: Round) -> None:
         else:
             log.error("push_failed", snapshot_id=failure.snapshot_id, status=failure.status, detail=failure.detail,
                       message=failure.message)  # fmt: skip
-    if result.paused_for is not None:
-        log.warning("push_paused", resume_in_s=round(result.paused_for), message=result.pause_message)
+
+    def paused(self, seconds: float, message: str | None) -> None:
+        log.warning("push_paused", resume_in_s=round(seconds), message=message)
+
+
+DELIVERY = DeliveryLog()
 
 
 def probed(outcome: ProbeOutcome, seen: Observation) -> None:

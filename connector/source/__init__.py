@@ -9,6 +9,7 @@
     oracle_errors   Oracle's refusals by their inner codes (cause, remedy, every code); which ones need an operator
     oracle_connect  Oracle connections: SID or service name, thin or thick (the Oracle Client), the session's names
     oracle_account  the Oracle account's password expiry, read at each new session
+    container    whether this process runs in a container (127.0.0.1 there is the container itself)
     login_backoff  a refused login waits longer each time, not to lock the account
     firebird     Firebird sessions: read-only transactions, statements bounded on the client
     catalog      what the configured user can read of the tables a query needs, from the database's own catalog

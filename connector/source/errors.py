@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from connector.errors import SourceError
+from connector.source.container import local_host_hint
 from connector.source.oracle_errors import chain, codes, explain
 
 
@@ -153,7 +154,8 @@ def translate(error: Exception, url: URL, sql: str) -> SourceError:
         "connection_lost": f"a conexão com o banco ({where}) caiu durante a leitura; o censo deste ciclo foi "
         "descartado e será lido de novo no próximo.",
         "unreachable": f"não foi possível conectar ao banco ({where}, porta {url.port or 'padrão'}); confira "
-        "DB_HOST/DB_PORT, se o servidor está no ar e se o firewall libera o acesso a partir deste servidor.",
+        "DB_HOST/DB_PORT, se o servidor está no ar e se o firewall libera o acesso a partir deste servidor."
+        + local_host_hint(url.host),
         "query": "o banco recusou a consulta do censo; rode `hoteleitos-connector check` e confira o arquivo SQL.",
     }
     return SourceError(messages[kind], kind=kind, detail=detail)

@@ -96,7 +96,7 @@ def test_a_silent_network_mid_query_ends_the_read_within_its_bound(
     assert process.returncode == 1, out + err
     assert "o banco não respondeu em 8s" in out
     assert elapsed < bound + MARGIN
-    failed = next(e for e in events(err) if e["event"] == "census_failed")
+    failed = next(e for e in events(out) if e["event"] == "census_failed")
     assert failed["kind"] == "timeout"
 
 
@@ -131,8 +131,8 @@ def test_run_keeps_its_cycles_bounded_and_stops_fast_on_a_silent_network(
     stopped = time.monotonic() - started
     figure("SIGTERM during a silent read (run)", stopped, 10)
     assert stopped < 10
-    cycles = [e for e in events(agent.stderr) if e["event"] == "cycle_finished"]
-    failed = [e for e in events(agent.stderr) if e["event"] == "census_failed"]
+    cycles = [e for e in events(agent.stdout) if e["event"] == "cycle_finished"]
+    failed = [e for e in events(agent.stdout) if e["event"] == "census_failed"]
     assert any(e["kind"] == "timeout" for e in failed), failed
     longest = max(e["duration_ms"] for e in cycles) / 1000
     figure("longest cycle on a silent network (run)", longest, 2 + 3 + GRACE + 1)
@@ -155,7 +155,7 @@ def test_sigterm_while_connecting_to_a_silent_database_exits_within_10s(
     stopped = time.monotonic() - started
     figure("SIGTERM while connecting to a silent database (run)", stopped, 10)
     assert stopped < 10
-    assert any(e["event"] == "stop_forced" for e in events(agent.stderr))
+    assert any(e["event"] == "stop_forced" for e in events(agent.stdout))
 
 
 TRICKLE_HEAD, TRICKLE_BODY = response("200 OK", "application/json", b'{"ok":true}')
@@ -213,7 +213,7 @@ def test_sigterm_during_a_trickling_push_keeps_the_census(
         api.close()
     figure("SIGTERM during a trickling push (run)", stopped, 10)
     assert stopped < 10
-    kept = next(e["snapshot_id"] for e in events(agent.stderr) if e["event"] == "snapshot_stored")
+    kept = next(e["snapshot_id"] for e in events(agent.stdout) if e["event"] == "snapshot_stored")
     with ScriptedReceiver() as receiver:
         done = run_cli("run", "--once", env={**env, "HOTELEITOS_API_URL": receiver.url}, cwd=tmp_path)
         assert done.returncode == 0, done.stdout
@@ -274,11 +274,11 @@ def test_sigterm_exit_is_logged_as_json_only(pg_url: URL, proxy: TcpProxy, tmp_p
         time.sleep(0.5)
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=30)
     assert time.monotonic() - started < 10
-    assert process.returncode == 0
-    assert all(json.loads(line) for line in err.splitlines()), err
-    assert any(e["event"] == "census_failed" and e["kind"] == "stopped" for e in events(err))
+    assert process.returncode == 0 and err == ""
+    assert all(json.loads(line) for line in out.splitlines()), out
+    assert any(e["event"] == "census_failed" and e["kind"] == "stopped" for e in events(out))
 
 
 def test_wait4_reports_memory() -> None:

@@ -97,7 +97,7 @@ def test_mv_bed_changes_arrive_within_a_few_probe_intervals(
     assert wait_until(lambda: delivered_with(receiver, lambda beds: "1010" in beds), timeout=FEW_INTERVALS)
     assert agent.stop() == 0
 
-    logged = events(agent.stderr)
+    logged = events(agent.stdout)
     triggers = [e.get("trigger") for e in logged if e["event"] == "cycle_finished"]
     assert triggers == ["start", "changed", "changed", "changed"], triggers
     changes = [(e["admissions"], e["discharges"], e["transfers"]) for e in logged if e["event"] == "census_changes"]
@@ -148,7 +148,7 @@ def test_the_full_read_still_comes_every_full_read_every(
     agents.append(agent)
     assert wait_until(lambda: len(hospital.receiver.accepted) >= 3, timeout=FEW_INTERVALS)
     assert agent.stop() == 0
-    triggers = [e.get("trigger") for e in events(agent.stderr) if e["event"] == "cycle_finished"]
+    triggers = [e.get("trigger") for e in events(agent.stdout) if e["event"] == "cycle_finished"]
     assert triggers[0] == "start" and set(triggers[1:]) == {"full_read_every"}, triggers
     snapshots = {request.headers["idempotency-key"] for request in hospital.receiver.accepted}
     assert len(snapshots) == len(hospital.receiver.accepted)
@@ -174,7 +174,7 @@ def test_a_failing_probe_falls_back_to_the_schedule_and_says_so_once(
     )
     assert recovered
     assert agent.stop() == 0
-    logged = events(agent.stderr)
+    logged = events(agent.stdout)
     failed = [e for e in logged if e["event"] == "probe_failed"]
     assert len(failed) == 1 and failed[0]["kind"] == "missing_table", failed
     assert "HOTELEITOS_SCHEDULE" in str(failed[0]["message"])
@@ -198,7 +198,7 @@ def test_with_the_probe_off_nothing_of_it_runs(hospital: Hospital, tmp_path: Pat
     assert wait_until(lambda: len(hospital.receiver.accepted) >= 3, timeout=FEW_INTERVALS)
     samples = metrics(agent)
     assert agent.stop() == 0
-    logged = events(agent.stderr)
+    logged = events(agent.stdout)
     assert not any(e["event"].startswith("probe_") for e in logged)
     assert not any("trigger" in e for e in logged if e["event"] == "cycle_finished")
     started = next(e for e in logged if e["event"] == "connector_started")

@@ -84,7 +84,7 @@ def test_hostile_text_is_cleaned_and_never_printed_raw(
     assert done.returncode == 0, done.stdout + done.stderr
     names = [r["paciente_nome"] for r in receiver.accepted[-1].json()["pacientes"]]
     assert names == ["MARIA]0;hacked SILVA[2J", "JOSÉ", "ANALU"]
-    assert '"kind": "control_characters"' in done.stderr and '"count": 3' in done.stderr
+    assert '"kind": "control_characters"' in done.stdout and '"count": 3' in done.stdout
     shown = run_cli("preview", "--show-names", env=values, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     for raw in ("\x1b", "\x07", "\x08", "\u202e"):
@@ -105,4 +105,4 @@ def test_a_sqlite_value_that_is_not_utf8_is_decoded_not_fatal(receiver: Scripted
     assert done.returncode == 0, done.stdout + done.stderr
     names = [r["paciente_nome"] for r in receiver.accepted[-1].json()["pacientes"]]
     assert names == ["JOSÉ Ò", "ANA"]
-    assert '"kind": "encoding_guessed"' in done.stderr
+    assert '"kind": "encoding_guessed"' in done.stdout

@@ -3,6 +3,7 @@ that reads a real PostgreSQL MV replica and delivers to a receiver on the host, 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -28,6 +29,28 @@ BASE = os.environ.get("HOTELEITOS_TEST_BASE_IMAGE", "localhost/hoteleitos-base:b
 IMAGE = f"localhost/hoteleitos-connector:test-{uuid.uuid4().hex[:8]}"
 
 
+PODMAN_HINT = "sudo ./scripts/test (instala podman, runc e debootstrap e roda scripts/container-env.sh)"
+
+
+def need_podman() -> None:
+    """podman, runc and the local base image, or the test is unavailable (skipped, failed under CI) with the fix."""
+    if shutil.which("podman") is None or shutil.which("runc") is None:
+        unavailable(f"podman/runc ausentes: {PODMAN_HINT}")
+    if podman("image", "exists", BASE, check=False).returncode != 0:
+        unavailable(f"imagem base {BASE} ausente: sudo ./scripts/container-env.sh")
+    if not _runs_containers():
+        unavailable(
+            f"o podman desta máquina não consegue rodar um container (podman run {BASE} true falhou); "
+            "confira com sudo ./scripts/container-env.sh"
+        )
+
+
+@functools.cache
+def _runs_containers() -> bool:
+    """podman installed is not podman working (inside another container, without user namespaces...)."""
+    return podman("run", "--rm", "--network", "host", BASE, "true", check=False, timeout=120).returncode == 0
+
+
 def podman(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["podman", "--runtime", "runc", *args],
@@ -42,10 +65,7 @@ def podman(*args: str, check: bool = True, timeout: float = 600) -> subprocess.C
 @pytest.fixture(scope="module")
 def image() -> Iterator[str]:
     """The project's Dockerfile built on the local base (the same file builds on python:3.12-slim)."""
-    if shutil.which("podman") is None or shutil.which("runc") is None:
-        unavailable("podman/runc ausentes: rode ../shared/tools/container-env.sh (o .ci/run já roda)")
-    if podman("image", "exists", BASE, check=False).returncode != 0:
-        unavailable(f"imagem base {BASE} ausente: rode ../shared/tools/container-env.sh")
+    need_podman()
     built = podman(
         "build",
         "--format",
@@ -117,7 +137,7 @@ def test_container_delivers_and_is_healthy_from_outside(container: tuple[str, in
         except httpx.TransportError:
             return None
 
-    assert wait_until(lambda: len(receiver.accepted) >= 1, timeout=120), podman("logs", name, check=False).stderr
+    assert wait_until(lambda: len(receiver.accepted) >= 1, timeout=120), podman("logs", name, check=False).stdout
     assert receiver.accepted[0].json()["pacientes"] == mv_replica.EXPECTED
     assert wait_until(lambda: status("/healthz") == 200, timeout=30)
     assert wait_until(lambda: status("/readyz") == 200, timeout=30)
@@ -126,7 +146,8 @@ def test_container_delivers_and_is_healthy_from_outside(container: tuple[str, in
     assert time.monotonic() - started < 20
     state = json.loads(podman("inspect", name).stdout)[0]["State"]
     assert state["ExitCode"] == 0
-    logs = podman("logs", name).stderr
+    logs, errors = podman("logs", name).stdout, podman("logs", name).stderr
+    assert not [line for line in errors.splitlines() if line.startswith("{")]  # events on stdout, for `grep`
     events = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
     assert any(e["event"] == "snapshot_delivered" for e in events)
     written = "\n".join(p.read_text(encoding="utf-8") for p in log_dir.glob("hoteleitos-connector.log*"))

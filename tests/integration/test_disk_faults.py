@@ -28,7 +28,10 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     command = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)]
     done = subprocess.run(command, capture_output=True, check=False)
     if done.returncode != 0:
-        unavailable(f"não foi possível montar um tmpfs pequeno ({done.stderr.decode(errors='replace').strip()})")
+        unavailable(
+            f"não foi possível montar um tmpfs pequeno ({done.stderr.decode(errors='replace').strip()}): o teste "
+            "precisa de root (sudo ./scripts/test)"
+        )
     try:
         yield mount
     finally:

@@ -39,7 +39,7 @@ def docker_missing() -> str | None:
     except (OSError, ValueError, IndexError) as error:
         return (
             f"sem Docker Engine em {host} ({type(error).__name__}): os testes de Oracle e SQL Server em contêiner "
-            "só rodam onde houver Docker"
+            "só rodam onde houver Docker (sudo apt-get install docker.io)"
         )
     return None
 

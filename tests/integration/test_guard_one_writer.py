@@ -108,8 +108,8 @@ def test_a_stored_census_goes_once_when_the_outbox_clean_up_fails(hospital: Hosp
             "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
         )
     done = run_cli("run", "--once", env=hospital.env(HOTELEITOS_OUTBOX_MAX_COUNT="1"), cwd=hospital.folder)
-    census = [e["snapshot_id"] for e in events(done.stderr) if e["event"] in ("snapshot_stored", "store_failed")]
-    assert len(census) == 1, done.stderr
+    census = [e["snapshot_id"] for e in events(done.stdout) if e["event"] in ("snapshot_stored", "store_failed")]
+    assert len(census) == 1, done.stdout
     assert hospital.once()[0] == 0
     keys = [r.headers["idempotency-key"] for r in hospital.receiver.accepted]
     assert keys.count(census[0]) == 1

@@ -141,8 +141,8 @@ def test_readyz_names_kinds_of_failure_never_hosts_users_or_urls(mv_url: URL, tm
             [sys.executable, "-m", "connector", "run"],
             env=health_env(env, port),
             cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,  # `run` logs to stdout
+            stderr=subprocess.DEVNULL,
             text=True,
         )
         try:
@@ -150,11 +150,11 @@ def test_readyz_names_kinds_of_failure_never_hosts_users_or_urls(mv_url: URL, tm
             body = _readyz(port) or ""
         finally:
             process.terminate()
-            _, err = process.communicate(timeout=30)
+            out, _ = process.communicate(timeout=30)
     assert "leitura: unreachable" in body
     for secret in ("leitor_secreto", "127.0.0.1", receiver.url, "postgresql"):
         assert secret not in body, secret
-    assert any(e["event"] == "census_failed" for e in events(err))
+    assert any(e["event"] == "census_failed" for e in events(out))
 
 
 def _readyz(port: int) -> str | None:

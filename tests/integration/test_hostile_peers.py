@@ -53,7 +53,7 @@ def test_a_refused_password_is_not_tried_every_cycle(
         agents.append(agent)
         time.sleep(6)
         assert agent.stop() == 0
-    failed = [e for e in events(agent.stderr) if e["event"] == "census_failed"]
+    failed = [e for e in events(agent.stdout) if e["event"] == "census_failed"]
     attempts = [e for e in failed if e["kind"] == "auth"]
     paused = [e for e in failed if e["kind"] == "auth_paused"]
     print(f"\nFIGURE login attempts in 6 s of 1 s cycles with a wrong password: {len(attempts)} (paused {len(paused)})")
@@ -133,7 +133,7 @@ def test_check_warns_of_plain_http_and_unverified_tls(pg_url: URL, tmp_path: Pat
     config = run_cli("config", env=unverified, cwd=tmp_path)
     assert "Atenção: HOTELEITOS_API_VERIFY_TLS=false" in config.stdout
     once = run_cli("run", "--once", env={**unverified, "HOTELEITOS_API_RETRY_DEADLINE": "1"}, cwd=tmp_path)
-    assert any(e["event"] == "api_transport_exposed" for e in events(once.stderr))
+    assert any(e["event"] == "api_transport_exposed" for e in events(once.stdout))
     with ScriptedReceiver() as receiver:
         local = run_cli("config", env={**env, "HOTELEITOS_API_URL": receiver.url}, cwd=tmp_path)
     assert "Atenção" not in local.stdout

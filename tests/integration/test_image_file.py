@@ -4,6 +4,7 @@ without the image and the loaded image delivers with a read-only root filesystem
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,14 +22,16 @@ import yaml
 from sqlalchemy.engine import URL
 
 from connector import __version__
-from tests.integration.test_container import BASE, podman
+from tests.integration.test_container import BASE, need_podman, podman
 from tests.integration.test_run_once import TOKEN
 from tests.support import mv_replica
 from tests.support.cli import ROOT
 from tests.support.http_proxy import ForwardProxy
 from tests.support.processes import free_port
-from tests.support.receivers import ScriptedReceiver, wait_until
+from tests.support.receivers import ScriptedReceiver, status, wait_until
 from tests.support.services import unavailable
+from tests.support.tcp_proxy import TcpProxy
+from tests.support.technician import DEBIAN_COMPOSE, Site
 
 RUN = uuid.uuid4().hex[:8]
 REPOSITORY = f"localhost/hoteleitos-connector-file-{RUN}"  # other checkouts build at the same time
@@ -46,8 +49,7 @@ class Built:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """The image built from scratch (no cache) through a local forwarding proxy, written to a file."""
-    if podman("--version", check=False).returncode != 0 or podman("image", "exists", BASE, check=False).returncode:
-        unavailable(f"podman ou a imagem base {BASE} ausentes: rode scripts/container-env.sh (o .ci/run já roda)")
+    need_podman()
     output = tmp_path_factory.mktemp("dist")
     with ForwardProxy() as proxy:
         proxy_url = proxy.url.replace("http://", f"http://hospital:{PROXY_SECRET}@")
@@ -143,13 +145,13 @@ def test_loaded_file_delivers_with_a_read_only_root(loaded: str, pg_url: URL, tm
                "-v", f"{secrets}:/run/secrets/hoteleitos:ro", *flags, loaded)  # fmt: skip
         try:
             delivered = wait_until(lambda: len(receiver.accepted) >= 1, timeout=120)
-            logs = podman("logs", name, check=False).stderr
+            logs = podman("logs", name, check=False).stdout
             assert delivered, logs[-3000:]
             assert receiver.accepted[0].json()["pacientes"] == mv_replica.EXPECTED
             assert wait_until(lambda: _status(port, "/readyz") == 200, timeout=30)
             podman("stop", "-t", "20", name)
             assert json.loads(podman("inspect", name).stdout)[0]["State"]["ExitCode"] == 0
-            logs = podman("logs", name).stderr
+            logs = podman("logs", name).stdout
         finally:
             podman("rm", "-f", name, check=False)
     events = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
@@ -158,52 +160,71 @@ def test_loaded_file_delivers_with_a_read_only_root(loaded: str, pg_url: URL, tm
     assert (state / "outbox.sqlite3").is_file() and (log / "hoteleitos-connector.log").is_file()
 
 
-def test_compose_file_runs_under_podman_compose(loaded: str, pg_url: URL, tmp_path: Path) -> None:
-    """docker-compose.yml as shipped, with the incumbent's .env (comments included): podman-compose starts it
-    from the loaded image, the census arrives, and `down -v` leaves nothing behind."""
-    compose = shutil.which("podman-compose", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-    if compose is None:
-        unavailable("podman-compose ausente: ./scripts/test instala (extra test)")
+def composes() -> list[str]:
+    """The podman-compose executables to try: Debian's own (1.0.3 on Debian 12) and the newer one of the venv."""
+    found = [str(DEBIAN_COMPOSE)] if DEBIAN_COMPOSE.is_file() else []
+    newer = shutil.which("podman-compose", path=str(Path(sys.executable).parent))
+    return [*found, *([newer] if newer else [])] or ["podman-compose"]
+
+
+@pytest.mark.parametrize("compose", composes())
+def test_the_technicians_path_with_podman_compose(compose: str, loaded: str, pg_url: URL, tmp_path: Path) -> None:
+    """docs/podman.md as written, from the loaded file: the shipped compose file and the incumbent's .env (comments
+    included) with the database on this same server (host.containers.internal with Debian's 1.0.3, the host's
+    network with docker-compose.host.yml with the newer one); the census arrives and `podman logs | grep '^{'` shows
+    it; during an outage a census is queued; a new image with `up -d --force-recreate` replaces the container and
+    sends the queue; after `down` (no -v), the read-only `podman run` on the same volume delivers what was queued."""
+    if shutil.which(compose) is None:
+        unavailable("podman-compose ausente: sudo ./scripts/test (instala o do Debian; o mais novo vem em .venv)")
+    debian = compose == str(DEBIAN_COMPOSE)
     mv_replica.build(pg_url)
-    (tmp_path / "docker-compose.yml").write_text((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
-    (tmp_path / "log").mkdir()
-    (tmp_path / "log").chmod(0o777)
-    port = free_port()
-    override = {"services": {"hoteleitos-connector": {"image": loaded, "network_mode": "host"}}}
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(override), encoding="utf-8")
-    project = f"hoteleitos-compose-{RUN}"
-    conf = tmp_path / "containers.conf"  # the sandbox's settings, and runc as the runtime
-    conf.write_text(Path("/etc/containers/hoteleitos-ci.conf").read_text() + '\n[engine]\nruntime = "runc"\n')
-
-    def podman_compose(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([compose, "-p", project, "-f", "docker-compose.yml", "-f", "test.yml", *args],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
-                              env={**os.environ, "CONTAINERS_CONF": str(conf)})  # fmt: skip
-
-    with ScriptedReceiver() as receiver:
-        (tmp_path / ".env").write_text(
-            f"API_URL={receiver.url}   # HOTELEITOS\n"
-            f"API_TOKEN={TOKEN}\n"
-            "DB_DIALECT=postgres  # Wareline/MV em PostgreSQL\n"
-            f"DB_HOST={pg_url.host}\nDB_PORT={pg_url.port}  # porta padrão\n"
-            f"DB_NAME={pg_url.database}\nDB_USER={pg_url.username}\n"
-            "ENABLED_INTEGRATIONS=mv_mapa # MV\n"
-            "CRON_TIME=*/2 * * * * *\n"
-            f"HOTELEITOS_HEALTH_PORT={port}\n",
-            encoding="utf-8",
+    site = Site(tmp_path, compose, loaded.rsplit(":", 1)[0], free_port())
+    with ScriptedReceiver() as receiver, contextlib.ExitStack() as stack:
+        api, db = f"127.0.0.1:{receiver.url.rsplit(':', 1)[1]}", f"{pg_url.host}:{pg_url.port}"
+        files = (
+            ["-f", "docker-compose.yml"] if debian else ["-f", "docker-compose.yml", "-f", "docker-compose.host.yml"]
         )
+        if debian:  # the bridge network: the server's services reached by its name, listening beyond 127.0.0.1
+            api_proxy = stack.enter_context(
+                contextlib.closing(TcpProxy(("127.0.0.1", int(api.split(":")[1])), "0.0.0.0"))
+            )
+            db_proxy = stack.enter_context(contextlib.closing(TcpProxy((pg_url.host, pg_url.port), "0.0.0.0")))
+            api, db = f"host.containers.internal:{api_proxy.port}", f"host.containers.internal:{db_proxy.port}"
+        site.lay_out([f"API_URL=http://{api}   # HOTELEITOS", f"API_TOKEN={TOKEN}",
+                      "DB_DIALECT=postgres  # Wareline/MV em PostgreSQL", f"DB_HOST={db.split(':')[0]}",
+                      f"DB_PORT={db.split(':')[1]}  # porta padrão", f"DB_NAME={pg_url.database}",
+                      f"DB_USER={pg_url.username}", "ENABLED_INTEGRATIONS=mv_mapa # MV",
+                      "CRON_TIME=*/2 * * * * *"])  # fmt: skip
         try:
-            started = podman_compose("up", "-d")
-            assert started.returncode == 0, started.stdout[-2000:] + started.stderr[-2000:]
-            delivered = wait_until(lambda: len(receiver.accepted) >= 1, timeout=120)
-            logs = podman_compose("logs")
-            assert delivered, logs.stdout[-3000:] + logs.stderr[-3000:]
-            assert wait_until(lambda: _status(port, "/healthz") == 200, timeout=30)
+            up = site.podman_compose(*files, "up", "-d")
+            assert up.returncode == 0 and site.running(), up.stdout[-2000:] + up.stderr[-2000:]
+            assert wait_until(lambda: len(receiver.accepted) >= 1, timeout=120), site.podman("logs", site.container)
+            assert {"census_extracted", "snapshot_delivered"} <= {e["event"] for e in site.events()}
+            assert receiver.accepted[0].json()["pacientes"] == mv_replica.EXPECTED
+            receiver.add(*[status(503)] * 10_000)  # the API goes down: censuses queue up
+            assert wait_until(lambda: any(e["event"] == "push_retry" for e in site.events()), timeout=60)
+            before, image = site.running(), site.new_version()
+            recreated = site.podman_compose(*files, "up", "-d", "--force-recreate")
+            after = site.running()
+            assert recreated.returncode == 0 and after is not None, recreated.stderr[-2000:]
+            assert after["id"] != before["id"] and after["image"] == image  # type: ignore[index]
+            site.podman_compose(*files, "down", "-t", "20")  # no -v: the queue stays in the volume
+            assert site.podman("volume", "exists", site.volume).returncode == 0
+            queued = len(receiver.received)
+            receiver.script.clear()  # the API is back
+            site.podman("run", "-d", "--name", site.container, "--read-only", "--tmpfs", "/tmp",
+                        "-v", f"{site.volume}:/app/state", "-v", "./log:/app/log", "--env-file", ".env",
+                        *(["-p", f"127.0.0.1:{site.port}:{site.port}"] if debian else
+                          ["--network", "host", "-e", "HOTELEITOS_HEALTH_HOST=127.0.0.1"]),
+                        f"{site.image}:latest")  # fmt: skip
+            assert wait_until(lambda: len(receiver.received) > queued + 1 and receiver.answers[-1] == 200, timeout=120)
+            assert wait_until(lambda: _status(site.port, "/readyz") == 200, timeout=60)
         finally:
-            stopped = podman_compose("down", "-v", "-t", "20")
-    assert stopped.returncode == 0, stopped.stderr[-2000:]
-    assert receiver.accepted[0].json()["pacientes"] == mv_replica.EXPECTED
-    assert podman("volume", "exists", f"{project}_hoteleitos-state", check=False).returncode != 0
+            site.clean()
+    keys = [r.headers["idempotency-key"] for r in receiver.accepted]
+    assert len(keys) == len(set(keys))  # nothing sent twice
+    captured = [r.json()["captured_at"] for r in receiver.accepted]
+    assert captured == sorted(captured)  # the queue went out in order
 
 
 def test_compose_publishes_health_on_loopback_only() -> None:

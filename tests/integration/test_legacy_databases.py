@@ -18,7 +18,7 @@ from connector.census import Census
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
 from tests.support import wareline_replica
-from tests.support.services import PG_ADMIN_URL, unavailable
+from tests.support.services import PG_ADMIN_URL, server_hint, unavailable
 
 TODAY = date(2026, 11, 26)
 SERVER_LOG = Path("/var/log/postgresql")
@@ -37,7 +37,7 @@ def database(request: pytest.FixtureRequest) -> Iterator[URL]:
             )
     except Exception as error:  # the server is down: fail under CI, skip elsewhere
         admin.dispose()
-        unavailable(f"PostgreSQL inacessível ({type(error).__name__})")
+        unavailable(f"PostgreSQL inacessível ({type(error).__name__}); {server_hint(PG_ADMIN_URL)}")
     try:
         yield admin.url.set(database=name)
     finally:
@@ -153,7 +153,10 @@ def test_nothing_an_old_server_would_log_as_an_error(database: URL) -> None:
     to_regtype, application_name set only after asking the version; the server logs no error for us."""
     log = next(iter(sorted(SERVER_LOG.glob("postgresql-*-main.log"))), None)
     if log is None:
-        unavailable(f"log do PostgreSQL não encontrado em {SERVER_LOG}")
+        unavailable(
+            f"log do PostgreSQL não encontrado em {SERVER_LOG}: o teste lê o log do servidor local "
+            "(sudo apt-get install postgresql)"
+        )
     build(database)
     role = f"leitor_{uuid.uuid4().hex[:8]}"
     admin = create_engine(database, isolation_level="AUTOCOMMIT")

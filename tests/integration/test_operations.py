@@ -190,7 +190,7 @@ def test_sigterm_during_a_push_exits_cleanly_and_loses_nothing(
         started = time.monotonic()
         assert agent.stop() == 0
         assert time.monotonic() - started < 5
-        events = [json.loads(line) for line in agent.stderr.splitlines() if line.startswith("{")]
+        events = [json.loads(line) for line in agent.stdout.splitlines() if line.startswith("{")]
         kept = next(e["snapshot_id"] for e in events if e["event"] == "snapshot_stored")
         receiver.script.clear()
         assert run_cli("run", "--once", env=env, cwd=tmp_path).returncode == 0

@@ -59,13 +59,13 @@ def test_refused_token_reads_the_same_in_logs_outbox_and_readyz(
     assert body["next_try_at"].endswith("-04:00")
     retry_at = paused_at + timedelta(seconds=120)
     assert abs((datetime.fromisoformat(body["next_try_at"]) - retry_at).total_seconds()) < 5
-    paused = [e for e in events(agent.stderr) if e["event"] == "push_paused"]
+    paused = [e for e in events(agent.stdout) if e["event"] == "push_paused"]
     assert len(paused) >= 2 and receiver.answers.count(401) == 1  # paused: no tight loop
     for event in paused:
         assert TOKEN_MESSAGE in str(event["message"])
         found = HOUR.search(str(event["message"]))
         assert found is not None and near(found.group(1), retry_at)
-    assert all(str(e["timestamp"]).endswith("-04:00") for e in events(agent.stderr))
+    assert all(str(e["timestamp"]).endswith("-04:00") for e in events(agent.stdout))
     listed = run_cli("outbox", env=env, cwd=tmp_path)
     assert TOKEN_MESSAGE in listed.stdout and "próxima tentativa às" in listed.stdout, listed.stdout
     assert re.search(r"o mais antigo guardado em \S+-04:00", listed.stdout), listed.stdout

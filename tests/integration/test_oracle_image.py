@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_container import BASE, podman
+from tests.integration.test_container import BASE, need_podman, podman
 from tests.support.cli import ROOT
-from tests.support.services import unavailable
 
 RUN = uuid.uuid4().hex[:8]
 REPOSITORY = f"localhost/hoteleitos-connector-oracle-{RUN}"  # other checkouts build at the same time
@@ -72,8 +71,7 @@ def build(folder: Path, tag: str, *target: str) -> subprocess.CompletedProcess[s
 @pytest.fixture(scope="module")
 def images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The default image and the oracle-client target, from one build context."""
-    if shutil.which("podman") is None or podman("image", "exists", BASE, check=False).returncode != 0:
-        unavailable(f"podman ou a imagem base {BASE} ausentes: rode scripts/container-env.sh (o .ci/run já roda)")
+    need_podman()
     folder = context(tmp_path_factory.mktemp("context"), "19_25")
     tags = {"default": f"{REPOSITORY}:thin", "oracle-client": f"{REPOSITORY}:oracle-client"}
     try:

@@ -175,7 +175,7 @@ def test_run_once_and_check_name_the_cause_and_push_nothing(
         assert cause in said and "Oracle Client" in said and code in said
         assert "firewall" not in said and "DB_HOST/DB_PORT" not in said and "não respondeu" not in said
     assert checked.returncode == 1 and "[FALHA] Banco e consulta do censo" in checked.stdout
-    failed = next(e for e in events(once.stderr) if e["event"] == "census_failed")
+    failed = next(e for e in events(once.stdout) if e["event"] == "census_failed")
     assert code in str(failed["detail"]) and "segredo" not in once.stderr + once.stdout
 
 
@@ -194,7 +194,7 @@ def test_run_backs_off_instead_of_reconnecting_every_cycle(
         attempts = listener.attempts
         assert agent.stop() == 0
     assert attempts == 2
-    failed = [e for e in events(agent.stderr) if e["event"] == "census_failed"]
+    failed = [e for e in events(agent.stdout) if e["event"] == "census_failed"]
     assert failed[0]["kind"] in ("server_version", "encryption_required")
     assert len(failed) >= 2 and all(str(e["kind"]).endswith("_paused") for e in failed[1:])
     assert "em pausa" in str(failed[-1]["message"]) and CAUSES[server][1] in str(failed[-1]["message"])
@@ -217,7 +217,7 @@ def test_auto_turns_to_the_client_after_the_refusal_up_to_the_missing_library(
     assert done.returncode == 1 and attempts == 2
     assert "anterior à 12.1" in done.stdout and "o conector tentou o Oracle Client" in done.stdout
     assert "DPY-6005, DPY-3010, DPI-1047" in done.stdout and str(stub) in done.stdout
-    failed = next(e for e in events(done.stderr) if e["event"] == "census_failed")
+    failed = next(e for e in events(done.stdout) if e["event"] == "census_failed")
     assert failed["kind"] == "client_missing"
 
 

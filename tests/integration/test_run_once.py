@@ -91,7 +91,7 @@ def test_400_is_not_retried_and_exits_1(mv_url: URL, receiver: ScriptedReceiver,
 def test_json_logs_carry_counts_not_patients(mv_url: URL, receiver: ScriptedReceiver, tmp_path: Path) -> None:
     """The cycle's log events are JSON facts with a cycle id; no patient name appears."""
     done = run_cli("run", "--once", env=connector_env(mv_url, receiver, tmp_path / "state"), cwd=tmp_path)
-    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     extracted = next(e for e in lines if e["event"] == "census_extracted")
     assert extracted["patients"] == len(mv_replica.EXPECTED)
     assert all("cycle_id" in e for e in lines if e["event"] != "connector_started")

@@ -71,9 +71,13 @@ def test_custom_query_through_a_real_odbc_driver(custom_mariadb: URL, tmp_path: 
     try:
         import pyodbc
     except ImportError as error:
-        unavailable(f"pyodbc sem unixODBC ({error}); instale unixodbc e odbc-mariadb")
+        unavailable(
+            f"pyodbc sem unixODBC ({error}); sudo apt-get install unixodbc odbc-mariadb (ou sudo ./scripts/test)"
+        )
     if "MariaDB Unicode" not in pyodbc.drivers():
-        unavailable("driver ODBC 'MariaDB Unicode' não registrado; instale odbc-mariadb")
+        unavailable(
+            "driver ODBC 'MariaDB Unicode' não registrado; sudo apt-get install odbc-mariadb (ou sudo ./scripts/test)"
+        )
     url = custom_mariadb.set(drivername="mysql+pyodbc", query={"driver": "MariaDB Unicode"})
     assert extract(url, tmp_path).records == custom_replica.EXPECTED
 

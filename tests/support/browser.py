@@ -20,7 +20,9 @@ from tests.support.processes import free_port
 from tests.support.receivers import wait_until
 from tests.support.services import unavailable
 
-INSTALL = "apt-get install chromium chromium-driver (a lista: scripts/debian-packages.txt, instalada por .ci/run)"
+INSTALL = (
+    "apt-get install chromium chromium-driver (ou sudo ./scripts/test, que instala a lista de scripts/test-packages)"
+)
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -32,7 +34,7 @@ FLAGS = [
     "--disable-sync",
     "--window-size=1280,1700",
 ]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"  # screenshots and pages the browser tests leave for a person to look at
 
 

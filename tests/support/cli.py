@@ -26,10 +26,10 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path, timeout: float = 120) ->
     )
 
 
-def events(stderr: str) -> list[dict[str, object]]:
-    """The JSON log events in a captured stderr."""
+def events(output: str) -> list[dict[str, object]]:
+    """The JSON log events in a captured output (`run` logs to stdout, the other commands to stderr)."""
     found = []
-    for line in stderr.splitlines():
+    for line in output.splitlines():
         if line.startswith("{"):
             found.append(json.loads(line))
     return found

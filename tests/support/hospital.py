@@ -66,7 +66,7 @@ class Hospital:
         with self.receiver.lock:
             self.receiver.script[:] = list(faults)
         done = run_cli("run", "--once", env=self.env(**extra), cwd=self.folder)
-        created = [str(e["snapshot_id"]) for e in events(done.stderr) if e["event"] == "snapshot_stored"]
+        created = [str(e["snapshot_id"]) for e in events(done.stdout) if e["event"] == "snapshot_stored"]
         return done.returncode, done.stdout + done.stderr, created
 
     def settings(self, **values: object) -> Settings:

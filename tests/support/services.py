@@ -24,6 +24,15 @@ FIREBIRD_ADMIN_URL = os.environ.get(
     "HOTELEITOS_TEST_FIREBIRD_URL", "firebird+firebird://SYSDBA:masterkey@127.0.0.1:3050//var/lib/firebird/3.0/data"
 )
 
+FIREBIRD_HINT = "sudo ./scripts/firebird-server.sh instala o firebird3.0-server (com o cliente) e o sobe"
+
+
+def server_hint(admin_url: str) -> str:
+    """The command that provides the server of `admin_url` on this machine."""
+    if make_url(admin_url).get_backend_name() == "postgresql":
+        return "sudo apt-get install postgresql e sudo ./scripts/test (sobe o servidor), ou HOTELEITOS_TEST_PG_URL"
+    return "sudo apt-get install mariadb-server e sudo ./scripts/test (sobe o servidor), ou HOTELEITOS_TEST_MARIADB_URL"
+
 
 def unavailable(reason: str) -> None:
     """Fail under CI, skip elsewhere: a service the test needs is not there."""
@@ -44,7 +53,7 @@ def fresh_database(admin_url: str, label: str) -> Iterator[URL]:
         admin.dispose()
         unavailable(
             f"{label}: servidor em {make_url(admin_url).host}:{make_url(admin_url).port} inacessível "
-            f"({type(error.orig).__name__})"
+            f"({type(error.orig).__name__}); {server_hint(admin_url)}"
         )
     try:
         yield make_url(admin_url).set(database=name)
@@ -84,10 +93,12 @@ def fresh_firebird_database(label: str) -> Iterator[URL]:
         created = create_database(
             f"{admin.host}/{admin.port or 3050}:{path}", user=admin.username, password=admin.password, charset="UTF8"
         )
+    except OSError as error:  # firebird-driver finds no usable libfbclient.so
+        unavailable(f"{label}: biblioteca cliente do Firebird ausente ({type(error).__name__}); {FIREBIRD_HINT}")
     except DatabaseError as error:
         unavailable(
             f"{label}: Firebird em {admin.host}:{admin.port or 3050} inacessível ou recusou SYSDBA "
-            f"({error.sqlstate}); suba-o com scripts/firebird-server.sh"
+            f"({error.sqlstate}); {FIREBIRD_HINT}"
         )
     created.close()
     url = admin.set(database=path)

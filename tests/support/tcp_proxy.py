@@ -8,12 +8,13 @@ import threading
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to `target`; `cut()` drops every connection and refuses new ones; `silence()`
-    keeps every connection open but forwards nothing more, either way (a network that drops packets: TCP
-    still says nothing is wrong, no answer ever comes)."""
+    """Forwards 127.0.0.1:<port> (or `host`:<port>) to `target`; `cut()` drops every connection and refuses new
+    ones; `silence()` keeps every connection open but forwards nothing more, either way (a network that drops
+    packets: TCP still says nothing is wrong, no answer ever comes)."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], host: str = "127.0.0.1") -> None:
         self.target = target
+        self.host = host
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
         self.port = 0
@@ -21,7 +22,7 @@ class TcpProxy:
         self._listen()
 
     def _listen(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", self.port))
+        self.listener = socket.create_server((self.host, self.port))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
 

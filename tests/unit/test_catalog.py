@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 import sqlglot
-from sqlalchemy import String, bindparam, create_engine, text
+from sqlalchemy import String, bindparam, text
+from sqlalchemy.engine import make_url
 
 from connector.source.catalog import Access, Gap, _compare
 from connector.source.grants import grant_statements
@@ -23,7 +24,9 @@ def rendered(sql: str, url: str) -> str:
     binds = [bindparam("tables", ["ATENDIME", "PACIENTE"], expanding=True, type_=String())]
     binds += [bindparam("schema", "DBAMV", type_=String())] if ":schema" in sql else []
     compiled = (
-        text(sql).bindparams(*binds).compile(dialect=create_engine(url).dialect, compile_kwargs={"literal_binds": True})
+        text(sql)
+        .bindparams(*binds)
+        .compile(dialect=make_url(url).get_dialect()(), compile_kwargs={"literal_binds": True})
     )
     return str(compiled)
 

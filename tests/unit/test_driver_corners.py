@@ -8,8 +8,6 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import create_engine
-
 from connector.settings.urls import incumbent_url
 from connector.source.oracle_connect import OracleConnect
 from connector.source.watchdog import break_connection
@@ -60,10 +58,11 @@ def test_sql_server_named_instance_gets_no_port() -> None:
     gives the instance's port); a plain host keeps its port."""
     env = {"DB_HOST": "srv\\INTERNACAO", "DB_NAME": "hosp", "DB_USER": "u", "DB_PASS": "p", "DB_PORT": "1433"}
     url = incumbent_url(env, "mssql")
-    arguments = create_engine(url).dialect.create_connect_args(url)[0][0]
+    dialect = url.get_dialect()()  # the dialect alone: no driver (nor unixODBC) is loaded
+    arguments = dialect.create_connect_args(url)[0][0]
     assert "Server=srv\\INTERNACAO;" in arguments and "1433" not in arguments
     plain = incumbent_url({**env, "DB_HOST": "srv"}, "mssql")
-    assert "Server=srv,1433;" in create_engine(plain).dialect.create_connect_args(plain)[0][0]
+    assert "Server=srv,1433;" in dialect.create_connect_args(plain)[0][0]
 
 
 def test_breaking_a_socket_driver_wakes_a_blocked_read() -> None:

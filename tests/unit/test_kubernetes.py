@@ -28,7 +28,7 @@ def render(folder: Path) -> list[dict[str, Any]]:
     try:
         import pykustomize
     except ImportError:
-        unavailable("pykustomize ausente: ./scripts/test instala")
+        unavailable("pykustomize ausente: ./scripts/test o instala em .venv")
     try:
         built = asyncio.run(pykustomize.build(str(folder)))
     except pykustomize.KustomizeLibraryNotFound:

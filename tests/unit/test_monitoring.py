@@ -23,7 +23,7 @@ ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
 ALERT_TESTS = ROOT / "deploy" / "prometheus" / "alerts.test.yml"
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboard.json"
 OPERATIONS = ROOT / "docs" / "operacao.md"
-INSTALL = "apt-get install prometheus (a lista: scripts/debian-packages.txt, instalada por .ci/run)"
+INSTALL = "apt-get install prometheus (ou sudo ./scripts/test, que instala a lista de scripts/test-packages)"
 GRAFANA_VARIABLES = {"__rate_interval": "5m", "__interval": "1m", "__range": "1d"}
 
 _DATASOURCE = {

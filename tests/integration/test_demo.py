@@ -1,9 +1,9 @@
-"""`demo`: with nothing configured, a synthetic MV hospital is read and pushed to a local receiver; any vendor with
-a census query gets its own synthetic hospital."""
+"""`demo`'s synthetic hospital: on any vendor's tables, read by that vendor's own census query, it moves as the
+receiver sees it; a vendor without a query is refused. (What the demo prints: test_demo_output; how it stops:
+test_demo_stops.)"""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -15,32 +15,6 @@ from connector.commands.demo.receiver import Board, Changes
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
 from tests.support.cli import run_cli
-
-
-def test_demo_runs_cycles_with_admissions_and_discharges(tmp_path: Path) -> None:
-    """Each cycle prints its line; the board sees the first census as admissions, then movement."""
-    done = run_cli("demo", "--cycles", "4", "--interval", "0.2", "--patients", "120", env={}, cwd=tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    lines = [line for line in done.stdout.splitlines() if line.startswith("Ciclo ")]
-    assert len(lines) == 4
-    first = re.search(r"Ciclo 1: (\d+) pacientes extraídos .* \+(\d+) admissões, -0 altas.*envio HTTP 200", lines[0])
-    assert first is not None, lines[0]
-    assert first.group(1) == first.group(2) == "120"
-    later = [re.search(r"\+(\d+) admissões, -(\d+) altas, (\d+) transferências", line) for line in lines[1:]]
-    assert all(m is not None for m in later)
-    assert sum(int(m.group(2)) for m in later if m) > 0
-    assert all("envio HTTP 200" in line for line in lines)
-    assert "Traceback" not in done.stderr
-
-
-def test_demo_leaves_nothing_behind(tmp_path: Path) -> None:
-    """The demo works in a temporary folder of its own and removes it."""
-    done = run_cli("demo", "--cycles", "1", "--interval", "0", "--patients", "30", env={}, cwd=tmp_path)
-    assert done.returncode == 0
-    folder = re.search(r"em (/\S+) \.\.\.", done.stdout)
-    assert folder is not None
-    assert not Path(folder.group(1)).exists()
-    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("vendor", sorted(writers()))
@@ -94,7 +68,8 @@ def test_demo_runs_another_vendor_and_refuses_one_without_a_query(tmp_path: Path
         "demo", "--vendor", "tasy", "--cycles", "2", "--interval", "0", "--patients", "30", env={}, cwd=tmp_path
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "tasy em SQLite" in done.stdout and "censo do tasy" in done.stdout
+    said = " ".join(done.stdout.split())  # its wrapped lines joined
+    assert "SQLite com as tabelas do Tasy." in said and "a consulta pronta do Tasy," in said
     refused = run_cli("demo", "--vendor", "custom", env={}, cwd=tmp_path)
     assert refused.returncode == 2
     assert "--vendor aghu | mv | spdata | tasy | wareline" in refused.stderr

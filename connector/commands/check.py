@@ -12,6 +12,7 @@ import httpx
 from adapters import adapter_for
 from adapters.base import Adapter
 from connector.delivery.http_exchange import Interrupted, Undecodable
+from connector.delivery.refusals import is_html_page
 from connector.delivery.sink import HTML_TYPES, ApiSink
 from connector.errors import SourceError
 from connector.ops.unexpected import unexpected
@@ -171,7 +172,7 @@ def check_api(settings: Settings) -> Verdict:
     finally:
         sink.close()
     status = response.status
-    if 200 <= status < 300 and response.media_type in HTML_TYPES:
+    if 200 <= status < 300 and (response.media_type in HTML_TYPES or is_html_page(response.body)):
         return Verdict(
             item,
             False,

@@ -148,3 +148,35 @@ def test_slow_start_is_not_mistaken_for_a_hang(pg_url: URL, tmp_path: Path, agen
         done = run_cli("run", "--once", env=env, cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
         assert wait_until(lambda: len(receiver.accepted) == 1, timeout=5)
+
+
+def test_a_retry_after_of_superscript_two_is_an_ordinary_503(pg_url: URL, tmp_path: Path) -> None:
+    """`Retry-After: ²` (UTF-8 on the wire) used to crash every cycle: now the census stays pending, the cycle says
+    HTTP 503, and nothing is "falha inesperada"."""
+    head = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: ²\r\n\r\n".encode()
+    api = HostileApi(head)
+    try:
+        env = env_for(pg_url, api.url, tmp_path, HOTELEITOS_API_RETRY_DEADLINE="1")
+        done = run_cli("run", "--once", env=env, cwd=tmp_path)
+    finally:
+        api.close()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "HTTP 503" in done.stdout and "1 pendente(s)" in done.stdout
+    assert "inesperada" not in done.stdout + done.stderr
+
+
+def test_an_html_2xx_without_text_html_is_not_a_delivery(pg_url: URL, tmp_path: Path) -> None:
+    """A portal's page served as 200 without a Content-Type (or as text/plain): judged by its body, the census
+    stays pending."""
+    page = b"<!DOCTYPE html>\n<html><head><title>Acesso</title></head><body>Entre na rede</body></html>"
+    for name, head in (
+        ("none", f"HTTP/1.1 200 OK\r\nContent-Length: {len(page)}\r\n\r\n".encode()),
+        ("plain", response("200 OK", "text/plain; charset=utf-8", page)[0]),
+    ):
+        api = HostileApi(head, page)
+        try:
+            done = run_cli("run", "--once", env=env_for(pg_url, api.url, tmp_path / name), cwd=tmp_path)
+        finally:
+            api.close()
+        assert done.returncode == 1, name + done.stdout + done.stderr
+        assert "algo entre o conector e a API respondeu" in done.stdout and "1 pendente(s)" in done.stdout, name

@@ -233,10 +233,11 @@ class Adapter:
         holders = schemas_holding(connection, self.schema_table) if self.schema_table else []
         wanted = configured or self.default_schema
         exact = next((h for h in holders if wanted and h.lower() == wanted.lower()), None)
-        if exact is None and configured is None and len(holders) > 1:
+        if configured is None and len(holders) > 1:  # even the vendor's usual one may be a stale copy
             raise SourceError(
-                f"a tabela {self.schema_table} existe em mais de um schema ({', '.join(holders)}); informe qual é a "
-                "do sistema hospitalar em HOTELEITOS_SOURCE_SCHEMA.",
+                f"a tabela {self.schema_table} do {self.title} existe em mais de um schema ({', '.join(holders)}); o "
+                "conector não escolhe um por conta própria: informe o do sistema hospitalar em "
+                "HOTELEITOS_SOURCE_SCHEMA (ou DB_SCHEMA).",
                 kind="config",
             )
         if exact is None and configured is None and holders:

@@ -123,7 +123,7 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
         if not isinstance(yaml_values, dict):
             problems.append(invalid)
             yaml_values = {}
-        elif _depth(yaml_values) > MAX_DEPTH:
+        elif _deeper_than(yaml_values, MAX_DEPTH):
             problems.append(invalid.replace("inválido;", "inválido (aninhamento profundo demais);"))
             yaml_values = {}
         problems += yaml_shape_problems(yaml_values, path)
@@ -164,12 +164,20 @@ def _from_dotenv(path: Path) -> dict[str, Any]:
     return source()
 
 
-def _depth(node: Any) -> int:
-    if isinstance(node, Mapping):
-        return 1 + max((_depth(value) for value in node.values()), default=0)
-    if isinstance(node, list):
-        return 1 + max((_depth(value) for value in node), default=0)
-    return 0
+def _deeper_than(node: Any, limit: int, seen: dict[tuple[int, int], bool] | None = None) -> bool:
+    """Whether maps and lists nest more than `limit` levels in `node`. Each node is looked at once per level, so
+    that YAML aliases repeating one node many times cost nothing more, and a node that holds itself is too deep."""
+    children = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else None
+    if children is None:
+        return False
+    if limit <= 0:
+        return True
+    seen = {} if seen is None else seen
+    key = (id(node), limit)
+    if key not in seen:
+        seen[key] = True  # while looking: a way back to this node is a cycle
+        seen[key] = any(_deeper_than(child, limit - 1, seen) for child in children)
+    return seen[key]
 
 
 def _has(values: Mapping[str, Any], path: tuple[str, ...]) -> bool:

@@ -228,6 +228,7 @@ SETTLED = [  # each of these once started, or ended in "falha inesperada"
     bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL=f"postgresql://leitor:{DB_PASSWORD}@{'h' * 70}.local/mv"),
     Bad("YAML inválido (aninhamento profundo demais)", yaml="api: " + "[" * 20_000 + "\n"),
     Bad("YAML inválido (aninhamento profundo demais)", yaml="source: {x: " + "[" * 20 + "]" * 20 + "}\n"),
+    Bad("YAML inválido (aninhamento profundo demais)", yaml="outra: &laco [1, *laco]\n"),
     Bad("HOTELEITOS_HEALTH_PORT", yaml="health: {port: true}\n"),
     Bad("HOTELEITOS_API_CONNECT_TIMEOUT", yaml="api: {connect_timeout: false}\n"),
     Bad("HOTELEITOS_GUARD_MIN", yaml="guard: {min: true}\n"),

@@ -265,6 +265,9 @@ class ApiSink:
             answer = self.exchange("POST", snapshot)
             if answer.status == 413 and not self.compress:
                 answer = self._compressed_after_413(snapshot)
+            elif answer.status == 415 and self.compress and not self.api.gzip:  # took gzip after a 413, no more
+                self.compress = False
+                answer = self.exchange("POST", snapshot)
             elif self.api.gzip and answer.status == 415:  # not this census's fault: every one would be refused
                 raise FatalSinkError(
                     "a API não aceita o censo comprimido (HTTP 415); desligue HOTELEITOS_API_GZIP. O censo fica na "

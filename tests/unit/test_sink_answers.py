@@ -155,3 +155,19 @@ def test_json_that_mentions_html_is_a_delivery() -> None:
     """The API's JSON may quote markup inside a string: only a body that is a page counts as one."""
     classify(Answer(200, httpx.Headers({"Content-Type": "application/json"}), '{"note": "<html> aceito"}'))
     classify(Answer(201, httpx.Headers(), "aceito: <html>"))
+
+
+def test_compression_taken_up_after_a_413_is_dropped_on_a_415() -> None:
+    """An API that took a census compressed after a 413 and later refuses gzip (415): the census goes plain at
+    once, not to the rejected queue."""
+    seen: list[str | None] = []
+    answers = iter([413, 200, 415, 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("content-encoding"))
+        return httpx.Response(next(answers))
+
+    sink = sink_with(handler)
+    assert sink.send(SNAPSHOT).status == 200
+    assert sink.send(SNAPSHOT).status == 200
+    assert seen == [None, "gzip", "gzip", None]

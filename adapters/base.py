@@ -26,6 +26,7 @@ from connector.census import FIELDS, Census, normalise_batches
 from connector.census.decoding import Decoder
 from connector.errors import SourceError
 from connector.settings import SourceSettings, split_list
+from connector.settings.rules import read_query_file
 from connector.source.fetch import Consumer, fetch
 from connector.source.statements import read, shown, strip_comments, vendor_file
 
@@ -151,12 +152,13 @@ class Adapter:
         configured = self.source.query_file if query == "census" else self.source.probe_file
         if configured is not None:
             try:
-                return Path(configured).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
+                return read_query_file(Path(configured))
+            except (OSError, ValueError) as error:  # it was readable at start: moved, or its rights changed
                 setting = "HOTELEITOS_SOURCE_" + ("QUERY_FILE" if query == "census" else "PROBE_FILE")
+                why = str(error) if isinstance(error, ValueError) else error.strerror or type(error).__name__
                 raise SourceError(
-                    f"não foi possível ler o arquivo de consulta {configured} ({type(error).__name__}); "
-                    f"confira {setting} e as permissões do arquivo (UTF-8).",
+                    f"não foi possível ler o arquivo de consulta {configured} ({why}); confira {setting} e as "
+                    "permissões do arquivo.",
                     kind="config",
                 ) from None
         resource = self.census_resource() if query == "census" else self.probe_resource()

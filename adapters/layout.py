@@ -95,10 +95,11 @@ def _schema(tables: Tables, connection: Connection) -> tuple[str | None, str, st
     holders = schemas_holding(connection, tables.schema_table) if tables.schema_table else []
     wanted = configured or tables.default
     exact = next((h for h in holders if wanted and h.lower() == wanted.lower()), None)
-    if exact is None and configured is None and len(holders) > 1:
+    if configured is None and len(holders) > 1:  # even the vendor's usual one may be a stale copy
         raise SourceError(
-            f"a tabela {tables.schema_table} existe em mais de um schema ({', '.join(holders)}); informe qual é a "
-            "do sistema hospitalar em HOTELEITOS_SOURCE_SCHEMA.",
+            f"a tabela {tables.schema_table} existe em mais de um schema ({', '.join(holders)}); o conector não "
+            "escolhe um por conta própria: informe o do sistema hospitalar em HOTELEITOS_SOURCE_SCHEMA (ou "
+            "DB_SCHEMA).",
             kind="config",
         )
     if exact is None and configured is None and holders:

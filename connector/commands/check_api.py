@@ -17,6 +17,7 @@ from connector.commands.verdict import Verdict
 from connector.delivery.courier import TOKEN_REFUSAL, token_fingerprint
 from connector.delivery.http_exchange import Answer, Interrupted, Undecodable
 from connector.delivery.outbox import Outbox
+from connector.delivery.refusals import is_html_page
 from connector.delivery.sink import HTML_TYPES, ApiSink
 from connector.errors import ConfigError
 from connector.settings import Settings
@@ -45,12 +46,17 @@ def check_api(settings: Settings) -> Verdict:
 
 
 def _plain_success(answer: Answer) -> bool:
-    return 200 <= answer.status < 300 and answer.media_type not in HTML_TYPES
+    return 200 <= answer.status < 300 and not _html(answer)
+
+
+def _html(answer: Answer) -> bool:
+    """A web page, not the API: told by its type or by its body (a captive portal may call it anything)."""
+    return answer.media_type in HTML_TYPES or is_html_page(answer.body)
 
 
 def _live(url: str, answer: Answer, anonymous: Answer | None, latency: float) -> Verdict:
     status = answer.status
-    if 200 <= status < 300 and answer.media_type in HTML_TYPES:
+    if 200 <= status < 300 and _html(answer):
         return Verdict(
             ITEM,
             False,

@@ -99,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure(settings.log, secrets=_secrets(settings), tz=settings.tz, stream=stream)
         if args.command in ("run", "release"):
             _warn_exposure(settings)
+        if args.command != "config":  # `config` lists them with the values
+            _warn_overrides(layers)
         memory.settle()
         return int(_COMMANDS[args.command](settings, layers, args))
     except ConfigError as error:
@@ -119,20 +121,19 @@ def _warn_exposure(settings: Settings) -> None:
         get_logger("hoteleitos").warning("api_transport_exposed", message=warning)
 
 
-def _secrets(settings: Settings) -> list[str]:
-    from sqlalchemy.engine import make_url  # the password alone, as the driver could echo it
+def _warn_overrides(layers: Layers) -> None:
+    from connector.ops.logs import get_logger
 
-    from connector.settings.urls import SECRET_QUERY_KEYS
+    for warning in layers.warnings:
+        get_logger("hoteleitos").warning("setting_overridden", message=warning)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    from connector.settings.urls import url_secrets
 
     values = [settings.api.token.get_secret_value()] if settings.api.token else []
     if settings.source.url is not None:
-        url = settings.source.url.get_secret_value()
-        values.append(url)
-        parsed = make_url(url)
-        values += [str(parsed.password)] if parsed.password else []
-        for key, value in parsed.query.items():  # ?password=... is a password too
-            if key.lower() in SECRET_QUERY_KEYS:
-                values += list(value) if isinstance(value, tuple) else [value]
+        values += url_secrets(settings.source.url.get_secret_value())
     return values
 
 

@@ -7,6 +7,7 @@ of it (or refused with the reason), `discard` of one goes through the same code 
 from __future__ import annotations
 
 from connector import clock
+from connector.census.decoding import printable
 from connector.delivery import guard_state
 from connector.delivery.guard import GuardState, held_message
 from connector.delivery.outbox import Entry, Outbox
@@ -91,11 +92,18 @@ def _show(outbox: Outbox, entry: Entry) -> None:
     print(f"censo {entry.id}: {STATUS_TEXTS.get(entry.status, entry.status)}, {entry.count} pacientes, capturado em "
           f"{entry.captured_at}, {entry.attempts} tentativa(s).")  # fmt: skip
     if entry.last_status or entry.last_error:
-        print(f"último resultado: {f'HTTP {entry.last_status}' if entry.last_status else ''} {entry.last_error or ''}")
+        last = f"{f'HTTP {entry.last_status}' if entry.last_status else ''} {printable(entry.last_error or '')}"
+        print(f"último resultado: {last}")
     answer = outbox.response_body(entry.id)
     if answer:
         print("resposta da API (pode repetir dados do censo; não copie para chamados públicos):")
-        print(answer[:4000])
+        print(shown_answer(answer[:4000]))
+
+
+def shown_answer(text: str) -> str:
+    """The API's answer as text a terminal shows and never obeys: its lines kept, every other control character
+    (an escape sequence that would clear the screen or retitle the window) written as its escape."""
+    return "\n".join(printable(line.removesuffix("\r")) for line in text.split("\n"))
 
 
 def _list(outbox: Outbox, settings: Settings) -> int:

@@ -62,7 +62,7 @@ def run_forever(settings: Settings, layers: Layers | None = None) -> int:
             memory.trim(report.rows)  # between cycles, hold only what is kept (see connector.ops.memory)
             if noted is not None:  # the pacer learns of the cycle before readiness asks it for the next one
                 noted(report)
-            _judge(readiness, report, next_try())
+            _judge(readiness, report, _after_login_pause(next_try(), report, agent))
             board.note(report)
             return report
         finally:
@@ -118,6 +118,16 @@ def _judge(readiness: Readiness, report: CycleReport, retry_at: float | None) ->
         retry_at=retry_at,
         oracle=report.oracle,
     )
+
+
+def _after_login_pause(at: float | None, report: CycleReport, agent: Agent) -> float | None:
+    """The next try /readyz names: when the cycle failed only because the database refused the login, the read
+    waits out its pause (a minute, doubling up to 15), whatever the schedule says; Unix time, like `at`."""
+    refused = report.read_error is not None and report.read_error.kind in ("auth", "auth_paused")
+    if not refused or report.round.errors or report.crashes or report.store_error:
+        return at
+    left = agent.auth_pause.until - time.monotonic()
+    return at if left <= 0 else max(at or 0.0, time.time() + left)
 
 
 def _schedule(scheduler: BackgroundScheduler, settings: Settings, cycle: Callable[[], CycleReport]) -> Job:

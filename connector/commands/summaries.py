@@ -95,7 +95,7 @@ def describe_config(settings: Settings, layers: Layers) -> str:
                      f"menos a cada {settings.full_read_every} (docs/operacao.md).")  # fmt: skip
     oracle = oracle_name_kind(settings.source.url.get_secret_value()) if settings.source.url else None
     lines += [f"Oracle: {oracle}", f"Driver Oracle: {describe(settings.oracle)}"] if oracle else []
-    lines += [f"Atenção: {warning}" for warning in api_warnings(settings.api)]
+    lines += [f"Atenção: {warning}" for warning in (*api_warnings(settings.api), *layers.warnings)]
     known = "; ".join(f"{name} — {other.title}" for name, other in registry().items())
     lines.append(f"Fornecedores disponíveis (HOTELEITOS_SOURCE_VENDOR): {known}.")
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
+import structlog
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -27,6 +28,7 @@ from tenacity import (
 
 from connector import __version__
 from connector.delivery.http_exchange import MAX_BODY, SOCKETS_KEPT, Answer, Interrupted, Undecodable, exchange
+from connector.delivery.refusals import is_html_page, megabytes, too_large
 from connector.delivery.snapshot import Snapshot
 from connector.errors import (
     AuthSinkError,
@@ -45,6 +47,8 @@ STOP_GRACE = 3.0  # seconds a push in flight may still finish after SIGTERM (doc
 KEEPALIVE_MARGIN = 30.0  # seconds an idle connection is kept beyond the schedule's interval
 MIN_UPLOAD_RATE = 100 * 1024  # bytes/s: an attempt's deadline grows with the census it uploads
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
+MAX_RETRY_AFTER = 86400.0  # seconds: a longer ask is taken as a day (it is capped at the schedule anyway)
+log = structlog.get_logger("hoteleitos.sink")
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,13 @@ class Sink(Protocol):
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Seconds asked by a Retry-After header (delta-seconds or HTTP date), or None."""
+    """Seconds asked by a Retry-After header (delta-seconds or HTTP date), or None for anything else (`²` is a
+    digit to Python, not to HTTP)."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -88,9 +93,10 @@ def classify(response: httpx.Response | Answer) -> None:
         response = Answer(response.status_code, response.headers, response.text[:MAX_BODY_KEPT])
     status, body = response.status, response.body
     if 200 <= status < 300:
-        if response.media_type in HTML_TYPES:
+        if response.media_type in HTML_TYPES or is_html_page(body):
+            kind = response.media_type or "sem Content-Type"
             raise InterceptedSinkError(
-                f"a resposta (HTTP {status}, {response.media_type}) não veio da API HOTELEITOS: algo entre o conector "
+                f"a resposta (HTTP {status}, página HTML, {kind}) não veio da API HOTELEITOS: algo entre o conector "
                 "e a API respondeu (portal de rede, proxy ou firewall). O censo fica na fila; confira "
                 "HOTELEITOS_API_URL e o proxy (HTTPS_PROXY) com a equipe de rede.",
                 status=status,
@@ -181,6 +187,7 @@ class ApiSink:
         self.on_retry = on_retry  # told before each wait for a retry: the attempt that failed, why, and the wait
         self.max_pause = max_pause
         self.not_before = 0.0  # monotonic time before which the API asked not to be called (Retry-After)
+        self.compress = api.gzip  # also once the API refused a census for its size and took it compressed
         self.sockets: deque[socket.socket] = deque(maxlen=SOCKETS_KEPT)  # the client's connections, for the watch
         self.client = httpx.Client(
             timeout=httpx.Timeout(api.read_timeout, connect=api.connect_timeout),
@@ -208,10 +215,10 @@ class ApiSink:
 
     def wire_body(self, snapshot: Snapshot) -> tuple[bytes, ...]:
         """The bytes of the request body: the census's parts, or its gzip form (the one the outbox stores)."""
-        return (snapshot.packed,) if self.api.gzip else snapshot.parts
+        return (snapshot.packed,) if self.compress else snapshot.parts
 
     def _headers(self, snapshot: Snapshot, size: int) -> dict[str, str]:
-        encoding = {"Content-Encoding": "gzip"} if self.api.gzip else {}
+        encoding = {"Content-Encoding": "gzip"} if self.compress else {}
         return {
             "Content-Type": "application/json; charset=utf-8",
             **encoding,
@@ -258,7 +265,12 @@ class ApiSink:
         started = time.perf_counter()
         try:
             answer = self.exchange("POST", snapshot)
-            if self.api.gzip and answer.status == 415:  # not this census's fault: every one would be refused
+            if answer.status == 413 and not self.compress:
+                answer = self._compressed_after_413(snapshot)
+            elif answer.status == 415 and self.compress and not self.api.gzip:  # took gzip after a 413, no more
+                self.compress = False
+                answer = self.exchange("POST", snapshot)
+            elif self.api.gzip and answer.status == 415:  # not this census's fault: every one would be refused
                 raise FatalSinkError(
                     "a API não aceita o censo comprimido (HTTP 415); desligue HOTELEITOS_API_GZIP. O censo fica na "
                     "fila e vai assim que a configuração mudar.",
@@ -277,6 +289,30 @@ class ApiSink:
         latency = time.perf_counter() - started
         self._report(snapshot, answer.status, None, started)
         return Delivery(status=answer.status, attempts=1, latency=latency)
+
+    def _compressed_after_413(self, snapshot: Snapshot) -> Answer:
+        """The census again, gzip-compressed, once: an API (or a proxy) that limits the body's size may take it so.
+        Taken: the next ones go compressed too, and the log says so. Refused again for its size: a clear reason."""
+        plain = snapshot.size
+        self.compress = True
+        try:
+            answer = self.exchange("POST", snapshot)
+        finally:
+            self.compress = False
+        if answer.status in (413, 415):
+            raise too_large(snapshot, plain, answer)
+        if 200 <= answer.status < 300:
+            self.compress = True
+            log.warning(
+                "push_compressed_after_413",
+                snapshot_id=snapshot.id,
+                bytes=plain,
+                compressed_bytes=len(snapshot.packed),
+                message=f"a API recusou o censo por tamanho (HTTP 413, {megabytes(plain)}) e o aceitou comprimido "
+                f"em gzip ({megabytes(len(snapshot.packed))}); os próximos vão comprimidos. Para começar assim, "
+                "defina HOTELEITOS_API_GZIP=true.",
+            )
+        return answer
 
     def _report(self, snapshot: Snapshot, status: int | None, error: SinkError | None, started: float) -> None:
         if self.on_attempt is not None:

@@ -115,10 +115,14 @@ class CycleReport:
 
     @property
     def ok(self) -> bool:
+        """Everything read was delivered and nothing was lost: a census quarantined, or an outbox that started over
+        from a damaged file (what it held may be gone), is not ok."""
         return (
             self.patients is not None
             and not self.rejected
             and not self.errors
+            and not self.round.quarantined
+            and not any(recovery.kind == "corrupt" for recovery in self.recoveries)
             and self.depth.get("pending", 0) == 0
             and self.depth.get("held", 0) == 0
         )

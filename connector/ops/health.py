@@ -145,7 +145,6 @@ class HealthServer:
                     f"({error.strerror or type(error).__name__}); use outra porta (0 desliga o servidor de saúde)."
                 ]
             ) from None
-        self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="health", daemon=True)
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, tzinfo
@@ -25,18 +26,22 @@ from connector.settings import LogSettings
 REDACTED = "***"
 
 
+# A URL's credentials, up to the last `@` of the URL: a password with a raw `@` is masked whole.
+_URL_CREDENTIALS = re.compile(r"\b([A-Za-z][\w+.-]*://)[^\s'\"<>]*@")
+
+
 def _redactor(secrets: Iterable[str]) -> Any:
     needles = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
 
     def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-        if not needles:
-            return event
         for key, value in event.items():
             if isinstance(value, str):
                 text = value
                 for needle in needles:
                     if needle in text:
                         text = text.replace(needle, REDACTED)
+                if "@" in text:
+                    text = _URL_CREDENTIALS.sub(rf"\1{REDACTED}@", text)
                 event[key] = text
         return event
 

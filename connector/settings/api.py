@@ -3,12 +3,15 @@ the token and its scheme. Each check returns the value as it will be used and wh
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 `token`: header names and auth schemes
 _PORT_RANGE = "porta da URL fora do intervalo 1-65535."
+MAX_URL = 4096  # characters: far beyond any real URL, well below what the HTTP client refuses (64 KiB)
+MAX_HOST = 253  # bytes of a DNS name
 
 
 def api_url(value: str) -> tuple[str, str | None]:
@@ -26,7 +29,34 @@ def api_url(value: str) -> tuple[str, str | None]:
         return url, invalid
     if parts.username is not None or parts.password is not None:
         return url, "a URL da API não leva usuário nem senha: o token vai em HOTELEITOS_API_TOKEN."
-    return url, _PORT_RANGE if port == 0 else None
+    return url, _PORT_RANGE if port == 0 else host_problem(parts.hostname) or length_problem(url)
+
+
+def length_problem(url: str) -> str | None:
+    """Why a URL is too long to be meant (a paste gone wrong), or None."""
+    if len(url) > MAX_URL:
+        return f"URL longa demais ({len(url)} caracteres; o máximo é {MAX_URL}); confira o valor colado."
+    return None
+
+
+def host_problem(host: str) -> str | None:
+    """Why a host name cannot be looked up (a label of more than 63 characters, an empty one), or None."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return None
+    try:
+        encoded = host.encode("idna")
+    except UnicodeError:
+        encoded = b""
+    if not encoded or len(encoded) > MAX_HOST:
+        return (
+            "nome de servidor inválido na URL (cada parte entre pontos tem de 1 a 63 caracteres, o nome todo até "
+            f"{MAX_HOST}); confira o valor."
+        )
+    return None
 
 
 def api_path(value: str) -> tuple[str, str | None]:

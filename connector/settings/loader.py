@@ -26,13 +26,22 @@ from pydantic_settings import (
 
 from connector.errors import ConfigError
 from connector.settings.envfile import MASK, cleaned, shown
-from connector.settings.environment import read_dotenv, variable_problems, yaml_shape_problems
+from connector.settings.environment import (
+    exclusive_problems,
+    overridden_incumbent,
+    read_dotenv,
+    unset_when_empty,
+    variable_problems,
+    yaml_shape_problems,
+)
 from connector.settings.incumbent import VARIABLES, incumbent_settings
 from connector.settings.model import Settings
 from connector.settings.oracle import oracle_problems
 from connector.settings.source import SourceSettings
 from connector.settings.urls import check_url, safe_url, source_url
 
+MAX_DEPTH = 8  # the deepest valid setting is 3 levels down (source.multi_empresa: [...])
+SECRETS_WITH_FILES = (("api", "token"), ("source", "url"))
 _REQUIRED = {
     ("api", "url"): "obrigatório: a URL base da API HOTELEITOS (ex.: https://api.hoteleitos.com.br); ou API_URL.",
     ("source", "vendor"): "obrigatório: {vendors} (ou ENABLED_INTEGRATIONS=mv_mapa, ...).",
@@ -63,6 +72,7 @@ class Layers:
     sources: list[tuple[str, dict[str, Any]]]
     incumbent_names: dict[tuple[str, ...], str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # said at start, and by `config`
 
     def origin(self, path: tuple[str, ...]) -> str:
         for name, values in self.sources:
@@ -109,16 +119,21 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
         except (yaml.YAMLError, OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
             where = getattr(error, "problem_mark", None)
             problems.append(invalid.replace("inválido;", f"inválido (linha {where.line + 1});") if where else invalid)
+        except RecursionError:  # thousands of nested brackets: the parser's own recursion gives up
+            problems.append(invalid.replace("inválido;", "inválido (aninhamento profundo demais);"))
         if not isinstance(yaml_values, dict):
             problems.append(invalid)
+            yaml_values = {}
+        elif _deeper_than(yaml_values, MAX_DEPTH):
+            problems.append(invalid.replace("inválido;", "inválido (aninhamento profundo demais);"))
             yaml_values = {}
         problems += yaml_shape_problems(yaml_values, path)
     try:
         env_source = EnvSettingsSource(Settings)
-        env_source.env_vars = cleaned(env_source.env_vars, (), ("HOTELEITOS_",))
+        env_source.env_vars = unset_when_empty(cleaned(env_source.env_vars, (), ("HOTELEITOS_",)))
         env_values = env_source()
         # The .env file also holds the incumbent's variables: keep only what names our settings.
-        from_dotenv = DotEnvSettingsSource(Settings, env_file=dotenv_path)() if dotenv else {}
+        from_dotenv = _from_dotenv(dotenv_path) if dotenv else {}
         dotenv_hoteleitos = {k: v for k, v in from_dotenv.items() if k in Settings.model_fields}
     except SettingsError:  # a group given as (broken) JSON: variable_problems names it
         if not any("grupo inteiro" in text for text in problems):
@@ -127,8 +142,10 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
     incumbent = incumbent_settings(environ)
     ours = [env_values, dotenv_hoteleitos]
     problems += [text for path, text in incumbent.problems if not any(_has(layer, path) for layer in ours)]
+    named = [("ambiente", env_values), (".env", dotenv_hoteleitos), (f"arquivo {path}", yaml_values)]
+    problems += [text for where, layer in named for text in exclusive_problems(layer, where)]
     for layer in (*ours, incumbent.values, yaml_values):
-        _files_claim_their_secret(layer)
+        _secrets_claim_their_files(layer)
     return Layers(
         sources=[
             ("ambiente", env_values),
@@ -138,7 +155,30 @@ def gather(config: str | None = None, env_file: str | None = None) -> Layers:
         ],
         incumbent_names=incumbent.names,
         problems=problems,
+        warnings=overridden_incumbent(ours, incumbent.values, incumbent.names),
     )
+
+
+def _from_dotenv(path: Path) -> dict[str, Any]:
+    source = DotEnvSettingsSource(Settings, env_file=path)
+    source.env_vars = unset_when_empty(source.env_vars)
+    return source()
+
+
+def _deeper_than(node: Any, limit: int, seen: dict[tuple[int, int], bool] | None = None) -> bool:
+    """Whether maps and lists nest more than `limit` levels in `node`. Each node is looked at once per level, so
+    that YAML aliases repeating one node many times cost nothing more, and a node that holds itself is too deep."""
+    children = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else None
+    if children is None:
+        return False
+    if limit <= 0:
+        return True
+    seen = {} if seen is None else seen
+    key = (id(node), limit)
+    if key not in seen:
+        seen[key] = True  # while looking: a way back to this node is a cycle
+        seen[key] = any(_deeper_than(child, limit - 1, seen) for child in children)
+    return seen[key]
 
 
 def _has(values: Mapping[str, Any], path: tuple[str, ...]) -> bool:
@@ -150,13 +190,18 @@ def _has(values: Mapping[str, Any], path: tuple[str, ...]) -> bool:
     return True
 
 
-def _files_claim_their_secret(layer: dict[str, Any]) -> None:
-    """A layer that names a secret's file also sets the secret itself (to None, read from the file later), so
-    that a lower layer's token or URL cannot win over a file given higher up."""
-    for group, key in (("api", "token"), ("source", "url")):
+def _secrets_claim_their_files(layer: dict[str, Any]) -> None:
+    """A layer that names a secret's file also sets the secret itself (to None, read from the file later), and a
+    layer that gives the secret also sets its file (to None): a lower layer's token or URL never wins over a file
+    given higher up, nor a lower layer's file over a token given higher up."""
+    for group, key in SECRETS_WITH_FILES:
         values = layer.get(group)
-        if isinstance(values, dict) and values.get(f"{key}_file") and key not in values:
+        if not isinstance(values, dict):
+            continue
+        if values.get(f"{key}_file") and key not in values:
             values[key] = None
+        elif values.get(key) and f"{key}_file" not in values:
+            values[f"{key}_file"] = None
 
 
 class Vendors(Protocol):
@@ -234,7 +279,7 @@ def probe_problems(settings: Settings, has_probe: bool) -> list[str]:
         problems.append(
             f"HOTELEITOS_CHANGE_PROBE: o fornecedor {vendor} não tem sonda de mudança pronta (probe.sql); informe "
             "a sua em HOTELEITOS_SOURCE_PROBE_FILE (uma consulta barata à tabela de leitos; veja docs/operacao.md) "
-            "ou desligue a sonda (HOTELEITOS_CHANGE_PROBE vazio)."
+            "ou desligue a sonda (HOTELEITOS_CHANGE_PROBE=off)."
         )
     if settings.full_read_every.nominal_interval <= settings.change_probe.nominal_interval:
         problems.append(

@@ -24,7 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connector.settings.api import HTTP_CHECKS
 from connector.settings.oracle import OracleSettings
-from connector.settings.rules import Group, problem, readable_secret_file, secret_value
+from connector.settings.rules import Group, empty_path_is_none, problem, readable_secret_file, secret_value
 from connector.settings.schedule import Schedule
 from connector.settings.source import SourceSettings
 
@@ -71,6 +71,7 @@ class ApiSettings(Group):
             raise problem(error)
         return value
 
+    _no_empty_paths = field_validator("token_file", "ca_bundle", mode="before")(empty_path_is_none)
     _token_file = field_validator("token_file")(readable_secret_file)
 
     @field_validator("token")
@@ -149,9 +150,13 @@ class LogSettings(Group):
 
     format: Literal["auto", "json", "console"] = Field("auto", description="auto: console on a terminal, JSON else.")
     level: Literal["debug", "info", "warning", "error"] = Field("info", description="Lowest level logged.")
-    dir: Path | None = Field(None, description="Folder for rotating log files (e.g. /app/log); empty: none.")
+    dir: Path | None = Field(
+        None, description="Folder for rotating log files (e.g. /app/log); empty: none, standard output only."
+    )
     max_megabytes: PositiveFloat = Field(10, le=10_240, description="Size of one log file before it rotates.")
     backups: PositiveInt = Field(10, le=1000, description="Rotated log files kept.")
+
+    _no_empty_dir = field_validator("dir", mode="before")(empty_path_is_none)
 
 
 class Settings(BaseSettings):
@@ -184,7 +189,9 @@ class Settings(BaseSettings):
         default_factory=lambda: Schedule.parse("5m"),
         description="With the change probe on: longest time between two full census reads, changed or not.",
     )
-    state_dir: Path = Field(Path("state"), description="Folder of the outbox and state (a volume in the image).")
+    state_dir: Path = Field(
+        Path("state"), description="Folder of the outbox and state (a volume in the image); empty: ./state."
+    )
     timezone: str = Field("America/Sao_Paulo", description="Hospital's time zone: captured_at and date checks.")
     guard: GuardSettings = Field(default_factory=GuardSettings, description="Mass-discharge guard.")
     outbox: OutboxSettings = Field(default_factory=OutboxSettings, description="Outbox bounds.")
@@ -214,6 +221,11 @@ class Settings(BaseSettings):
             return Schedule.parse_interval(value)
         except ValueError as error:
             raise problem(str(error)) from None
+
+    @field_validator("state_dir", mode="before")
+    @classmethod
+    def _default_when_empty(cls, value: Any) -> Any:
+        return Path("state") if empty_path_is_none(value) is None else value
 
     @field_validator("timezone")
     @classmethod

@@ -12,7 +12,14 @@ from typing import Any
 from pydantic import ConfigDict, Field, PositiveFloat, SecretStr, ValidationInfo, field_validator
 
 from connector.census.decoding import canonical_codec
-from connector.settings.rules import Group, problem, readable_secret_file, secret_value
+from connector.settings.rules import (
+    Group,
+    empty_path_is_none,
+    problem,
+    read_query_file,
+    readable_secret_file,
+    secret_value,
+)
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#]*$")
 
@@ -72,6 +79,7 @@ class SourceSettings(Group):
             raise problem("nome de schema inválido (apenas letras, números e _).")
         return value.strip() if value else value
 
+    _no_empty_paths = field_validator("url_file", "query_file", "probe_file", mode="before")(empty_path_is_none)
     _url_file = field_validator("url_file")(readable_secret_file)
 
     @field_validator("url")
@@ -92,8 +100,21 @@ class SourceSettings(Group):
     @field_validator("query_file", "probe_file")
     @classmethod
     def _check_query_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
+        """Read once at start, as every cycle will: a file the agent cannot read or decode stops it here, not
+        in the first cycle of a daemon that would then never read."""
+        if value is None:
+            return None
+        if not value.is_file():
             raise problem(f"arquivo {value} não encontrado.")
+        try:
+            read_query_file(value)
+        except OSError as error:
+            raise problem(
+                f"não foi possível ler o arquivo {value} ({error.strerror or type(error).__name__}); dê permissão "
+                "de leitura ao usuário do conector (uid 10001 na imagem)."
+            ) from None
+        except ValueError as error:
+            raise problem(str(error)) from None
         return value
 
     @field_validator("encoding")

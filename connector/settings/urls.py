@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from connector.settings.api import host_problem, length_problem
+
 # The driver each dialect gets when the URL names none: the stack's own drivers.
 DEFAULT_DRIVERS = {
     "oracle": "oracledb",
@@ -52,6 +54,9 @@ def source_url(url: str) -> URL:
 
 def check_url(url: str) -> str | None:
     """Why this database URL cannot work (in Portuguese, without the URL itself), or None."""
+    too_long = length_problem(url)
+    if too_long:
+        return too_long
     try:
         parsed = source_url(url)
     except (ArgumentError, ValueError):
@@ -61,6 +66,12 @@ def check_url(url: str) -> str | None:
             "a senha (ou o usuário) da URL do banco tem '@' sem codificação; escreva-o como %40 "
             "(ex.: senha p@ss vira p%40ss) ou use DB_PASS, que não precisa de codificação."
         )
+    return _parts_problem(parsed)
+
+
+def _parts_problem(parsed: URL) -> str | None:
+    if parsed.host and host_problem(parsed.host):
+        return host_problem(parsed.host)
     if parsed.port is not None and not 1 <= parsed.port <= 65535:
         return "porta do banco fora do intervalo 1-65535; confira a URL do banco (ou DB_PORT)."
     try:
@@ -75,11 +86,46 @@ def check_url(url: str) -> str | None:
     return None
 
 
+def ambiguous(url: str) -> bool:
+    """Whether the URL holds more than one `@` after its scheme: where the credentials end is then a guess."""
+    _, separator, rest = url.partition("://")
+    return bool(separator) and rest.count("@") > 1
+
+
+def masked_credentials(url: str) -> str:
+    """The URL with everything between `://` and its last `@` masked: whatever part of it is the password."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://***@{rest.rpartition('@')[2]}"
+
+
 def safe_url(url: URL | str) -> str:
-    """The URL without its password (nor a password given in its query string), for messages and `config`."""
+    """The URL without its password (nor a password given in its query string), for messages and `config`. A
+    URL with a raw `@` in its password is masked from `://` to its last `@` (SQLAlchemy would split it at the
+    first and show the rest of the password as the host)."""
+    if isinstance(url, str) and ambiguous(url):
+        return masked_credentials(url)
     parsed = make_url(url) if isinstance(url, str) else url
     hidden = {key: "MASKED" for key in parsed.query if key.lower() in SECRET_QUERY_KEYS}
     return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("=MASKED", "=***")
+
+
+def url_secrets(url: str) -> list[str]:
+    """What of a database URL the log's redactor must hide wherever it appears: the URL, its password alone (a
+    driver may echo it), passwords in its query string and, when a raw `@` makes the credentials a guess, all
+    that may be the password."""
+    values = [url]
+    if ambiguous(url):
+        credentials = url.partition("://")[2].rpartition("@")[0]
+        values += [credentials, credentials.partition(":")[2]]
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return values
+    values += [str(parsed.password)] if parsed.password else []
+    for key, value in parsed.query.items():  # ?password=... is a password too
+        if key.lower() in SECRET_QUERY_KEYS:
+            values += list(value) if isinstance(value, tuple) else [value]
+    return values
 
 
 def odbc_driver() -> str:

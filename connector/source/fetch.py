@@ -51,7 +51,15 @@ def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], con
             if guard is not None and guard.reason is not None:
                 raise _cut(guard) from None
             raise translate(error, engine.url, statement.text) from None
+        _never_after_a_cut(guard)
     return value, time.perf_counter() - started
+
+
+def _never_after_a_cut(guard: Guard | None) -> None:
+    """A read the watchdog broke is a failure even when the driver ended it quietly (a cancelled statement that
+    reports no more rows instead of an error): what `consume` made of it may be part of the census only."""
+    if guard is not None and guard.reason is not None:
+        raise _cut(guard)
 
 
 def inspect(engine: Engine, look: Callable[[Connection], T], sql: str = "") -> T:
@@ -60,11 +68,13 @@ def inspect(engine: Engine, look: Callable[[Connection], T], sql: str = "") -> T
     with guarded(engine) as guard:
         try:
             with engine.connect() as connection:
-                return look(connection)
+                found = look(connection)
         except SQLAlchemyError as error:
             if guard is not None and guard.reason is not None:
                 raise _cut(guard) from None
             raise translate(error, engine.url, sql) from None
+        _never_after_a_cut(guard)
+        return found
 
 
 def _cut(guard: Guard) -> SourceError:

@@ -146,12 +146,13 @@ def test_a_zeroed_page_starts_a_fresh_outbox_with_what_could_be_saved(hospital: 
 
 @pytest.mark.parametrize("content", [b"isto nao e um banco sqlite" * 40, b"SQLite format 3\0" + b"\x07" * 50])
 def test_a_garbage_or_truncated_file_does_not_stop_the_start(hospital: Hospital, content: bytes) -> None:
-    """`run --once` over an outbox file that is garbage or cut short: it starts a fresh outbox, says so, delivers."""
+    """`run --once` over an outbox file that is garbage or cut short: it starts a fresh outbox, says so, delivers,
+    and exits 1: whatever the damaged file held may be lost, and the operator must hear of it."""
     state = Path(hospital.env()["HOTELEITOS_STATE_DIR"])
     state.mkdir(parents=True)
     (state / "outbox.sqlite3").write_bytes(content)
     code, output, _ = hospital.once()
-    assert code == 0, output
+    assert code == 1, output
     assert "outbox_recovered" in output and "corrompido" in output
     assert list(state.glob("outbox.sqlite3.corrompido-*"))
     assert len(hospital.receiver.accepted) == 1

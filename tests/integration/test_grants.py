@@ -202,15 +202,18 @@ def test_discovered_schema_and_optional_column_are_checked_too(pg_url: URL, tmp_
     tables = ["arqint", "arqatend", "cadlei", "cadpac", "cadplaco", "cadconv"]
     grants = ['GRANT USAGE ON SCHEMA "PACIENTE" TO {r}', *(f'GRANT SELECT ON "PACIENTE".{t} TO {{r}}' for t in tables)]
     grants.append('GRANT SELECT (codprest, nomeprest, cbo) ON "PACIENTE".cadprest TO {r}')
-    with pg_role(pg_url, *grants) as reader:
-        values = {
-            "api": {"url": "http://127.0.0.1:9", "token": "tok-abcdef"},
-            "source": {"vendor": "wareline", "url": reader.render_as_string(False)},
-            "state_dir": str(tmp_path / "state"),
-        }
-        refused = check_access(settings_from_values(values))
-        run_as_admin(pg_url, [f'GRANT SELECT (cbos) ON "PACIENTE".cadprest TO {reader.username}'])
-        granted = check_access(settings_from_values(values))
+    try:
+        with pg_role(pg_url, *grants) as reader:
+            values = {
+                "api": {"url": "http://127.0.0.1:9", "token": "tok-abcdef"},
+                "source": {"vendor": "wareline", "url": reader.render_as_string(False)},
+                "state_dir": str(tmp_path / "state"),
+            }
+            refused = check_access(settings_from_values(values))
+            run_as_admin(pg_url, [f'GRANT SELECT (cbos) ON "PACIENTE".cadprest TO {reader.username}'])
+            granted = check_access(settings_from_values(values))
+    finally:  # a second copy of the tables makes an unconfigured schema ambiguous for the other tests
+        run_as_admin(pg_url, ['DROP SCHEMA "PACIENTE" CASCADE'])
     assert refused.ok is False
     assert 'sem SELECT em "PACIENTE".cadprest (colunas cbos)' in refused.text
     assert f'GRANT SELECT (cbos) ON "PACIENTE".cadprest TO {reader.username};' in refused.text

@@ -10,10 +10,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import URL
+from structlog.testing import capture_logs
 
+from connector.commands.demo.receiver import Received
 from connector.cycle import Agent
-from tests.support.hospital import Hospital, damage_body, first_acceptances
-from tests.support.receivers import status
+from tests.support.hospital import Hospital, damage_body, first_acceptances, make_hospital
+from tests.support.receivers import ScriptedReceiver, status
 
 
 def stored_bodies(path: Path) -> dict[str, bytes]:
@@ -92,3 +95,57 @@ def test_an_api_refusing_compressed_bodies_pauses_delivery(hospital: Hospital) -
     events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     finished = next(e for e in events if e["event"] == "cycle_finished")
     assert finished["pending"] == 1 and finished["dead"] == 0 and len(created) == 1
+
+
+class SizeLimitedApi(ScriptedReceiver):
+    """An API (or its proxy) that refuses bodies above `limit` bytes on the wire with 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def respond(self, request: Received) -> tuple[int, dict[str, str], bytes]:
+        if len(request.wire or request.body) > self.limit:
+            with self.lock:
+                self.answers.append(413)
+            return 413, {"Content-Type": "application/json"}, b'{"error":"payload too large"}'
+        return super().respond(request)
+
+
+def test_a_census_refused_for_its_size_goes_again_compressed_and_so_do_the_next(pg_url: URL, tmp_path: Path) -> None:
+    """A 413 to a plain census: sent again gzip-compressed once, delivered, and said in the log; the next census
+    goes compressed from the start (no 413 first)."""
+    with SizeLimitedApi(limit=200_000) as api:
+        hospital = make_hospital(pg_url, api, tmp_path)
+        hospital.set_patients(2000)
+        agent = Agent(hospital.settings())
+        try:
+            with capture_logs() as logs:
+                first = agent.cycle()
+            second = agent.cycle()
+        finally:
+            agent.close()
+    assert first.ok and second.ok, first.errors + second.errors
+    assert api.answers == [413, 200, 200]
+    assert [r.headers.get("content-encoding") for r in api.accepted] == ["gzip", "gzip"]
+    said = next(e for e in logs if e["event"] == "push_compressed_after_413")
+    assert said["log_level"] == "warning" and "HOTELEITOS_API_GZIP=true" in said["message"]
+    assert said["compressed_bytes"] < 200_000 < said["bytes"]
+
+
+def test_a_census_too_large_even_compressed_is_set_aside_with_the_reason(pg_url: URL, tmp_path: Path) -> None:
+    """413 to the plain census and to the compressed one: set aside once, with a reason that names the size and
+    the compressed try; the next census is tried plain again."""
+    with SizeLimitedApi(limit=2_000) as api:
+        hospital = make_hospital(pg_url, api, tmp_path)
+        hospital.set_patients(2000)
+        agent = Agent(hospital.settings())
+        try:
+            report = agent.cycle()
+            agent.cycle()
+        finally:
+            agent.close()
+    assert [r.status for r in report.rejected] == [413]
+    message = report.rejected[0].message
+    assert "por tamanho (HTTP 413" in message and "mesmo comprimido em gzip" in message
+    assert api.answers == [413, 413, 413, 413]

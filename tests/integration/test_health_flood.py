@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import resource
 import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,9 +43,11 @@ def limited_nofile() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
 
 
-@pytest.fixture
-def agent(mv_url: URL, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, ScriptedReceiver]]:
-    """`run` with cycles every second and its file descriptors limited as in a container."""
+@contextlib.contextmanager
+def running(
+    mv_url: URL, tmp_path: Path, log: list[str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], int, ScriptedReceiver]]:
+    """`run` with cycles every second and its file descriptors limited as in a container; its log into `log`."""
     with ScriptedReceiver() as receiver:
         port = free_port()
         env = connector_env(mv_url, receiver, tmp_path / "state", HOTELEITOS_SCHEDULE="1s")
@@ -61,7 +65,15 @@ def agent(mv_url: URL, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], 
             yield process, port, receiver
         finally:
             process.terminate()
-            process.communicate(timeout=30)
+            _, err = process.communicate(timeout=30)
+            if log is not None:
+                log.append(err)
+
+
+@pytest.fixture
+def agent(mv_url: URL, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, ScriptedReceiver]]:
+    with running(mv_url, tmp_path) as started:
+        yield started
 
 
 def cpu_seconds(pid: int) -> float:
@@ -168,3 +180,113 @@ def _status_503():  # type: ignore[no-untyped-def]
     from tests.support.receivers import status
 
     return status(503)
+
+
+class Flood:
+    """A sustained flood of the health port from many threads, until stopped: idle connections reopened as soon as
+    the server cuts them, clients hammering /metrics and the status page, and clients that reset their connection
+    (RST) right after sending a request."""
+
+    def __init__(self, port: int, idle: int = 60, busy: int = 4, resetting: int = 2) -> None:
+        self.port = port
+        self.stopping = threading.Event()
+        kinds = [self._idle] * idle + [self._busy] * busy + [self._resetting] * resetting
+        self.threads = [threading.Thread(target=kind, daemon=True) for kind in kinds]
+
+    def __enter__(self) -> Flood:
+        for thread in self.threads:
+            thread.start()
+        time.sleep(2)  # the flood is in full swing before anyone probes
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+    def _connect(self) -> socket.socket | None:
+        try:
+            return socket.create_connection(("127.0.0.1", self.port), timeout=2)
+        except OSError:
+            return None
+
+    def _idle(self) -> None:
+        while not self.stopping.is_set():
+            sock = self._connect()
+            if sock is None:
+                continue
+            with sock:
+                sock.settimeout(0.5)
+                while not self.stopping.is_set():
+                    try:
+                        if sock.recv(1) == b"":
+                            break
+                    except TimeoutError:
+                        continue
+                    except OSError:
+                        break
+
+    def _busy(self) -> None:
+        paths = ["/metrics", "/", "/nao-existe"]
+        with httpx.Client(timeout=2) as client:
+            while not self.stopping.is_set():
+                with contextlib.suppress(httpx.HTTPError):
+                    client.get(f"http://127.0.0.1:{self.port}{paths[0]}")
+                paths.append(paths.pop(0))
+
+    def _resetting(self) -> None:
+        while not self.stopping.is_set():
+            sock = self._connect()
+            if sock is None:
+                continue
+            with contextlib.suppress(OSError), sock:
+                sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            time.sleep(0.01)
+
+
+def probe(port: int, path: str) -> int | None:
+    """One probe as the shipped ones make it (Kubernetes and the image's HEALTHCHECK wait 5 s)."""
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5).status_code
+    except httpx.HTTPError:
+        return None
+
+
+def test_probes_are_answered_through_a_sustained_flood_without_tracebacks(mv_url: URL, tmp_path: Path) -> None:
+    """Through a sustained flood (idle connections reopened at once, clients hammering /metrics and /, clients
+    that reset): 20 of 20 probes (/healthz, /readyz) are answered, the census keeps going, the status page works
+    again after it, and a reset connection leaves no traceback in the log."""
+    log: list[str] = []
+    with running(mv_url, tmp_path, log) as (process, port, receiver):
+        with Flood(port):
+            before, cpu_before, started = len(receiver.accepted), cpu_seconds(process.pid), time.monotonic()
+            answers = []
+            for i in range(20):
+                answers.append(probe(port, "/healthz" if i % 2 == 0 else "/readyz"))
+                time.sleep(0.25)
+            delivered = len(receiver.accepted) - before
+            cpu = (cpu_seconds(process.pid) - cpu_before) / (time.monotonic() - started)
+        page = wait_until(lambda: probe(port, "/") == 200, timeout=10)
+    answered = sum(answer is not None for answer in answers)
+    print(f"\nFIGURE under a sustained flood: {answered} of 20 probes answered, {delivered} censuses delivered, "
+          f"{cpu:.0%} CPU")  # fmt: skip
+    assert answered == 20, answers
+    assert set(answers[::2]) == {200} and set(answers[1::2]) <= {200, 503}
+    assert delivered >= 1 and page
+    assert "Traceback" not in log[0] and "Exception occurred" not in log[0], log[0][-3000:]
+
+
+def test_a_client_that_resets_its_connection_leaves_no_traceback(mv_url: URL, tmp_path: Path) -> None:
+    """Clients that send a request and reset the connection (RST) before the answer, on every path: the JSON log
+    gets no Python traceback, and the port keeps answering."""
+    log: list[str] = []
+    with running(mv_url, tmp_path, log) as (_, port, _receiver):
+        for path in ("/metrics", "/", "/healthz", "/readyz") * 5:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        time.sleep(1)
+        assert probe(port, "/healthz") == 200
+    assert "Traceback" not in log[0] and "Exception occurred" not in log[0], log[0][-3000:]
+    assert all(line.startswith("{") for line in log[0].splitlines() if line.strip()), log[0][-3000:]

@@ -17,7 +17,7 @@ from connector.delivery.http_exchange import MAX_BODY
 from tests.support.cli import ROOT, events, run_cli
 from tests.support.hostile import HostileApi, gzip_bomb, response
 from tests.support.processes import Agent
-from tests.support.receivers import ScriptedReceiver, wait_until
+from tests.support.receivers import ScriptedReceiver, status, wait_until
 from tests.support.services import mariadb_user
 
 TOKEN = "tok-hostile-77aa"
@@ -148,3 +148,72 @@ def test_slow_start_is_not_mistaken_for_a_hang(pg_url: URL, tmp_path: Path, agen
         done = run_cli("run", "--once", env=env, cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
         assert wait_until(lambda: len(receiver.accepted) == 1, timeout=5)
+
+
+def test_a_retry_after_of_superscript_two_is_an_ordinary_503(pg_url: URL, tmp_path: Path) -> None:
+    """`Retry-After: ²` (UTF-8 on the wire) used to crash every cycle: now the census stays pending, the cycle says
+    HTTP 503, and nothing is "falha inesperada"."""
+    head = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: ²\r\n\r\n".encode()
+    api = HostileApi(head)
+    try:
+        env = env_for(pg_url, api.url, tmp_path, HOTELEITOS_API_RETRY_DEADLINE="1")
+        done = run_cli("run", "--once", env=env, cwd=tmp_path)
+    finally:
+        api.close()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "HTTP 503" in done.stdout and "1 pendente(s)" in done.stdout
+    assert "inesperada" not in done.stdout + done.stderr
+
+
+def test_an_html_2xx_without_text_html_is_not_a_delivery(pg_url: URL, tmp_path: Path) -> None:
+    """A portal's page served as 200 without a Content-Type (or as text/plain): judged by its body, the census
+    stays pending."""
+    page = b"<!DOCTYPE html>\n<html><head><title>Acesso</title></head><body>Entre na rede</body></html>"
+    for name, head in (
+        ("none", f"HTTP/1.1 200 OK\r\nContent-Length: {len(page)}\r\n\r\n".encode()),
+        ("plain", response("200 OK", "text/plain; charset=utf-8", page)[0]),
+    ):
+        api = HostileApi(head, page)
+        try:
+            done = run_cli("run", "--once", env=env_for(pg_url, api.url, tmp_path / name), cwd=tmp_path)
+        finally:
+            api.close()
+        assert done.returncode == 1, name + done.stdout + done.stderr
+        assert "algo entre o conector e a API respondeu" in done.stdout and "1 pendente(s)" in done.stdout, name
+
+
+def test_outbox_show_escapes_the_api_s_control_characters(
+    pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path
+) -> None:
+    """A 400 whose body clears the screen and retitles the terminal: `outbox show` prints the escapes as text
+    (`\\x1b`), keeps the answer's lines, and the terminal receives no control character."""
+    hostile = b'{"erro": "campo\\tinvalido"}\n\x1b[2J\x1b]0;tomado\x07\xe2\x80\xaeoculto\r\nfim'
+    receiver.add(status(400, body=hostile, Content_Type="application/json"))
+    env = env_for(pg_url, receiver.url, tmp_path)
+    assert run_cli("run", "--once", env=env, cwd=tmp_path).returncode == 1
+    listing = run_cli("outbox", env=env, cwd=tmp_path)
+    snapshot = next(line.split()[0] for line in listing.stdout.splitlines() if "rejeitado" in line)
+    shown = run_cli("outbox", "show", snapshot, env=env, cwd=tmp_path).stdout
+    assert "\\x1b[2J" in shown and "\\x07" in shown and "\\u202e" in shown
+    assert not any(ord(char) < 32 and char != "\n" for char in shown), repr(shown)
+    assert "\u202e" not in shown
+    assert '{"erro": "campo\\tinvalido"}\n' in shown and "\nfim" in shown
+
+
+def test_readyz_gives_the_real_next_try_while_a_refused_login_waits(
+    mariadb_url: URL, receiver: ScriptedReceiver, tmp_path: Path, agents: list[Agent]
+) -> None:
+    """Cycles every second with a wrong password: /readyz names the end of the login pause (about 60 s away), not
+    the next cycle ("nova tentativa em 1 s" while no read will be tried for a minute)."""
+    with mariadb_user(mariadb_url, "senha-certa-3", "*") as reader:
+        env = env_for(reader.set(password="senha-errada-4"), receiver.url, tmp_path, HOTELEITOS_SCHEDULE="1s")
+        agent = Agent(env, tmp_path)
+        agents.append(agent)
+        assert wait_until(lambda: (agent.status("/readyz") or 0) == 503, timeout=20)
+        time.sleep(2.5)  # a few paused cycles, each judging readiness anew
+        body = agent.get("/readyz")
+        assert agent.stop() == 0
+    assert body is not None
+    answer = body.json()
+    assert 50 <= answer["next_try_in_seconds"] <= 60, answer
+    assert f"nova tentativa em {answer['next_try_in_seconds']} s" in answer["reasons"][-1]

@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL
 
 from adapters.wareline import WarelineAdapter
 from connector.census import Census
+from connector.errors import SourceError
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
 from tests.support import wareline_replica
@@ -130,9 +131,23 @@ def test_schema_holding_the_tables_is_found_and_quoted(database: URL) -> None:
     assert adapter.layout.found == "encontrado no catálogo"
     configured, _ = read(database, schema="paciente")  # the operator's spelling is matched to the catalog's
     assert configured.records == wareline_replica.EXPECTED
-    build(database)  # the same tables in public too: the vendor's usual schema wins
-    _, both = read(database)
-    assert both.layout is not None and both.layout.schema == "public"
+
+
+def test_tables_in_two_schemas_are_refused_until_one_is_configured(database: URL) -> None:
+    """Wareline's tables in both "PACIENTE" and public: no silent choice (public used to win, even as a stale copy);
+    the read is refused with both schemas named and the setting to fill; configured, that schema is read."""
+    build(database, schema="PACIENTE")
+    build(database)
+    with pytest.raises(SourceError) as refused:
+        read(database)
+    assert refused.value.kind == "config"
+    assert "mais de um schema (PACIENTE, public)" in refused.value.message
+    assert "HOTELEITOS_SOURCE_SCHEMA" in refused.value.message
+    census, chosen = read(database, schema="PACIENTE")
+    assert census.records == wareline_replica.EXPECTED
+    assert chosen.layout is not None and chosen.layout.schema == '"PACIENTE"' and chosen.layout.found == "configurado"
+    _, public = read(database, schema="public")
+    assert public.layout is not None and public.layout.schema == "public"
 
 
 @pytest.mark.parametrize("database", ["UTF8"], indirect=True)

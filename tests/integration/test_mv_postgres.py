@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from adapters.mv import MvAdapter
@@ -65,7 +66,13 @@ def test_emergency_observation_beds_are_an_option(mv_url: URL) -> None:
 def test_schema_prefix_comes_from_settings(pg_url: URL) -> None:
     """The same query reads MV tables kept under another schema name."""
     mv_replica.build(pg_url, schema="mvprod")
-    census = census_of(pg_url, schema="MVPROD")
+    try:
+        census = census_of(pg_url, schema="MVPROD")
+    finally:  # a second copy of the tables makes an unconfigured schema ambiguous for the other tests
+        engine = create_engine(pg_url)
+        with engine.begin() as db:
+            db.execute(text("DROP SCHEMA mvprod CASCADE"))
+        engine.dispose()
     assert len(census.records) == len(mv_replica.EXPECTED)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL
 from connector.census import FIELDS
 from tests.support import mv_replica
 from tests.support.cli import run_cli
+from tests.support.hospital import Hospital, damage_body
 from tests.support.receivers import ScriptedReceiver, status
 
 TOKEN = "tok-" + uuid.uuid4().hex
@@ -97,3 +98,15 @@ def test_json_logs_carry_counts_not_patients(mv_url: URL, receiver: ScriptedRece
     assert all("cycle_id" in e for e in lines if e["event"] != "connector_started")
     for secret in [*mv_replica.PATIENT_SECRETS, TOKEN]:
         assert secret not in done.stderr and secret not in done.stdout
+
+
+def test_run_once_exits_1_after_quarantining_a_damaged_census(hospital: Hospital) -> None:
+    """A pending census whose stored body was damaged on disk is quarantined: the fresh census goes out, and the
+    exit status is 1 (a census was not delivered), not 0."""
+    code, _, queued = hospital.once(status(503), status(503), HOTELEITOS_API_RETRY_DEADLINE="0.3")
+    assert code == 1 and len(queued) == 1
+    damage_body(Path(hospital.env()["HOTELEITOS_STATE_DIR"]) / "outbox.sqlite3", queued[0])
+    code, output, created = hospital.once()
+    assert code == 1, output
+    assert "danificado no disco: posto em quarentena" in output
+    assert [r.headers["idempotency-key"] for r in hospital.receiver.accepted] == created

@@ -131,19 +131,23 @@ def test_guard_holding(browser: Browser, mv_url: URL, tmp_path: Path, agents: li
     """The census empties after a delivery: held, with the reason and the exact release command."""
     schema = "dbamv_retido"
     mv_replica.build(mv_url, schema=schema)
-    with ScriptedReceiver() as receiver:
-        agent = start(mv_url, receiver, tmp_path, agents, HOTELEITOS_SOURCE_SCHEMA=schema)
-        assert wait_until(lambda: agent.status("/readyz") == 200, timeout=30)
-        engine = create_engine(mv_url)
+    engine = create_engine(mv_url)
+    try:
+        with ScriptedReceiver() as receiver:
+            agent = start(mv_url, receiver, tmp_path, agents, HOTELEITOS_SOURCE_SCHEMA=schema)
+            assert wait_until(lambda: agent.status("/readyz") == 200, timeout=30)
+            with engine.begin() as db:
+                db.execute(text(f"DELETE FROM {schema}.atendime"))
+            page = look(browser, agent, "protecao-retendo", "Censo retido pela proteção contra altas em massa")
+            assert count(browser, "retidos") >= 1
+            assert f"veio vazio e o último censo aceito tinha {len(mv_replica.EXPECTED)} pacientes" in page
+            assert "hoteleitos-connector release" in page
+            assert "docker exec <contêiner> hoteleitos-connector release" in page
+            assert agent.stop() == 0
+    finally:  # a second copy of the tables makes an unconfigured schema ambiguous for the other tests
         with engine.begin() as db:
-            db.execute(text(f"DELETE FROM {schema}.atendime"))
+            db.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
-        page = look(browser, agent, "protecao-retendo", "Censo retido pela proteção contra altas em massa")
-        assert count(browser, "retidos") >= 1
-        assert f"veio vazio e o último censo aceito tinha {len(mv_replica.EXPECTED)} pacientes" in page
-        assert "hoteleitos-connector release" in page
-        assert "docker exec <contêiner> hoteleitos-connector release" in page
-        assert agent.stop() == 0
 
 
 def test_source_failing(browser: Browser, mv_url: URL, tmp_path: Path, agents: list[Agent]) -> None:

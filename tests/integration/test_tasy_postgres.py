@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from adapters.tasy import TasyAdapter
@@ -64,4 +65,11 @@ def test_establishment_option_keeps_the_chosen_hospitals(tasy_url: URL) -> None:
 def test_schema_prefix_comes_from_settings(pg_url: URL) -> None:
     """The same query reads Tasy tables kept under another schema name."""
     tasy_replica.build(pg_url, schema="tasyprod")
-    assert len(census_of(pg_url, schema="TASYPROD").records) == len(tasy_replica.EXPECTED)
+    try:
+        census = census_of(pg_url, schema="TASYPROD")
+    finally:  # a second copy of the tables makes an unconfigured schema ambiguous for the other tests
+        engine = create_engine(pg_url)
+        with engine.begin() as db:
+            db.execute(text("DROP SCHEMA tasyprod CASCADE"))
+        engine.dispose()
+    assert len(census.records) == len(tasy_replica.EXPECTED)

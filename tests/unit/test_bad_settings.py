@@ -44,6 +44,7 @@ class Bad:
     base: dict[str, str] = field(default_factory=lambda: BASE_ENV)
     dotenv: bytes | None = None
     yaml: str | None = None
+    files: dict[str, bytes] = field(default_factory=dict)  # written in the working folder before the run
 
 
 def bad(names: str, base: dict[str, str] | None = None, **env: str | None) -> Bad:
@@ -89,7 +90,7 @@ SCHEDULES = [
 ] + [bad("CRON_TIME", INCUMBENT, CRON_TIME="*/30 * * * * * *"), bad("CRON_TIME", INCUMBENT, CRON_TIME="toda hora")]
 AUTH = [
     bad("HOTELEITOS_API_AUTH_HEADER", HOTELEITOS_API_AUTH_HEADER="X Api Key"),
-    bad("HOTELEITOS_API_AUTH_HEADER", HOTELEITOS_API_AUTH_HEADER=" "),
+    bad("HOTELEITOS_API_AUTH_HEADER", HOTELEITOS_API_AUTH_HEADER="X/Key"),
     bad("HOTELEITOS_API_AUTH_HEADER", HOTELEITOS_API_AUTH_HEADER="Autorização"),
     bad("HOTELEITOS_API_AUTH_HEADER", HOTELEITOS_API_AUTH_HEADER="X-Key:"),
     bad("HOTELEITOS_API_AUTH_SCHEME", HOTELEITOS_API_AUTH_SCHEME="Portadoração"),
@@ -197,7 +198,43 @@ PROBE = [
     Bad("HOTELEITOS_CHANGE_PROBE", yaml="change_probe: {every: 2}\n"),
     Bad("HOTELEITOS_FULL_READ_EVERY", yaml="full_read_every: true\n"),
 ]
-CASES = NUMBERS + SCHEDULES + AUTH + URLS + INCUMBENTS + OTHERS + VARIABLES + DOTENV + YAML + PROBE
+LONG = "a" * 100_000
+
+
+def with_file(names: str, env: dict[str, str | None], name: str, content: bytes) -> Bad:
+    return Bad(names, env, files={name: content})
+
+
+CUSTOM_SQL = {"HOTELEITOS_SOURCE_VENDOR": "custom", "HOTELEITOS_SOURCE_QUERY_FILE": "c.sql"}
+SETTLED = [  # each of these once started, or ended in "falha inesperada"
+    with_file("HOTELEITOS_API_TOKEN_FILE", {"HOTELEITOS_API_TOKEN_FILE": "token"}, "token", b"outro"),
+    with_file("HOTELEITOS_SOURCE_URL_FILE", {"HOTELEITOS_SOURCE_URL_FILE": "url"}, "url", b"sqlite:///x.db"),
+    Bad("HOTELEITOS_API_TOKEN_FILE", yaml="api: {token: abc-123, token_file: token}\n", files={"token": b"outro"}),
+    with_file(
+        "HOTELEITOS_API_TOKEN_FILE",
+        {"HOTELEITOS_API_TOKEN": None, "HOTELEITOS_API_TOKEN_FILE": "token"},
+        "token",
+        "tok-utf16".encode("utf-16"),
+    ),
+    bad("HOTELEITOS_SOURCE_QUERY_FILE", **{**CUSTOM_SQL, "HOTELEITOS_SOURCE_QUERY_FILE": "/proc/self/mem"}),
+    with_file("HOTELEITOS_SOURCE_QUERY_FILE", CUSTOM_SQL, "c.sql", b"SELECT \x81\x00\x9d FROM t"),
+    with_file("HOTELEITOS_SOURCE_QUERY_FILE", CUSTOM_SQL, "c.sql", b" \n\n"),
+    with_file("HOTELEITOS_SOURCE_PROBE_FILE", {"HOTELEITOS_SOURCE_PROBE_FILE": "p.sql"}, "p.sql", b"\xff\xfeS\x00"),
+    bad("HOTELEITOS_API_URL", HOTELEITOS_API_URL=f"https://{LONG}.test"),
+    bad("HOTELEITOS_API_URL", HOTELEITOS_API_URL=f"https://api.example.test/{LONG}"),
+    bad("HOTELEITOS_API_URL", HOTELEITOS_API_URL=f"https://{'a' * 64}.example.test"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL=f"postgresql://leitor:{DB_PASSWORD}@{LONG}/mv"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL=f"postgresql://leitor:{DB_PASSWORD}@10.0.0.5/{LONG}"),
+    bad("HOTELEITOS_SOURCE_URL", HOTELEITOS_SOURCE_URL=f"postgresql://leitor:{DB_PASSWORD}@{'h' * 70}.local/mv"),
+    Bad("YAML inválido (aninhamento profundo demais)", yaml="api: " + "[" * 20_000 + "\n"),
+    Bad("YAML inválido (aninhamento profundo demais)", yaml="source: {x: " + "[" * 20 + "]" * 20 + "}\n"),
+    Bad("YAML inválido (aninhamento profundo demais)", yaml="outra: &laco [1, *laco]\n"),
+    Bad("HOTELEITOS_HEALTH_PORT", yaml="health: {port: true}\n"),
+    Bad("HOTELEITOS_API_CONNECT_TIMEOUT", yaml="api: {connect_timeout: false}\n"),
+    Bad("HOTELEITOS_GUARD_MIN", yaml="guard: {min: true}\n"),
+    Bad("HOTELEITOS_HEALTH_READY_WINDOW", yaml="health: {ready_window: true}\n"),
+]
+CASES = NUMBERS + SCHEDULES + AUTH + URLS + INCUMBENTS + OTHERS + VARIABLES + DOTENV + YAML + PROBE + SETTLED
 
 
 @pytest.fixture(autouse=True)
@@ -219,6 +256,8 @@ def run_config(case: Bad, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsy
         (tmp_path / ".env").write_bytes(case.dotenv)
     if case.yaml is not None:
         (tmp_path / "config.yaml").write_text(case.yaml, encoding="utf-8")
+    for name, content in case.files.items():
+        (tmp_path / name).write_bytes(content)
     status = main(["config"])
     output = capsys.readouterr()
     assert status == 2, output.out + output.err
@@ -267,3 +306,18 @@ def test_valid_api_urls_are_accepted(
         monkeypatch.setenv(key, value)
     assert main(["config"]) == 0, capsys.readouterr().err
     assert url in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("tail", ["host/mv", "host:5432/mv", "host:5432²/mv", "h@st/mv"])
+def test_a_password_with_a_raw_at_sign_is_never_shown_in_part(
+    tail: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`Senha@2024!Seguro` unencoded: the message masks everything between `://` and the last `@` (SQLAlchemy
+    splits at the first `@` and would show `2024!Seguro` as the host)."""
+    for key, value in {**BASE_ENV, "HOTELEITOS_SOURCE_URL": f"postgresql://leitor:Senha@2024!Seguro@{tail}"}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["config"]) == 2
+    err = capsys.readouterr().err
+    assert "HOTELEITOS_SOURCE_URL" in err
+    for piece in ("Senha", "2024", "Seguro", "leitor"):
+        assert piece not in err, err

@@ -1,16 +1,25 @@
 """Driver corners: Oracle's SID remembered once the listener accepted it, a SQL Server named instance without a
-port, and the read's watchdog breaking each driver's connection its own way (fake DBAPI objects)."""
+port, the read's watchdog breaking each driver's connection its own way, and a read it cut that the driver ended
+quietly (fake DBAPI objects)."""
 
 from __future__ import annotations
 
 import socket
+import sqlite3
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import StaticPool
+
+from connector.errors import SourceError
 from connector.settings.urls import incumbent_url
+from connector.source.fetch import fetch
 from connector.source.oracle_connect import OracleConnect
-from connector.source.watchdog import break_connection
+from connector.source.watchdog import break_connection, watch
 
 SERVICE_DSN = "(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=h)(PORT=1521))(CONNECT_DATA=(SERVICE_NAME=PROD)))"
 
@@ -96,3 +105,59 @@ def test_breaking_cancels_or_interrupts_where_there_is_no_socket() -> None:
         time.sleep(0.01)
     assert sorted(calls) == ["cancel", "interrupt"]
     assert not break_connection(object())
+
+
+class QuietlyCancelled:
+    """A DBAPI connection (SQLite underneath) whose driver ends a cancelled read quietly: after `interrupt`, its
+    cursors report no more rows instead of raising, as some drivers do with a statement cancelled on the server."""
+
+    def __init__(self) -> None:
+        self.real = sqlite3.connect(":memory:", check_same_thread=False)
+        self.cancelled = False
+
+    def interrupt(self) -> None:
+        self.cancelled = True
+
+    def cursor(self) -> Any:
+        owner, real = self, self.real.cursor()
+
+        class Cursor:
+            def fetchmany(self, size: int | None = None) -> list[Any]:
+                return [] if owner.cancelled else real.fetchmany(size or 1)
+
+            def fetchall(self) -> list[Any]:
+                return [] if owner.cancelled else real.fetchall()
+
+            def fetchone(self) -> Any:
+                return None if owner.cancelled else real.fetchone()
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+        return Cursor()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_read_the_watchdog_cut_is_never_a_census_even_if_the_driver_ends_it_quietly() -> None:
+    """The watchdog fires in the middle of the rows and the driver just stops handing them over (no error): the
+    read is a timeout, never the partial census the consumer built from the rows it got."""
+    engine = create_engine("sqlite://", creator=QuietlyCancelled, poolclass=StaticPool)
+    watch(engine, limit=0.3)
+    rows = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT i FROM n")
+    seen: list[int] = []
+
+    def consume(_columns: list[str], batches: Iterator[Sequence[Any]], _declared: str | None) -> int:
+        for batch in batches:
+            seen.append(len(batch))
+            time.sleep(0.2)  # a slow consumer: the bound passes while rows remain
+        return sum(seen)
+
+    try:
+        with pytest.raises(SourceError) as cut:
+            fetch(engine, rows, {}, consume)
+    finally:
+        engine.dispose()
+    assert cut.value.kind == "timeout"
+    assert 0 < sum(seen) < 20000  # the consumer did see a partial result: only the check stopped it

@@ -73,3 +73,17 @@ def test_unwritable_log_folder_falls_back_to_stderr(capsys: pytest.CaptureFixtur
     get_logger().info("cycle_finished")
     events = [e["event"] for e in lines(capsys.readouterr().err)]
     assert events == ["log_dir_unwritable", "cycle_finished"]
+
+
+def test_a_url_with_a_raw_at_in_its_password_is_redacted_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    """The configured URL's every possible password (`Senha@2024!Seguro`: SQLAlchemy takes `Senha`) and any URL's
+    credentials up to its last `@` never reach the log, whatever echoes them."""
+    from connector.settings.urls import url_secrets
+
+    configure(LogSettings(format="json"), secrets=url_secrets("postgresql://leitor:Senha@2024!Seguro@db/mv"))
+    get_logger().error("census_failed", message="login falhou para leitor com senha Senha@2024!Seguro")
+    get_logger().error("census_failed", message="conectando a mysql://outro:p@ss@w0rd@10.1.1.1/x falhou")
+    err = capsys.readouterr().err
+    for piece in ("Senha", "2024", "Seguro", "p@ss", "w0rd", "outro"):
+        assert piece not in err, err
+    assert "mysql://***@10.1.1.1/x" in err

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from tenacity import RetryCallState
 
-from connector.delivery.http_exchange import MAX_BODY, Undecodable, decode
-from connector.delivery.sink import ApiSink, _wait_backoff_or_retry_after, classify
+from connector.delivery.http_exchange import MAX_BODY, Answer, Undecodable, decode
+from connector.delivery.sink import ApiSink, _wait_backoff_or_retry_after, classify, retry_after_seconds
 from connector.delivery.snapshot import Snapshot
 from connector.errors import InterceptedSinkError, RejectedSnapshotError, RetriableSinkError
 from connector.settings import ApiSettings
@@ -116,3 +116,58 @@ def test_deflate_with_and_without_its_header_and_broken_gzip() -> None:
     assert "não lida" in decode(b"\x00\x01", "br", None)
     assert decode("ação".encode("latin-1"), "", "latin-1") == "ação"
     assert decode(b"ok", "", "no-such-charset") == "ok"
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "3²", "½", "1e3", "-5"])
+def test_a_retry_after_that_is_not_ascii_digits_is_ignored_not_a_crash(value: str) -> None:
+    """`Retry-After: ²` is a digit to Python's `isdigit` and not a number to `float`: it is ignored, and the 503
+    is an ordinary retriable failure (it used to crash every cycle)."""
+    assert retry_after_seconds(value) is None
+    sink = sink_with(lambda _r: httpx.Response(503, headers={"Retry-After": value.encode()}))
+    with pytest.raises(RetriableSinkError, match="HTTP 503"):
+        sink.push(SNAPSHOT, deadline=0.5)
+
+
+def test_a_huge_retry_after_is_a_day_at_most() -> None:
+    """Four hundred nines parse to infinity: capped (the sink then caps it at the schedule)."""
+    assert retry_after_seconds("9" * 400) == 86400.0
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/json", "application/octet-stream"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<!DOCTYPE html><html><body>Login Wi-Fi</body></html>",
+        "\ufeff\n  <html lang='pt-br'><head><title>Bloqueado</title></head></html>",
+        "<?xml version='1.0'?>\n<!DOCTYPE html PUBLIC '-//W3C//DTD XHTML 1.0//EN'><html></html>",
+        "<!-- proxy --><HTML><BODY>Acesso negado</BODY></HTML>",
+    ],
+)
+def test_a_2xx_html_page_is_not_a_delivery_whatever_its_content_type(content_type: str | None, page: str) -> None:
+    """A portal's page labelled text/plain, JSON, or not labelled at all: judged by its body, not a delivery."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    answer = Answer(200, httpx.Headers(headers), page)
+    with pytest.raises(InterceptedSinkError, match="página HTML"):
+        classify(answer)
+
+
+def test_json_that_mentions_html_is_a_delivery() -> None:
+    """The API's JSON may quote markup inside a string: only a body that is a page counts as one."""
+    classify(Answer(200, httpx.Headers({"Content-Type": "application/json"}), '{"note": "<html> aceito"}'))
+    classify(Answer(201, httpx.Headers(), "aceito: <html>"))
+
+
+def test_compression_taken_up_after_a_413_is_dropped_on_a_415() -> None:
+    """An API that took a census compressed after a 413 and later refuses gzip (415): the census goes plain at
+    once, not to the rejected queue."""
+    seen: list[str | None] = []
+    answers = iter([413, 200, 415, 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("content-encoding"))
+        return httpx.Response(next(answers))
+
+    sink = sink_with(handler)
+    assert sink.send(SNAPSHOT).status == 200
+    assert sink.send(SNAPSHOT).status == 200
+    assert seen == [None, "gzip", "gzip", None]

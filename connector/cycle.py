@@ -10,7 +10,9 @@ volume) still lets the pending snapshots go out. Every step writes what it did i
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import sqlite3
 import threading
 import time
 import traceback
@@ -29,6 +31,7 @@ from adapters import adapter_for
 from adapters.reading import CensusReader
 from connector.census import Census
 from connector.census.changes import ChangeTracker
+from connector.clock import StepWatch
 from connector.delivery import guard_state
 from connector.delivery.courier import Courier
 from connector.delivery.outbox import Outbox
@@ -72,6 +75,8 @@ class Agent:
         self.auth_pause = AuthPause(settings.schedule.nominal_interval, settings.source.auth_retry_max)
         self._engine: Engine | None = None
         self.tracker = ChangeTracker()  # the previous accepted census as encounter -> bed, for the change counts
+        self.clock = StepWatch()
+        self._unfollowed = 0.0  # seconds of wall-clock steps the outbox's times have not followed yet
         telemetry.started(settings)
 
     @property
@@ -106,6 +111,18 @@ class Agent:
             report.duration = time.perf_counter() - started
             telemetry.cycle_finished(report)
         return report
+
+    def _follow_the_clock(self) -> None:
+        """Ages in the outbox are time that passed under the agent, not what the wall clock says: a step of the
+        wall clock since the last census stored moves the stored capture times with it, just before the outbox's
+        bounds and the guard judge them."""
+        self._unfollowed += self.clock.step()
+        if not self._unfollowed:
+            return
+        with contextlib.suppress(OSError, sqlite3.Error):  # a disk that takes no write: the next store tries again
+            moved = guard_state.follow_step(self.outbox, self._unfollowed)
+            telemetry.clock_stepped(self._unfollowed, moved)
+            self._unfollowed = 0.0
 
     def read(self, report: CycleReport) -> Census | None:
         """Read and normalise the census, or note why it could not be read."""
@@ -150,6 +167,7 @@ class Agent:
         )
         report.snapshot_id, report.snapshot_bytes = snapshot.id, snapshot.size
         try:
+            self._follow_the_clock()
             judged = guard_state.judge_and_store(self.outbox, snapshot, self.settings, time.time())
         except guard_state.NotStoredError as failure:  # without the guard's state a census is kept back, not sent
             going = failure.decision is not None and failure.decision.status == "pending"

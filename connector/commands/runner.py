@@ -3,6 +3,7 @@ graceful stop."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -15,8 +16,10 @@ from types import FrameType
 
 import structlog
 from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from connector.clock import StepWatch, step_message
 from connector.commands.pacing import Pacer
 from connector.cycle import Agent
 from connector.ops import memory, telemetry
@@ -29,6 +32,7 @@ from connector.settings import Settings
 from connector.settings.loader import Layers
 
 log = structlog.get_logger("hoteleitos.runner")
+STEP_LOOK = 1.0  # seconds between two looks at the wall clock for a step
 STOP_BUDGET = 5.0  # seconds the cycle in progress gets after SIGTERM (docker's grace period is 30 s)
 
 
@@ -81,10 +85,25 @@ def run_forever(settings: Settings, layers: Layers | None = None) -> int:
     if pacer is None:
         scheduler.start()
     try:
-        stop.wait()
+        _watch_the_clock(stop, job, settings)
     finally:
         _shut_down(scheduler if pacer is None else None, idle, health, agent)
     return 0
+
+
+def _watch_the_clock(stop: threading.Event, job: Job | None, settings: Settings) -> None:
+    """Until the stop: re-arm the schedule when the wall clock is stepped. APScheduler waits for a wall-clock
+    moment, so after a step back of an hour it would wait that hour; the next cycle runs now instead, and the
+    schedule goes on from there."""
+    watch = StepWatch()
+    while not stop.wait(STEP_LOOK):
+        jump = watch.step()
+        if not jump:
+            continue
+        log.warning("clock_stepped", seconds=round(jump, 1), message=step_message(jump))
+        if job is not None:  # the change probe's pacing runs on the monotonic clock already
+            with contextlib.suppress(JobLookupError):  # the scheduler is shutting down
+                job.modify(next_run_time=datetime.now(settings.tz))
 
 
 def _shut_down(

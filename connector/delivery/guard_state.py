@@ -10,6 +10,8 @@ command run from another process take turns and can never undo each other:
     release          the newest held census (or the one named, if it is the newest) becomes pending and the
                      baseline; the older held ones are dropped. The only way from held to pending.
     discard          one snapshot leaves the outbox; a held one leaves the held run (the run is what remains)
+    follow_step      the wall clock was stepped: every stored time moves with it, so that ages (the outbox's age
+                     bound, the guard's confirmation delay) stay the time that really passed
 
 Nothing else writes a held snapshot or the baseline: the outbox's own methods skip held snapshots.
 """
@@ -132,6 +134,16 @@ def discard(outbox: Outbox, snapshot_id: str) -> Entry | None:
         entry = read_entry(db, snapshot_id)
         _delete(db, [snapshot_id])
         return entry
+
+    return outbox.atomically(work)
+
+
+def follow_step(outbox: Outbox, seconds: float) -> int:
+    """The wall clock jumped by `seconds` under a running agent: move every stored capture time by as much, so that
+    a jump forward past the age bound drops nothing and a step back leaves no age negative. How many moved."""
+
+    def work(db: sqlite3.Connection) -> int:
+        return db.execute("UPDATE snapshots SET created = created + ?", (seconds,)).rowcount
 
     return outbox.atomically(work)
 

@@ -37,6 +37,11 @@ def crashed(error_type: str, where: str) -> None:
               message="falha inesperada no ciclo; os censos já guardados continuam na fila.")  # fmt: skip
 
 
+def clock_stepped(seconds: float, moved: int) -> None:
+    """The wall clock was stepped since the last cycle: the outbox's capture times moved with it."""
+    log.info("clock_step_followed", seconds=round(seconds, 1), snapshots=moved)
+
+
 def released(entry: Entry | None, dropped: int) -> None:
     """`release` sent the newest held census (and dropped the older ones)."""
     if entry is None:

@@ -35,7 +35,7 @@ from connector.clock import StepWatch
 from connector.delivery import guard_state
 from connector.delivery.courier import Courier
 from connector.delivery.outbox import Outbox
-from connector.delivery.outbox_file import is_full
+from connector.delivery.outbox_file import disk_trouble, is_full
 from connector.delivery.sink import ApiSink, Sink
 from connector.delivery.snapshot import Snapshot, build_snapshot
 from connector.errors import SourceError
@@ -78,6 +78,8 @@ class Agent:
         self.clock = StepWatch()
         self._unfollowed = 0.0  # seconds of wall-clock steps the outbox's times have not followed yet
         telemetry.started(settings)
+        if self.outbox.read_only is not None:
+            telemetry.outbox_read_only(self.outbox.read_only, settings.state_dir)
 
     @property
     def engine(self) -> Engine:
@@ -182,7 +184,8 @@ class Agent:
 
     def _store_message(self, error: BaseException, *, sent: bool) -> str:
         where = self.settings.state_dir
-        cause = f"disco cheio em {where}" if is_full(error) else f"erro ao gravar em {where} ({type(error).__name__})"
+        trouble = "disco cheio" if is_full(error) else self.outbox.read_only or disk_trouble(where)
+        cause = f"{trouble} em {where}" if trouble else f"erro ao gravar em {where} ({type(error).__name__})"
         what = (
             "o censo deste ciclo vai direto da memória, depois dos já guardados"
             if sent

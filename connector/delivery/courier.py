@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from connector import clock
 from connector.delivery.outbox import CorruptSnapshotError, Entry, Outbox
@@ -209,8 +210,11 @@ class Courier:
         another process kept it past `turn_wait` seconds or the agent was stopped meanwhile."""
         wait = self.turn_wait if self.turn_wait is not None else self.settings.retry_deadline
         until = time.monotonic() + wait
-        descriptor = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        with open(descriptor, "a+b") as handle:
+        descriptor = _lock_file(self._lock_path)
+        if descriptor is None:  # a state disk that takes no write: nobody else can change the outbox either
+            yield True
+            return
+        with open(descriptor, "rb") as handle:
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -223,3 +227,16 @@ class Courier:
                 yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_file(path: Path) -> int | None:
+    """A descriptor to take the delivery lock on: the lock file, created if needed; opened for reading only on a
+    disk that takes no write (flock needs no write access); None when it cannot even be read."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        pass
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None

@@ -18,6 +18,7 @@ Nothing else writes a held snapshot or the baseline: the outbox's own methods sk
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from connector.delivery.outbox import (
     read_entry,
     write_state,
 )
+from connector.delivery.outbox_file import is_read_only
 from connector.delivery.snapshot import Snapshot
 from connector.settings import Settings
 from connector.settings.model import OutboxSettings
@@ -104,6 +106,10 @@ def judge_and_store(outbox: Outbox, snapshot: Snapshot, settings: Settings, now:
     try:
         return outbox.atomically(work)
     except (OSError, sqlite3.Error) as error:
+        if not judged and is_read_only(error):  # no write lock to be had: judge on a read, keep nothing
+            with contextlib.suppress(OSError, sqlite3.Error):
+                state = current(outbox)
+                judged.append((guard.decide(snapshot.count, state, settings.guard, now), state.baseline))
         decision, baseline = judged[-1] if judged else (None, None)
         raise NotStoredError(error, decision, baseline) from error
 

@@ -1,5 +1,10 @@
 """The SQLite file behind the outbox: opening it, telling it is sound, and saving what can be read when it is not.
 
+A state disk that takes no write at start (full, read-only, not writable by the connector's user) does not stop
+the agent: the outbox is opened read-only (`open_read_only`), what it holds is still delivered, each cycle's census
+goes out from memory, and every cycle says why it could not be kept (`disk_trouble`) until the disk takes writes
+again.
+
 A file SQLite cannot use (garbage, truncated, a zeroed page) is moved aside with a timestamp and a fresh outbox
 starts; every snapshot that can still be read from the damaged file is copied into the new one first. The same
 salvage runs when the state folder vanished under a running agent (deleted, or its volume unmounted): the open
@@ -9,6 +14,7 @@ connection still reads the old file, so nothing it held is lost.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import time
@@ -58,6 +64,53 @@ def is_full(error: BaseException) -> bool:
     if isinstance(error, sqlite3.Error):
         return getattr(error, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(error)
     return isinstance(error, OSError) and error.errno == 28  # ENOSPC
+
+
+def is_read_only(error: BaseException) -> bool:
+    """Whether the write failed because the file or its disk takes no write (read-only mount, no permission)."""
+    if isinstance(error, sqlite3.Error):
+        return getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY") or "readonly" in str(error)
+    return isinstance(error, OSError) and error.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def disk_trouble(folder: Path) -> str | None:
+    """Why `folder` (or, when it does not exist, the nearest folder above it) takes no write, as the operator reads
+    it: `disco cheio`, `disco somente leitura`, `sem permissão de gravação`; None when nothing is seen wrong."""
+    where = folder
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    if not where.is_dir():  # a file where a folder should be: a setting to fix, not a disk in trouble
+        return None
+    try:
+        found = os.statvfs(where)
+    except OSError:
+        return None
+    if found.f_flag & os.ST_RDONLY:
+        return "disco somente leitura"
+    if found.f_bavail == 0:
+        return "disco cheio"
+    if not os.access(where, os.W_OK | os.X_OK):
+        return "sem permissão de gravação"
+    return None
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The outbox at `path` for reading only (an empty one in memory when there is no file): what is queued can
+    still be delivered; every write fails as on a read-only file (SQLITE_READONLY)."""
+    if path.is_file():
+        for options in ("mode=ro", "mode=ro&immutable=1"):  # immutable: a WAL file whose -shm cannot be made
+            uri = f"file:{path}?{options}"
+            database = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            try:
+                database.execute("SELECT COUNT(*) FROM snapshots").fetchone()
+            except sqlite3.Error:
+                database.close()
+                continue
+            return database
+    database = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    database.executescript(SCHEMA)
+    database.execute("PRAGMA query_only = ON")
+    return database
 
 
 def connect(path: Path) -> sqlite3.Connection:

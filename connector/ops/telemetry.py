@@ -5,6 +5,8 @@ Events are snake_case facts with counts, codes and timings; never a patient's da
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import structlog
 
 from connector import __version__
@@ -24,6 +26,19 @@ log = structlog.get_logger("hoteleitos.cycle")
 def started(settings: Settings) -> None:
     metrics.BUILD.info({"version": __version__, "vendor": settings.source.vendor})
     metrics.start_at_zero()
+
+
+def outbox_read_only(trouble: str, folder: Path) -> None:
+    """The outbox was opened read-only at start: the agent runs, and says why nothing is kept."""
+    log.error(
+        "outbox_read_only",
+        folder=str(folder),
+        message=(
+            f"{trouble} em {folder}: a fila de envio foi aberta só para leitura. Os censos já guardados são enviados "
+            "e o censo de cada ciclo vai direto da memória; nada novo fica guardado até o disco aceitar gravações "
+            "(libere espaço ou confira o volume e as permissões)."
+        ),
+    )
 
 
 def count_attempt(_snapshot: Snapshot, status: int | None, _error: SinkError | None, seconds: float) -> None:

@@ -133,6 +133,17 @@ def _secrets(settings: Settings) -> list[str]:
 
 
 def _run(settings: Settings, layers: Layers, args: argparse.Namespace) -> int:
+    from connector.delivery.state_lock import StateLock
+
+    lock = StateLock(settings.state_dir)
+    lock.acquire()  # one agent per state folder
+    try:
+        return _run_locked(settings, layers, args)
+    finally:
+        lock.release()
+
+
+def _run_locked(settings: Settings, layers: Layers, args: argparse.Namespace) -> int:
     if not args.once:
         from connector.commands.runner import run_forever
 

@@ -8,6 +8,7 @@
     courier.py        what the outbox holds goes to the API oldest first, one snapshot at a time
     sink.py           the HOTELEITOS API: one POST per snapshot, classified and retried
     http_exchange.py  one HTTP exchange, bounded whatever the peer does
+    state_lock.py     one agent per state folder: an OS lock naming its holder
 
 This room knows nothing of databases or vendors.
 """

@@ -38,10 +38,12 @@ from connector.delivery.outbox import Outbox
 from connector.delivery.outbox_file import disk_trouble, is_full
 from connector.delivery.sink import ApiSink, Sink
 from connector.delivery.snapshot import Snapshot, build_snapshot
-from connector.errors import SourceError
+from connector.errors import ConfigError, SourceError
 from connector.ops import telemetry
 from connector.ops.cycle_report import CycleReport, ProbeOutcome, ReadFailure
+from connector.ops.logs import remember_secrets
 from connector.settings import Settings
+from connector.settings.secret_files import SecretFiles, secrets_of
 from connector.source.engine import engine_for
 from connector.source.login_backoff import AuthPause
 from connector.source.watchdog import cancel_on
@@ -71,7 +73,9 @@ class Agent:
             on_attempt=telemetry.count_attempt,
             max_pause=settings.schedule.nominal_interval,
         )
-        self.courier = Courier(settings, self.outbox, self.sink, self.stop)
+        self.courier = Courier(settings, self.outbox, self.sink, self.stop, on_refused=self.token_changed)
+        self.secret_files = SecretFiles(settings)
+        self.reread = threading.Event()  # set by SIGHUP: read the secret files again before the next cycle
         self.auth_pause = AuthPause(settings.schedule.nominal_interval, settings.source.auth_retry_max)
         self._engine: Engine | None = None
         self.tracker = ChangeTracker()  # the previous accepted census as encounter -> bed, for the change counts
@@ -101,6 +105,7 @@ class Agent:
         with structlog.contextvars.bound_contextvars(cycle_id=report.cycle_id):
             fresh: Snapshot | None = None
             self._bounded(report, self.outbox.ensure)  # the state folder may have vanished since the last cycle
+            self._bounded(report, self.refresh_secrets)  # a rotated token or password, before it is needed
             with _gc_paused():
                 census = self._bounded(report, partial(self.read, report))
                 if census is not None:
@@ -113,6 +118,39 @@ class Agent:
             report.duration = time.perf_counter() - started
             telemetry.cycle_finished(report)
         return report
+
+    def refresh_secrets(self, *, force: bool = False) -> tuple[str, ...]:
+        """Read the secret files again if they changed (all of them after SIGHUP, or with `force`) and use what they
+        hold now; the names of the settings whose secret changed. A new content that cannot be used is reported
+        and the one in use is kept."""
+        force = force or self.reread.is_set()
+        self.reread.clear()
+        try:
+            found = self.secret_files.look(self.settings, force=force)
+        except ConfigError as error:
+            telemetry.secrets_unusable(error.problems)
+            return ()
+        if found.settings is not None:
+            self._use(found.settings, found.changed)
+        return found.changed
+
+    def token_changed(self) -> bool:
+        """After a refused token, before pausing: whether the token file now holds another token (then in use)."""
+        return "HOTELEITOS_API_TOKEN_FILE" in self.refresh_secrets(force=True)
+
+    def _use(self, settings: Settings, changed: tuple[str, ...]) -> None:
+        remember_secrets(secrets_of(settings))
+        self.settings = self.courier.settings = settings
+        if isinstance(self.sink, ApiSink):
+            self.sink.api = settings.api
+        if "HOTELEITOS_API_TOKEN_FILE" in changed:  # the pause after a refused token was for the old one
+            self.courier.paused_until = 0.0
+        if "HOTELEITOS_SOURCE_URL_FILE" in changed:  # a new password: new connections, and no pause for the old one
+            if self._engine is not None:
+                self._engine.dispose()
+            self._engine = None
+            self.auth_pause.accepted()
+        telemetry.secrets_reread(changed)
 
     def _follow_the_clock(self) -> None:
         """Ages in the outbox are time that passed under the agent, not what the wall clock says: a step of the
@@ -147,6 +185,7 @@ class Agent:
     def probe(self) -> ProbeOutcome:
         """Run the change probe once (never while reads are paused after a refused password; a refusal here pauses
         them too, so the probe never adds logins that could lock the account)."""
+        self.refresh_secrets()  # a rotated password, before the probe logs in with the old one
         paused = self.auth_pause.waiting()
         if paused is not None:
             return ProbeOutcome(error=ReadFailure.of(paused))

@@ -88,11 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings, layers = load_settings(args.config, args.env_file)
         from connector.ops.logs import configure
+        from connector.settings.secret_files import secrets_of
 
         if args.command in ("run", "release", "outbox", "check"):  # the commands that use the state folder
             tighten(settings.state_dir)
         tighten(settings.log.dir)
-        configure(settings.log, secrets=_secrets(settings), tz=settings.tz)
+        configure(settings.log, secrets=secrets_of(settings), tz=settings.tz)
         if args.command in ("run", "release"):
             _warn_exposure(settings)
         memory.settle()
@@ -113,23 +114,6 @@ def _warn_exposure(settings: Settings) -> None:
 
     for warning in api_warnings(settings.api):
         get_logger("hoteleitos").warning("api_transport_exposed", message=warning)
-
-
-def _secrets(settings: Settings) -> list[str]:
-    from sqlalchemy.engine import make_url  # the password alone, as the driver could echo it
-
-    from connector.settings.urls import SECRET_QUERY_KEYS
-
-    values = [settings.api.token.get_secret_value()] if settings.api.token else []
-    if settings.source.url is not None:
-        url = settings.source.url.get_secret_value()
-        values.append(url)
-        parsed = make_url(url)
-        values += [str(parsed.password)] if parsed.password else []
-        for key, value in parsed.query.items():  # ?password=... is a password too
-            if key.lower() in SECRET_QUERY_KEYS:
-                values += list(value) if isinstance(value, tuple) else [value]
-    return values
 
 
 def _run(settings: Settings, layers: Layers, args: argparse.Namespace) -> int:

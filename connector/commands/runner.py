@@ -33,7 +33,11 @@ from connector.settings.loader import Layers
 
 log = structlog.get_logger("hoteleitos.runner")
 STEP_LOOK = 1.0  # seconds between two looks at the wall clock for a step
-STOP_BUDGET = 5.0  # seconds the cycle in progress gets after SIGTERM (docker's grace period is 30 s)
+STOP_BUDGET = 5.0
+HUP_MESSAGE = (
+    "SIGHUP: os arquivos de segredo (HOTELEITOS_API_TOKEN_FILE, HOTELEITOS_SOURCE_URL_FILE) são relidos no início do "
+    "próximo ciclo; as demais configurações só mudam reiniciando o conector."
+)  # seconds the cycle in progress gets after SIGTERM (docker's grace period is 30 s)
 
 
 def run_forever(settings: Settings, layers: Layers | None = None) -> int:
@@ -74,8 +78,15 @@ def run_forever(settings: Settings, layers: Layers | None = None) -> int:
         log.info("stop_requested", signal=signal.Signals(signum).name)
         stop.set()
 
+    def request_reread(_signum: int, _frame: FrameType | None) -> None:
+        agent.reread.set()
+        log.info("reread_requested", signal="SIGHUP", message=HUP_MESSAGE)
+
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGHUP, request_reread)
+    for ignored in (signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(ignored, _ignore)
     scheduler = BackgroundScheduler(timezone=settings.tz)
     if pacer is None:  # every read on the schedule, as always
         job = _schedule(scheduler, settings, cycle)
@@ -104,6 +115,12 @@ def _watch_the_clock(stop: threading.Event, job: Job | None, settings: Settings)
         if job is not None:  # the change probe's pacing runs on the monotonic clock already
             with contextlib.suppress(JobLookupError):  # the scheduler is shutting down
                 job.modify(next_run_time=datetime.now(settings.tz))
+
+
+def _ignore(signum: int, _frame: FrameType | None) -> None:
+    """A signal the agent has no use for: said, not fatal (Python's default for SIGUSR1 ends the process)."""
+    name = signal.Signals(signum).name
+    log.warning("signal_ignored", signal=name, message=f"{name} recebido e ignorado; o conector segue rodando.")
 
 
 def _shut_down(

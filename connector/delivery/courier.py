@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,8 +86,17 @@ BUSY_MESSAGE = (
 class Courier:
     """Takes pending snapshots from the outbox to the API."""
 
-    def __init__(self, settings: Settings, outbox: Outbox, sink: Sink, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        outbox: Outbox,
+        sink: Sink,
+        stop: threading.Event,
+        *,
+        on_refused: Callable[[], bool] | None = None,
+    ) -> None:
         self.settings = settings
+        self.on_refused = on_refused  # after a 401/403: whether the token changed meanwhile (then try it at once)
         self.outbox = outbox
         self.sink = sink
         self.stop = stop
@@ -167,8 +176,9 @@ class Courier:
             delivered=snapshot_id,
         )
 
-    def _push(self, snapshot: Snapshot, deadline: float, result: Round) -> bool:
-        """One snapshot; False when the round must stop here."""
+    def _push(self, snapshot: Snapshot, deadline: float, result: Round, *, again: bool = True) -> bool:
+        """One snapshot; False when the round must stop here. A refused token is tried once more, before the pause,
+        when its file holds another one by now (a rotated Kubernetes Secret)."""
         try:
             delivery = self.sink.push(snapshot, deadline)
         except RejectedSnapshotError as error:
@@ -178,6 +188,8 @@ class Courier:
                 self.outbox.attempted(snapshot.id, error.status, error.message)
             return True
         except SinkError as error:
+            if again and error.status in (401, 403) and self.on_refused is not None and self.on_refused():
+                return self._push(snapshot, deadline, result, again=False)
             message = self._pause(result, error.message) if isinstance(error, FatalSinkError) else error.message
             result.failures.append(Failure(snapshot.id, error.status, message, error.detail))
             with contextlib.suppress(OSError, sqlite3.Error):  # an unstored snapshot has no entry to mark

@@ -28,6 +28,17 @@ def started(settings: Settings) -> None:
     metrics.start_at_zero()
 
 
+def secrets_reread(changed: tuple[str, ...]) -> None:
+    """A secret file held a new value, now in use (the value itself is never logged)."""
+    log.warning("secrets_reread", settings=list(changed), message=f"novo valor em uso: {', '.join(changed)}.")
+
+
+def secrets_unusable(problems: list[str]) -> None:
+    """A secret file changed to something that cannot be used: the value in use stays."""
+    for problem in problems:
+        log.error("secret_file_unusable", message=f"{problem} O valor anterior segue em uso.")
+
+
 def outbox_read_only(trouble: str, folder: Path) -> None:
     """The outbox was opened read-only at start: the agent runs, and says why nothing is kept."""
     log.error(

@@ -35,6 +35,7 @@ from connector.delivery.outbox_file import (
     move_aside,
     open_read_only,
     salvage,
+    salvage_pages,
 )
 from connector.delivery.snapshot import Snapshot, repack, unpack
 from connector.errors import ConfigError
@@ -216,7 +217,11 @@ class Outbox:
         saved = salvage(source, fresh) if source is not None else 0
         if old is None and source is not None:
             source.close()
-        self.recoveries.append(Recovery(kind, moved, saved, now))
+        lost = 0
+        if moved is not None:  # what SQLite could not reach: read page by page
+            found, lost = salvage_pages(moved, fresh)
+            saved += found
+        self.recoveries.append(Recovery(kind, moved, saved, now, lost))
         return fresh
 
     @_recovering
@@ -304,7 +309,12 @@ class Outbox:
         snapshot (sent, so never a held one) leaves the outbox in the same transaction (a crash cannot separate the
         two). The guard's values are written by `connector.delivery.guard_state` only."""
         with self._lock, self._transaction():
-            if delivered is not None:
+            if delivered is not None:  # its sequence noted first: a salvage never sends it again
+                self._db.execute(
+                    "INSERT OR REPLACE INTO state (key, value) SELECT 'last_delivered_seq', seq FROM snapshots "
+                    "WHERE id = ? AND status != 'held'",
+                    (delivered,),
+                )
                 self._db.execute("DELETE FROM snapshots WHERE id = ? AND status != 'held'", (delivered,))
             write_state(self._db, values)
 

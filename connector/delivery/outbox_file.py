@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from connector.delivery.outbox_pages import read_pages
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE INDEX IF NOT EXISTS snapshots_status ON snapshots (status, seq);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_ROW = "id, captured_at, created, count, status, attempts, last_status, last_error, response_body, size, body"
+_ROW = "seq, id, captured_at, created, count, status, attempts, last_status, last_error, response_body, size, body"
 DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 
@@ -52,6 +54,7 @@ class Recovery:
     moved_to: Path | None
     salvaged: int
     at: float
+    lost: int = 0  # snapshots seen in the damaged file that could not be read back
 
 
 def is_damage(error: sqlite3.Error) -> bool:
@@ -120,6 +123,9 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         database.execute("PRAGMA journal_mode = WAL")
         database.execute("PRAGMA synchronous = FULL")
+        # A deleted census is overwritten, not left on a freed page: no patient data lingers in the file, and a
+        # salvage page by page never finds a census that was already delivered.
+        database.execute("PRAGMA secure_delete = ON")
         database.executescript(SCHEMA)
         verdict = database.execute("PRAGMA quick_check").fetchone()
     except BaseException:
@@ -162,7 +168,7 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> int:
             row = source.execute(f"SELECT {_ROW} FROM snapshots WHERE seq = ?", (seq,)).fetchone()
             if row is None:
                 continue
-            target.execute(f"INSERT OR IGNORE INTO snapshots ({_ROW}) VALUES ({','.join('?' * 11)})", row)
+            target.execute(f"INSERT OR IGNORE INTO snapshots ({_ROW}) VALUES ({','.join('?' * 12)})", row)
             copied += 1
         except sqlite3.Error:
             continue  # this row sits on a damaged page: the others still count
@@ -170,6 +176,22 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> int:
         for key, value in source.execute("SELECT key, value FROM state"):
             target.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
     return copied
+
+
+def salvage_pages(moved: Path, target: sqlite3.Connection) -> tuple[int, int]:
+    """Copy into `target` the snapshots and state values SQLite could not reach in the damaged file `moved`, read
+    page by page (see `connector.delivery.outbox_pages`), each under its original sequence so that the capture
+    order holds; (snapshots copied, snapshots lost)."""
+    found = read_pages(moved)
+    copied = 0
+    for seq in sorted(found.rows):
+        cursor = target.execute(
+            f"INSERT OR IGNORE INTO snapshots ({_ROW}) VALUES ({','.join('?' * 12)})", (seq, *found.rows[seq])
+        )
+        copied += cursor.rowcount
+    for key, value in found.state.items():
+        target.execute("INSERT OR IGNORE INTO state (key, value) VALUES (?, ?)", (key, value))
+    return copied, found.lost
 
 
 def _largest_seq(source: sqlite3.Connection) -> int:

@@ -142,7 +142,7 @@ def recovered(recoveries: list[Recovery]) -> None:
     """The outbox had to start over: loudly, with what was saved and where the damaged file went."""
     for recovery in recoveries:
         metrics.RECOVERIES.labels(kind=recovery.kind).inc()
-        log.error("outbox_recovered", kind=recovery.kind, salvaged=recovery.salvaged,
+        log.error("outbox_recovered", kind=recovery.kind, salvaged=recovery.salvaged, lost=recovery.lost,
                   moved_to=str(recovery.moved_to) if recovery.moved_to else None,
                   message=recovery_message(recovery))  # fmt: skip
 
@@ -150,9 +150,10 @@ def recovered(recoveries: list[Recovery]) -> None:
 def recovery_message(recovery: Recovery) -> str:
     """What happened to the outbox, for the operator."""
     if recovery.kind == "corrupt":
+        lost = f"; {recovery.lost} censo(s) danificado(s) não puderam ser lidos" if recovery.lost else ""
         return (
             f"o arquivo da fila de envio estava danificado e foi guardado em {recovery.moved_to}; uma fila nova "
-            f"começou com os {recovery.salvaged} censo(s) que puderam ser lidos. Confira o disco do volume de estado."
+            f"começou com os {recovery.salvaged} censo(s) recuperado(s){lost}. Confira o disco do volume de estado."
         )
     return (
         f"a pasta de estado (ou o arquivo da fila) sumiu com o conector rodando; foi recriada com os "

@@ -4,6 +4,7 @@ in logs, messages, `outbox` and /readyz alike, so that no two outputs disagree o
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -32,3 +33,30 @@ def timestamper(tz: tzinfo) -> Any:
         return event
 
     return stamp_event
+
+
+class StepWatch:
+    """Tells when the wall clock was stepped (an NTP correction, a VM resumed): the wall clock moved by more than
+    the monotonic one did since the last look. Elapsed time is measured on the monotonic clock; the wall clock only
+    names moments, so a step must never make an age negative nor stop a schedule."""
+
+    TOLERANCE = 2.0  # seconds of disagreement taken as drift or scheduling noise, not a step
+
+    def __init__(self, wall: Callable[[], float] = time.time, mono: Callable[[], float] = time.monotonic) -> None:
+        self._wall, self._mono = wall, mono
+        self._offset = wall() - mono()
+
+    def step(self) -> float:
+        """Seconds the wall clock jumped since the last call (positive: forward), or 0.0 when it did not."""
+        offset = self._wall() - self._mono()
+        jump, self._offset = offset - self._offset, offset  # slow drift (NTP slewing) is followed, never reported
+        return jump if abs(jump) > self.TOLERANCE else 0.0
+
+
+def step_message(jump: float) -> str:
+    """The operator's sentence for a step of the wall clock."""
+    way = "adiantado" if jump > 0 else "atrasado"
+    return (
+        f"o relógio do sistema foi {way} em {abs(jump):.0f} s (NTP, máquina virtual retomada); a agenda segue "
+        "contando o tempo decorrido e a idade dos censos na fila não muda com o salto."
+    )

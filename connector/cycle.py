@@ -10,7 +10,9 @@ volume) still lets the pending snapshots go out. Every step writes what it did i
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import sqlite3
 import threading
 import time
 import traceback
@@ -29,16 +31,19 @@ from adapters import adapter_for
 from adapters.reading import CensusReader
 from connector.census import Census
 from connector.census.changes import ChangeTracker
+from connector.clock import StepWatch
 from connector.delivery import guard_state
 from connector.delivery.courier import Courier
 from connector.delivery.outbox import Outbox
-from connector.delivery.outbox_file import is_full
+from connector.delivery.outbox_file import disk_trouble, is_full
 from connector.delivery.sink import ApiSink, Sink
 from connector.delivery.snapshot import Snapshot, build_snapshot
-from connector.errors import SourceError
+from connector.errors import ConfigError, SourceError
 from connector.ops import telemetry
 from connector.ops.cycle_report import CycleReport, ProbeOutcome, ReadFailure
+from connector.ops.logs import remember_secrets
 from connector.settings import Settings
+from connector.settings.secret_files import SecretFiles, secrets_of
 from connector.source.engine import engine_for, oracle_status
 from connector.source.login_backoff import AuthPause
 from connector.source.watchdog import cancel_on
@@ -69,11 +74,19 @@ class Agent:
             on_retry=telemetry.push_retrying,
             max_pause=settings.schedule.nominal_interval,
         )
-        self.courier = Courier(settings, self.outbox, self.sink, self.stop, telemetry.DELIVERY)
+        self.courier = Courier(
+            settings, self.outbox, self.sink, self.stop, telemetry.DELIVERY, on_refused=self.token_changed
+        )
+        self.secret_files = SecretFiles(settings)
+        self.reread = threading.Event()  # set by SIGHUP: read the secret files again before the next cycle
         self.auth_pause = AuthPause(settings.schedule.nominal_interval, settings.source.auth_retry_max)
         self._engine: Engine | None = None
         self.tracker = ChangeTracker()  # the previous accepted census as encounter -> bed, for the change counts
+        self.clock = StepWatch()
+        self._unfollowed = 0.0  # seconds of wall-clock steps the outbox's times have not followed yet
         telemetry.started(settings)
+        if self.outbox.read_only is not None:
+            telemetry.outbox_read_only(self.outbox.read_only, settings.state_dir)
 
     @property
     def engine(self) -> Engine:
@@ -95,6 +108,7 @@ class Agent:
         with structlog.contextvars.bound_contextvars(cycle_id=report.cycle_id):
             fresh: Snapshot | None = None
             self._bounded(report, self.outbox.ensure)  # the state folder may have vanished since the last cycle
+            self._bounded(report, self.refresh_secrets)  # a rotated token or password, before it is needed
             with _gc_paused():
                 census = self._bounded(report, partial(self.read, report))
                 telemetry.read_finished(report)  # each step is logged when it ends, with its own time
@@ -109,6 +123,51 @@ class Agent:
             report.duration = time.perf_counter() - started
             telemetry.cycle_finished(report)
         return report
+
+    def refresh_secrets(self, *, force: bool = False) -> tuple[str, ...]:
+        """Read the secret files again if they changed (all of them after SIGHUP, or with `force`) and use what they
+        hold now; the names of the settings whose secret changed. A new content that cannot be used is reported
+        and the one in use is kept."""
+        force = force or self.reread.is_set()
+        self.reread.clear()
+        try:
+            found = self.secret_files.look(self.settings, force=force)
+        except ConfigError as error:
+            telemetry.secrets_unusable(error.problems)
+            return ()
+        if found.settings is not None:
+            self._use(found.settings, found.changed)
+        return found.changed
+
+    def token_changed(self) -> bool:
+        """After a refused token, before pausing: whether the token file now holds another token (then in use)."""
+        return "HOTELEITOS_API_TOKEN_FILE" in self.refresh_secrets(force=True)
+
+    def _use(self, settings: Settings, changed: tuple[str, ...]) -> None:
+        remember_secrets(secrets_of(settings))
+        self.settings = self.courier.settings = settings
+        if isinstance(self.sink, ApiSink):
+            self.sink.api = settings.api
+        if "HOTELEITOS_API_TOKEN_FILE" in changed:  # the pause after a refused token was for the old one
+            self.courier.paused_until = 0.0
+        if "HOTELEITOS_SOURCE_URL_FILE" in changed:  # a new password: new connections, and no pause for the old one
+            if self._engine is not None:
+                self._engine.dispose()
+            self._engine = None
+            self.auth_pause.accepted()
+        telemetry.secrets_reread(changed)
+
+    def _follow_the_clock(self) -> None:
+        """Ages in the outbox are time that passed under the agent, not what the wall clock says: a step of the
+        wall clock since the last census stored moves the stored capture times with it, just before the outbox's
+        bounds and the guard judge them."""
+        self._unfollowed += self.clock.step()
+        if not self._unfollowed:
+            return
+        with contextlib.suppress(OSError, sqlite3.Error):  # a disk that takes no write: the next store tries again
+            moved = guard_state.follow_step(self.outbox, self._unfollowed)
+            telemetry.clock_stepped(self._unfollowed, moved)
+            self._unfollowed = 0.0
 
     def read(self, report: CycleReport) -> Census | None:
         """Read and normalise the census, or note why it could not be read."""
@@ -134,6 +193,7 @@ class Agent:
     def probe(self) -> ProbeOutcome:
         """Run the change probe once (never while reads are paused after a refused password; a refusal here pauses
         them too, so the probe never adds logins that could lock the account)."""
+        self.refresh_secrets()  # a rotated password, before the probe logs in with the old one
         paused = self.auth_pause.waiting()
         if paused is not None:
             return ProbeOutcome(error=ReadFailure.of(paused))
@@ -157,6 +217,7 @@ class Agent:
         )
         report.snapshot_id, report.snapshot_bytes = snapshot.id, snapshot.size
         try:
+            self._follow_the_clock()
             judged = guard_state.judge_and_store(self.outbox, snapshot, self.settings, time.time())
         except guard_state.NotStoredError as failure:  # without the guard's state a census is kept back, not sent
             going = failure.decision is not None and failure.decision.status == "pending"
@@ -171,7 +232,8 @@ class Agent:
 
     def _store_message(self, error: BaseException, *, sent: bool) -> str:
         where = self.settings.state_dir
-        cause = f"disco cheio em {where}" if is_full(error) else f"erro ao gravar em {where} ({type(error).__name__})"
+        trouble = "disco cheio" if is_full(error) else self.outbox.read_only or disk_trouble(where)
+        cause = f"{trouble} em {where}" if trouble else f"erro ao gravar em {where} ({type(error).__name__})"
         what = (
             "o censo deste ciclo vai direto da memória, depois dos já guardados"
             if sent

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
+from tests.support.disks import small_tmpfs
 from tests.support.hospital import Hospital, make_hospital
 from tests.support.processes import Agent
 from tests.support.receivers import ScriptedReceiver
@@ -59,6 +60,13 @@ def agents() -> Iterator[list[Agent]]:
         if agent.process.poll() is None:
             agent.process.kill()
             agent.process.communicate()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MiB tmpfs for the state folder (see tests/support/disks.py)."""
+    with small_tmpfs(tmp_path / "disco") as mount:
+        yield mount
 
 
 @pytest.fixture

@@ -90,13 +90,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings, layers = load_settings(args.config, args.env_file)
         from connector.ops.logs import configure
+        from connector.settings.secret_files import secrets_of
 
         if args.command in ("run", "release", "outbox", "check"):  # the commands that use the state folder
             tighten(settings.state_dir)
         tighten(settings.log.dir)
         # The agent's events are its output (stdout, as containers expect); the other commands answer on stdout.
         stream = sys.stdout if args.command == "run" else sys.stderr
-        configure(settings.log, secrets=_secrets(settings), tz=settings.tz, stream=stream)
+        configure(settings.log, secrets=secrets_of(settings), tz=settings.tz, stream=stream)
         if args.command in ("run", "release"):
             _warn_exposure(settings)
         if args.command != "config":  # `config` lists them with the values
@@ -128,16 +129,18 @@ def _warn_overrides(layers: Layers) -> None:
         get_logger("hoteleitos").warning("setting_overridden", message=warning)
 
 
-def _secrets(settings: Settings) -> list[str]:
-    from connector.settings.urls import url_secrets
-
-    values = [settings.api.token.get_secret_value()] if settings.api.token else []
-    if settings.source.url is not None:
-        values += url_secrets(settings.source.url.get_secret_value())
-    return values
-
-
 def _run(settings: Settings, layers: Layers, args: argparse.Namespace) -> int:
+    from connector.delivery.state_lock import StateLock
+
+    lock = StateLock(settings.state_dir)
+    lock.acquire()  # one agent per state folder
+    try:
+        return _run_locked(settings, layers, args)
+    finally:
+        lock.release()
+
+
+def _run_locked(settings: Settings, layers: Layers, args: argparse.Namespace) -> int:
     if not args.once:
         from connector.commands.runner import run_forever
 

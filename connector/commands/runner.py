@@ -3,6 +3,7 @@ graceful stop."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -15,8 +16,10 @@ from types import FrameType
 
 import structlog
 from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from connector.clock import StepWatch, step_message
 from connector.commands.pacing import Pacer
 from connector.cycle import Agent
 from connector.ops import memory, telemetry
@@ -29,7 +32,12 @@ from connector.settings import Settings
 from connector.settings.loader import Layers
 
 log = structlog.get_logger("hoteleitos.runner")
-STOP_BUDGET = 5.0  # seconds the cycle in progress gets after SIGTERM (docker's grace period is 30 s)
+STEP_LOOK = 1.0  # seconds between two looks at the wall clock for a step
+STOP_BUDGET = 5.0
+HUP_MESSAGE = (
+    "SIGHUP: os arquivos de segredo (HOTELEITOS_API_TOKEN_FILE, HOTELEITOS_SOURCE_URL_FILE) são relidos no início do "
+    "próximo ciclo; as demais configurações só mudam reiniciando o conector."
+)  # seconds the cycle in progress gets after SIGTERM (docker's grace period is 30 s)
 
 
 def run_forever(settings: Settings, layers: Layers | None = None) -> int:
@@ -68,12 +76,7 @@ def run_forever(settings: Settings, layers: Layers | None = None) -> int:
         finally:
             idle.set()
 
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("stop_requested", signal=signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    _handle_signals(stop, agent)
     scheduler = BackgroundScheduler(timezone=settings.tz)
     if pacer is None:  # every read on the schedule, as always
         job = _schedule(scheduler, settings, cycle)
@@ -83,10 +86,50 @@ def run_forever(settings: Settings, layers: Layers | None = None) -> int:
     if pacer is None:
         scheduler.start()
     try:
-        stop.wait()
+        _watch_the_clock(stop, job, settings)
     finally:
         _shut_down(scheduler if pacer is None else None, idle, health, agent)
     return 0
+
+
+def _handle_signals(stop: threading.Event, agent: Agent) -> None:
+    """SIGTERM and SIGINT stop the agent gracefully; SIGHUP rereads the secret files before the next cycle; SIGUSR1
+    and SIGUSR2 are said and ignored (Python's default would end the process without a word)."""
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    def request_reread(_signum: int, _frame: FrameType | None) -> None:
+        agent.reread.set()
+        log.info("reread_requested", signal="SIGHUP", message=HUP_MESSAGE)
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGHUP, request_reread)
+    for ignored in (signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(ignored, _ignore)
+
+
+def _watch_the_clock(stop: threading.Event, job: Job | None, settings: Settings) -> None:
+    """Until the stop: re-arm the schedule when the wall clock is stepped. APScheduler waits for a wall-clock
+    moment, so after a step back of an hour it would wait that hour; the next cycle runs now instead, and the
+    schedule goes on from there."""
+    watch = StepWatch()
+    while not stop.wait(STEP_LOOK):
+        jump = watch.step()
+        if not jump:
+            continue
+        log.warning("clock_stepped", seconds=round(jump, 1), message=step_message(jump))
+        if job is not None:  # the change probe's pacing runs on the monotonic clock already
+            with contextlib.suppress(JobLookupError):  # the scheduler is shutting down
+                job.modify(next_run_time=datetime.now(settings.tz))
+
+
+def _ignore(signum: int, _frame: FrameType | None) -> None:
+    """A signal the agent has no use for: said, not fatal (Python's default for SIGUSR1 ends the process)."""
+    name = signal.Signals(signum).name
+    log.warning("signal_ignored", signal=name, message=f"{name} recebido e ignorado; o conector segue rodando.")
 
 
 def _shut_down(

@@ -136,11 +136,20 @@ def _session(backend: str, session: tuple[str, dict[str, str | None]]) -> list[L
         origin = shown(dialect_file(backend, "transaction.sql"))
         sql = dialect_sql(backend, "transaction.sql", escape_colons=False)
         listed.append(Listed("Abertura de cada leitura (censo e sonda)", origin, sql))
-    if has_dialect_file(backend, "password-expiry.sql"):  # Oracle, at each new session (source.oracle_account)
-        origin = shown(dialect_file(backend, "password-expiry.sql"))
-        sql = dialect_sql(backend, "password-expiry.sql", escape_colons=False)
-        listed.append(Listed("Sessão: a cada conexão nova (aviso de senha perto de expirar)", origin, sql))
+    for name, why in _SESSION_LOOKUPS.items():
+        if has_dialect_file(backend, name):
+            origin = shown(dialect_file(backend, name))
+            sql = dialect_sql(backend, name, escape_colons=False)
+            listed.append(Listed(f"Sessão: a cada conexão nova ({why})", origin, sql))
     return listed
+
+
+# What a new session asks of the database, besides setting it up: Oracle's password expiry
+# (connector.source.oracle_account), Firebird's character set (connector.source.firebird).
+_SESSION_LOOKUPS = {
+    "password-expiry.sql": "aviso de senha perto de expirar",
+    "database-charset.sql": "o conjunto de caracteres do banco",
+}
 
 
 def _catalog(adapter: Adapter, backend: str) -> list[Listed]:

@@ -16,9 +16,10 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from connector import clock
 from connector.delivery.outbox import CorruptSnapshotError, Entry, Outbox
@@ -122,9 +123,12 @@ class Courier:
         sink: Sink,
         stop: threading.Event,
         watcher: Watcher | None = None,
+        *,
+        on_refused: Callable[[], bool] | None = None,
     ) -> None:
         self.settings = settings
         self.watcher = watcher or Watcher()
+        self.on_refused = on_refused  # after a 401/403: whether the token changed meanwhile (then try it at once)
         self.outbox = outbox
         self.sink = sink
         self.stop = stop
@@ -211,8 +215,9 @@ class Courier:
             delivered=snapshot_id,
         )
 
-    def _push(self, snapshot: Snapshot, deadline: float, result: Round) -> bool:
-        """One snapshot; False when the round must stop here."""
+    def _push(self, snapshot: Snapshot, deadline: float, result: Round, *, again: bool = True) -> bool:
+        """One snapshot; False when the round must stop here. A refused token is tried once more, before the pause,
+        when its file holds another one by now (a rotated Kubernetes Secret)."""
         try:
             delivery = self.sink.push(snapshot, deadline)
         except RejectedSnapshotError as error:
@@ -222,6 +227,8 @@ class Courier:
                 self.outbox.attempted(snapshot.id, error.status, error.message)
             return True
         except SinkError as error:
+            if again and error.status in (401, 403) and self.on_refused is not None and self.on_refused():
+                return self._push(snapshot, deadline, result, again=False)
             message = self._pause(result, error) if isinstance(error, FatalSinkError) else error.message
             self._failed(result, Failure(snapshot.id, error.status, message, error.detail))
             with contextlib.suppress(OSError, sqlite3.Error):  # an unstored snapshot has no entry to mark
@@ -275,8 +282,11 @@ class Courier:
         another process kept it past `turn_wait` seconds or the agent was stopped meanwhile."""
         wait = self.turn_wait if self.turn_wait is not None else self.settings.retry_deadline
         until = time.monotonic() + wait
-        descriptor = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        with open(descriptor, "a+b") as handle:
+        descriptor = _lock_file(self._lock_path)
+        if descriptor is None:  # a state disk that takes no write: nobody else can change the outbox either
+            yield True
+            return
+        with open(descriptor, "rb") as handle:
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -289,3 +299,16 @@ class Courier:
                 yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_file(path: Path) -> int | None:
+    """A descriptor to take the delivery lock on: the lock file, created if needed; opened for reading only on a
+    disk that takes no write (flock needs no write access); None when it cannot even be read."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        pass
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None

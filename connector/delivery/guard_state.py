@@ -10,12 +10,15 @@ command run from another process take turns and can never undo each other:
     release          the newest held census (or the one named, if it is the newest) becomes pending and the
                      baseline; the older held ones are dropped. The only way from held to pending.
     discard          one snapshot leaves the outbox; a held one leaves the held run (the run is what remains)
+    follow_step      the wall clock was stepped: every stored time moves with it, so that ages (the outbox's age
+                     bound, the guard's confirmation delay) stay the time that really passed
 
 Nothing else writes a held snapshot or the baseline: the outbox's own methods skip held snapshots.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
 
@@ -30,6 +33,7 @@ from connector.delivery.outbox import (
     read_entry,
     write_state,
 )
+from connector.delivery.outbox_file import is_read_only
 from connector.delivery.snapshot import Snapshot
 from connector.settings import Settings
 from connector.settings.model import OutboxSettings
@@ -102,6 +106,10 @@ def judge_and_store(outbox: Outbox, snapshot: Snapshot, settings: Settings, now:
     try:
         return outbox.atomically(work)
     except (OSError, sqlite3.Error) as error:
+        if not judged and is_read_only(error):  # no write lock to be had: judge on a read, keep nothing
+            with contextlib.suppress(OSError, sqlite3.Error):
+                state = current(outbox)
+                judged.append((guard.decide(snapshot.count, state, settings.guard, now), state.baseline))
         decision, baseline = judged[-1] if judged else (None, None)
         raise NotStoredError(error, decision, baseline) from error
 
@@ -132,6 +140,16 @@ def discard(outbox: Outbox, snapshot_id: str) -> Entry | None:
         entry = read_entry(db, snapshot_id)
         _delete(db, [snapshot_id])
         return entry
+
+    return outbox.atomically(work)
+
+
+def follow_step(outbox: Outbox, seconds: float) -> int:
+    """The wall clock jumped by `seconds` under a running agent: move every stored capture time by as much, so that
+    a jump forward past the age bound drops nothing and a step back leaves no age negative. How many moved."""
+
+    def work(db: sqlite3.Connection) -> int:
+        return db.execute("UPDATE snapshots SET created = created + ?", (seconds,)).rowcount
 
     return outbox.atomically(work)
 

@@ -26,7 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from connector.delivery.outbox_file import Recovery, connect, identity, is_damage, move_aside, salvage
+from connector.delivery.outbox_file import (
+    Recovery,
+    connect,
+    disk_trouble,
+    identity,
+    is_damage,
+    move_aside,
+    open_read_only,
+    salvage,
+    salvage_pages,
+)
 from connector.delivery.snapshot import Snapshot, repack, unpack
 from connector.errors import ConfigError
 
@@ -134,22 +144,30 @@ class Outbox:
         self.path = state_dir / "outbox.sqlite3"
         self._lock = threading.RLock()
         self.recoveries: list[Recovery] = []  # times the outbox had to start over; the cycle reports them
+        self.read_only: str | None = None  # why the outbox was opened read-only (`disco cheio`...), None when not
         try:
-            try:
-                self._db = connect(self.path)
-            except sqlite3.DatabaseError as error:
-                if not is_damage(error):
-                    raise
-                self._db = self._start_over("corrupt", None)
+            self._db = self._open()
         except (OSError, sqlite3.Error) as error:
-            raise ConfigError(
-                [
-                    f"HOTELEITOS_STATE_DIR (state_dir): a pasta {state_dir} não pode guardar a fila de envio "
-                    f"({type(error).__name__}); confira se existe, se é gravável pelo usuário do conector (uid 10001 "
-                    "na imagem) e se o volume está montado."
-                ]
-            ) from None
+            trouble = disk_trouble(state_dir)
+            if trouble is None:
+                raise ConfigError(
+                    [
+                        f"HOTELEITOS_STATE_DIR (state_dir): a pasta {state_dir} não pode guardar a fila de envio "
+                        f"({type(error).__name__}); confira se existe, se é gravável pelo usuário do conector (uid "
+                        "10001 na imagem) e se o volume está montado."
+                    ]
+                ) from None
+            self._db, self.read_only = open_read_only(self.path), trouble
         self._identity = identity(self.path)
+
+    def _open(self) -> sqlite3.Connection:
+        """The outbox for reading and writing; a damaged file is replaced by what it still holds."""
+        try:
+            return connect(self.path)
+        except sqlite3.DatabaseError as error:
+            if not is_damage(error):
+                raise
+            return self._start_over("corrupt", None)
 
     def close(self) -> None:
         with self._lock:
@@ -159,9 +177,21 @@ class Outbox:
         """Each cycle: if the file on disk is no longer the one open (the state folder was deleted, or its volume
         unmounted), recreate it and move into it everything the open connection can still read."""
         with self._lock:
-            if identity(self.path) == self._identity:
-                return
-            self._replace("vanished")
+            if self.read_only is not None:
+                self._writable_again()
+            elif identity(self.path) != self._identity:
+                self._replace("vanished")
+
+    def _writable_again(self) -> None:
+        """An outbox opened read-only at start: open it for writing once the disk takes writes again."""
+        try:
+            writable = self._open()
+        except (OSError, sqlite3.Error):
+            self.read_only = disk_trouble(self.state_dir) or self.read_only
+            return
+        with contextlib.suppress(sqlite3.Error):  # it read the same file (or, with no file at start, held nothing)
+            self._db.close()
+        self._db, self.read_only, self._identity = writable, None, identity(self.path)
 
     def take_recoveries(self) -> list[Recovery]:
         with self._lock:
@@ -187,7 +217,11 @@ class Outbox:
         saved = salvage(source, fresh) if source is not None else 0
         if old is None and source is not None:
             source.close()
-        self.recoveries.append(Recovery(kind, moved, saved, now))
+        lost = 0
+        if moved is not None:  # what SQLite could not reach: read page by page
+            found, lost = salvage_pages(moved, fresh)
+            saved += found
+        self.recoveries.append(Recovery(kind, moved, saved, now, lost))
         return fresh
 
     @_recovering
@@ -275,7 +309,12 @@ class Outbox:
         snapshot (sent, so never a held one) leaves the outbox in the same transaction (a crash cannot separate the
         two). The guard's values are written by `connector.delivery.guard_state` only."""
         with self._lock, self._transaction():
-            if delivered is not None:
+            if delivered is not None:  # its sequence noted first: a salvage never sends it again
+                self._db.execute(
+                    "INSERT OR REPLACE INTO state (key, value) SELECT 'last_delivered_seq', seq FROM snapshots "
+                    "WHERE id = ? AND status != 'held'",
+                    (delivered,),
+                )
                 self._db.execute("DELETE FROM snapshots WHERE id = ? AND status != 'held'", (delivered,))
             write_state(self._db, values)
 

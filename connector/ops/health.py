@@ -21,16 +21,18 @@ from connector.source.oracle_connect import OracleStatus
 
 
 class Readiness:
-    """What /readyz judges, updated by the agent after each cycle (no database access from here)."""
+    """What /readyz judges, updated by the agent after each cycle (no database access from here). Ages are
+    measured on the monotonic clock: a step of the wall clock (NTP, a VM resumed) never makes one negative."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, mono: Callable[[], float] = time.monotonic) -> None:
         self.window = settings.ready_window
         self.max_pending = settings.outbox.ready_max_pending
-        self.last_delivery: float | None = None
+        self._mono = mono
+        self.last_delivery: float | None = None  # monotonic time of the last delivery
         self.depth: dict[str, int] = {"pending": 0, "held": 0, "dead": 0}
         self.last_error: str | None = None
         self.held_note: str | None = None  # why the guard holds a census, as the last cycle that judged one said
-        self.recovery: tuple[float, str] | None = None  # when the outbox last started over, and what happened
+        self.recovery: tuple[float, str] | None = None  # when (monotonic) the outbox last started over, and what
         self.tz = settings.tz
         self.cause: str | None = None  # the last failure, for the reasons
         self.retry_at: float | None = None  # Unix time of the next cycle that will try again
@@ -53,19 +55,20 @@ class Readiness:
         failed read neither confirms nor restarts the guard)."""
         with self._lock:
             if delivered:
-                self.last_delivery = time.time()
+                self.last_delivery = self._mono()
             self.depth = dict(depth)
             self.last_error = error
             if held_note is not None or not depth.get("held", 0):
                 self.held_note = held_note
-            if recovery is not None:
-                self.recovery = recovery
+            if recovery is not None:  # noted now, whatever the wall clock said when it happened
+                self.recovery = (self._mono(), recovery[1])
             self.cause, self.retry_at = cause, retry_at
             self.oracle = oracle or self.oracle  # a failed read says nothing new of the sessions
 
     def verdict(self) -> tuple[bool, dict[str, Any]]:
         with self._lock:
-            age = None if self.last_delivery is None else time.time() - self.last_delivery
+            now = self._mono()
+            age = None if self.last_delivery is None else now - self.last_delivery
             reasons = []
             if age is None:
                 reasons.append("nenhum ciclo entregue ainda")
@@ -74,7 +77,7 @@ class Readiness:
             if self.depth.get("held", 0):
                 why = f": {self.held_note}" if self.held_note else " (veja `hoteleitos-connector outbox`)"
                 reasons.append(f"censo retido pela proteção contra altas em massa{why}")
-            if self.recovery is not None and time.time() - self.recovery[0] < self.window:
+            if self.recovery is not None and now - self.recovery[0] < self.window:
                 reasons.append(self.recovery[1])
             if self.depth.get("pending", 0) > self.max_pending:
                 reasons.append(f"{self.depth['pending']} censos pendentes (limite {self.max_pending})")

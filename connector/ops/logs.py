@@ -29,9 +29,18 @@ REDACTED = "***"
 # A URL's credentials, up to the last `@` of the URL: a password with a raw `@` is masked whole.
 _URL_CREDENTIALS = re.compile(r"\b([A-Za-z][\w+.-]*://)[^\s'\"<>]*@")
 
+_NEEDLES: list[str] = []  # the secrets masked in every event, longest first
+
+
+def remember_secrets(secrets: Iterable[str]) -> None:
+    """Mask these secrets too from now on (a token or password read again from its file after start)."""
+    _NEEDLES[:] = sorted({*_NEEDLES, *(s for s in secrets if s and len(s) >= 4)}, key=len, reverse=True)
+
 
 def _redactor(secrets: Iterable[str]) -> Any:
-    needles = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+    _NEEDLES.clear()
+    remember_secrets(secrets)
+    needles = _NEEDLES
 
     def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
         for key, value in event.items():

@@ -157,8 +157,7 @@ class StatusBoard:
         with self._lock:
             current, recent, last_read = list(self.current), list(self.recent), self.last_read
         series = self.history.series(now)
-        age = None if last is None else now - last.at
-        health, headline = _verdict(ready, body, age is not None and age <= settings.ready_window, current)
+        health, headline = _verdict(ready, body, _delivering(body, last, now, settings.ready_window), current)
         return StatusView(
             now=now,
             tz=settings.tz,
@@ -188,6 +187,16 @@ class StatusBoard:
     def page(self) -> bytes:
         """The page, as the health server sends it."""
         return render(self.view()).encode("utf-8")
+
+
+def _delivering(body: dict[str, object], last: Delivery | None, now: float, window: float) -> bool:
+    """Whether a census reached the API within the window: by the monotonic age /readyz keeps in this process, else
+    (just after a restart) by the history's wall time, which a clock stepped back makes lie in the future: then
+    its age is unknown, not negative."""
+    age = body.get("last_delivery_age_seconds")
+    if isinstance(age, int | float):
+        return age <= window
+    return last is not None and 0 <= now - last.at <= window
 
 
 def _verdict(ready: bool, body: dict[str, object], delivering: bool, current: list[Problem]) -> tuple[Health, str]:

@@ -7,6 +7,8 @@ Events are snake_case facts with counts, codes and timings; never a patient's da
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import structlog
 
 from connector import __version__
@@ -30,6 +32,30 @@ def started(settings: Settings) -> None:
     metrics.start_at_zero()
 
 
+def secrets_reread(changed: tuple[str, ...]) -> None:
+    """A secret file held a new value, now in use (the value itself is never logged)."""
+    log.warning("secrets_reread", settings=list(changed), message=f"novo valor em uso: {', '.join(changed)}.")
+
+
+def secrets_unusable(problems: list[str]) -> None:
+    """A secret file changed to something that cannot be used: the value in use stays."""
+    for problem in problems:
+        log.error("secret_file_unusable", message=f"{problem} O valor anterior segue em uso.")
+
+
+def outbox_read_only(trouble: str, folder: Path) -> None:
+    """The outbox was opened read-only at start: the agent runs, and says why nothing is kept."""
+    log.error(
+        "outbox_read_only",
+        folder=str(folder),
+        message=(
+            f"{trouble} em {folder}: a fila de envio foi aberta só para leitura. Os censos já guardados são enviados "
+            "e o censo de cada ciclo vai direto da memória; nada novo fica guardado até o disco aceitar gravações "
+            "(libere espaço ou confira o volume e as permissões)."
+        ),
+    )
+
+
 def count_attempt(_snapshot: Snapshot, status: int | None, _error: SinkError | None, seconds: float) -> None:
     """One push attempt (the sink calls this for every attempt, retries included)."""
     metrics.PUSHES.labels(status=str(status) if status is not None else "error").inc()
@@ -39,6 +65,11 @@ def count_attempt(_snapshot: Snapshot, status: int | None, _error: SinkError | N
 def crashed(error_type: str, where: str) -> None:
     log.error("cycle_crashed", error_type=error_type, where=where,
               message="falha inesperada no ciclo; os censos já guardados continuam na fila.")  # fmt: skip
+
+
+def clock_stepped(seconds: float, moved: int) -> None:
+    """The wall clock was stepped since the last cycle: the outbox's capture times moved with it."""
+    log.info("clock_step_followed", seconds=round(seconds, 1), snapshots=moved)
 
 
 def released(entry: Entry | None, dropped: int) -> None:
@@ -142,7 +173,7 @@ def recovered(recoveries: list[Recovery]) -> None:
     """The outbox had to start over: loudly, with what was saved and where the damaged file went."""
     for recovery in recoveries:
         metrics.RECOVERIES.labels(kind=recovery.kind).inc()
-        log.error("outbox_recovered", kind=recovery.kind, salvaged=recovery.salvaged,
+        log.error("outbox_recovered", kind=recovery.kind, salvaged=recovery.salvaged, lost=recovery.lost,
                   moved_to=str(recovery.moved_to) if recovery.moved_to else None,
                   message=recovery_message(recovery))  # fmt: skip
 
@@ -150,9 +181,10 @@ def recovered(recoveries: list[Recovery]) -> None:
 def recovery_message(recovery: Recovery) -> str:
     """What happened to the outbox, for the operator."""
     if recovery.kind == "corrupt":
+        lost = f"; {recovery.lost} censo(s) danificado(s) não puderam ser lidos" if recovery.lost else ""
         return (
             f"o arquivo da fila de envio estava danificado e foi guardado em {recovery.moved_to}; uma fila nova "
-            f"começou com os {recovery.salvaged} censo(s) que puderam ser lidos. Confira o disco do volume de estado."
+            f"começou com os {recovery.salvaged} censo(s) recuperado(s){lost}. Confira o disco do volume de estado."
         )
     return (
         f"a pasta de estado (ou o arquivo da fila) sumiu com o conector rodando; foi recriada com os "

@@ -16,12 +16,15 @@ The encoding the database declares is kept in the pool entry's `info` under `TEX
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from connector.census.decoding import canonical_codec
 
 TEXT_ENCODING = "hoteleitos_text_encoding"
+RAW_TEXT = "hoteleitos_raw_text"  # how a connection's text values hide the HIS's bytes: "escaped" or "latin-1"
 ASCII_SQL = "hoteleitos_ascii_sql"  # the connection's SQL must be plain ASCII (a SQL_ASCII server)
 PG_TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"')
 # PostgreSQL encoding names Python does not know under the same spelling.
@@ -132,3 +135,48 @@ def oracle_timestamp_tz_as_text(dbapi_connection: Any) -> None:
         return previous(cursor, name, default_type, size, precision, scale)
 
     dbapi_connection.outputtypehandler = by_column
+
+
+_CODEC_PREFIX = "hoteleitos_"
+
+
+def firebird_codec(base: str, *, raw: bool) -> str:
+    """The name of a codec for a Firebird connection whose own codec is `base`: it encodes statements and parameters
+    as `base` does; it decodes valid UTF-8 as text and keeps any other byte as a surrogate (`escaped`), or, with
+    `raw`, keeps every byte (Latin-1, one character a byte). `raw_bytes` gives the bytes back for the census."""
+    return f"{_CODEC_PREFIX}{'raw' if raw else 'escaped'}_{codecs.lookup(base).name.replace('-', '_')}"
+
+
+def _find_codec(name: str) -> codecs.CodecInfo | None:
+    if not name.startswith(_CODEC_PREFIX):
+        return None
+    kind, _, base = name.removeprefix(_CODEC_PREFIX).partition("_")
+    encode = codecs.lookup(base).encode
+
+    def decode(data: Any, errors: str = "strict") -> tuple[str, int]:
+        raw = bytes(data)
+        return (raw.decode("latin-1") if kind == "raw" else raw.decode("utf-8", "surrogateescape")), len(raw)
+
+    return codecs.CodecInfo(encode, decode, name=name)
+
+
+def raw_bytes(batches: Iterator[Sequence[Any]], kind: str) -> Iterator[list[Any]]:
+    """Rows of a connection decoded by `firebird_codec`, each text that is not plain text given back as the bytes
+    the HIS stored (every text, for `latin-1`), for the census to decode value by value."""
+    for batch in batches:
+        yield [tuple(_restore(value, kind) for value in row) for row in batch]
+
+
+def _restore(value: Any, kind: str) -> Any:
+    if not isinstance(value, str) or value.isascii():
+        return value
+    if kind == "latin-1":
+        return value.encode("latin-1")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape")
+    return value
+
+
+codecs.register(_find_codec)  # answers for its own names only

@@ -65,6 +65,7 @@ def create_source_engine(
     query_timeout: float,
     timezone: str | None = None,
     oracle: OracleSettings | None = None,
+    encoding: str | None = None,
 ) -> Engine:
     """An engine whose every session is read-only where the database allows, bounded in time, and in the
     hospital's `timezone` (so that the database cuts timestamps to dates in the hospital's zone too); on Oracle, in
@@ -94,7 +95,7 @@ def create_source_engine(
     if parsed.get_driver_name() == "psycopg":
         event.listen(engine, "before_cursor_execute", before_execute_ascii, retval=True)
     if parsed.get_backend_name() == "firebird":  # read-only transactions; statements bounded on the client
-        firebird.prepare(engine, connect_timeout, query_timeout)
+        firebird.prepare(engine, connect_timeout, query_timeout, encoding)
     watch(engine, connect_timeout + query_timeout + GRACE)
     return engine
 
@@ -109,6 +110,7 @@ def engine_for(source: SourceSettings, timezone: str | None = None, oracle: Orac
         query_timeout=source.query_timeout,
         timezone=timezone,
         oracle=oracle,
+        encoding=source.encoding,
     )
 
 

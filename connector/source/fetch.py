@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
 
 from connector.errors import SourceError
-from connector.source.driver_text import TEXT_ENCODING
+from connector.source.driver_text import RAW_TEXT, TEXT_ENCODING, raw_bytes
 from connector.source.errors import translate
 from connector.source.statements import dialect_sql, has_dialect_file
 from connector.source.watchdog import Guard, guarded
@@ -51,6 +51,8 @@ def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], con
             if guard is not None and guard.reason is not None:
                 raise _cut(guard) from None
             raise translate(error, engine.url, statement.text) from None
+        except UnicodeError as error:  # a driver that decodes text itself, and met bytes its codec refuses
+            raise undecodable(error) from None
         _never_after_a_cut(guard)
     return value, time.perf_counter() - started
 
@@ -60,6 +62,17 @@ def _never_after_a_cut(guard: Guard | None) -> None:
     reports no more rows instead of an error): what `consume` made of it may be part of the census only."""
     if guard is not None and guard.reason is not None:
         raise _cut(guard)
+
+
+def undecodable(error: UnicodeError) -> SourceError:
+    """A value the driver could not decode: the setting that fixes it, never the value."""
+    codec = getattr(error, "encoding", None) or "?"
+    return SourceError(
+        f"o driver do banco não conseguiu decodificar um texto como {codec}; informe a codificação em que o sistema "
+        "hospitalar grava o texto em HOTELEITOS_SOURCE_ENCODING (ex.: cp1252 para Windows-1252, latin1) e rode de "
+        "novo. O censo deste ciclo foi descartado.",
+        kind="encoding",
+    )
 
 
 def inspect(engine: Engine, look: Callable[[Connection], T], sql: str = "") -> T:
@@ -101,7 +114,9 @@ def _read(engine: Engine, statement: TextClause, parameters: dict[str, Any], con
         try:
             columns = [str(name).lower() for name in result.keys()]  # noqa: SIM118 - a Result, not a dict
             declared = connection.connection.info.get(TEXT_ENCODING)
-            value = consume(columns, result.partitions(BATCH_ROWS), declared)
+            batches: Iterator[Sequence[Any]] = result.partitions(BATCH_ROWS)
+            raw = connection.connection.info.get(RAW_TEXT)
+            value = consume(columns, batches if raw is None else raw_bytes(batches, raw), declared)
         except BaseException:
             _abandon(connection, result)
             raise

@@ -11,6 +11,15 @@ the timeout passes, cancels it on the server (`fb_cancel_operation`), which make
 raise "operation was cancelled" (SQLSTATE HY008, translated as a timeout). Between two fetches there is nothing
 to cancel on the server, so the watchdog tries again every 50 ms until the next fetch is caught.
 
+Text as SPDATA stored it: many SPDATA databases have the character set NONE and hold the bytes the Delphi client
+wrote (Windows-1252, sometimes UTF-8 from newer programs). The driver decodes every value with the connection's
+codec, so one byte that is not UTF-8 failed the whole census. Each connection now decodes with a codec of ours
+(`connector.source.driver_text.firebird_codec`): bytes that are not UTF-8 travel to the census as they are, decoded
+there value by value (`connector.census.decoding.Decoder`), as on a LATIN1 PostgreSQL. The database's own character
+set (NONE: none declared) is what the census is told was declared. HOTELEITOS_SOURCE_ENCODING becomes the connection
+character set (so the server hands the HIS's bytes over untouched in that encoding) and the encoding every value is
+decoded with.
+
 firebird-driver is imported only when a Firebird engine is made, so other hospitals never load it.
 """
 
@@ -21,6 +30,9 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+from connector.source.driver_text import RAW_TEXT, TEXT_ENCODING, firebird_codec
+from connector.source.statements import dialect_sql
 
 WATCHDOG = "hoteleitos_statement_watchdog"  # key of the running watchdog in a connection's `info`
 RETRY_SECONDS = 0.05
@@ -57,12 +69,14 @@ class Watchdog:
         self._done.set()
 
 
-def prepare(engine: Engine, connect_timeout: float, query_timeout: float) -> None:
+def prepare(engine: Engine, connect_timeout: float, query_timeout: float, encoding: str | None = None) -> None:
     """Make every session of a Firebird `engine` read-only, bound the connection to `connect_timeout` seconds and
-    each statement to `query_timeout` seconds."""
+    each statement to `query_timeout` seconds, and hand text over as the HIS stored it (in `encoding`, when the
+    operator set one)."""
     from firebird.driver import Isolation, TraAccessMode, driver_config, tpb
 
     read_only = tpb(Isolation.READ_COMMITTED_RECORD_VERSION, access_mode=TraAccessMode.READ)
+    charset = FIREBIRD_CHARSETS.get(encoding or "", "NONE") if encoding else None
 
     def before_connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
         # The driver takes its connection timeout from the database's entry in its configuration, which
@@ -70,8 +84,19 @@ def prepare(engine: Engine, connect_timeout: float, query_timeout: float) -> Non
         database = driver_config.get_database(str(cparams.get("database", "")))
         if database is not None:
             database.timeout.value = max(1, round(connect_timeout))
+        if charset is not None:
+            cparams["charset"] = charset
 
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        declared = _database_charset(dbapi_connection)
+        speaks = str(dbapi_connection.charset or "NONE").upper()
+        # A UTF-8 connection: text is UTF-8 but for the HIS's own bytes in NONE columns. Any other (the setting,
+        # or a charset in the URL): every text as the bytes the connection's character set gives.
+        raw = encoding is not None or speaks not in ("UTF8", "UNICODE_FSS")
+        spoken = declared if speaks == "NONE" or not raw else speaks
+        record.info[TEXT_ENCODING] = encoding or _codec(spoken)
+        dbapi_connection._encoding = firebird_codec(dbapi_connection._encoding, raw=raw)
+        record.info[RAW_TEXT] = "latin-1" if raw else "escaped"
         dbapi_connection.main_transaction.default_tpb = read_only
 
     def arm(connection: Connection, _cursor: Any, *_: Any) -> None:
@@ -84,6 +109,29 @@ def prepare(engine: Engine, connect_timeout: float, query_timeout: float) -> Non
     event.listen(engine, "commit", lambda connection: disarm(connection.info))
     event.listen(engine, "rollback", lambda connection: disarm(connection.info))
     event.listen(engine.pool, "checkin", lambda _dbapi, record: disarm(record.info) if record is not None else None)
+
+
+# Python codecs and the Firebird character sets that carry them.
+FIREBIRD_CHARSETS = {"utf-8": "UTF8", "cp1252": "WIN1252", "latin-1": "ISO8859_1", "cp1250": "WIN1250",
+                     "iso8859-15": "ISO8859_15", "cp850": "DOS850", "ascii": "ASCII"}  # fmt: skip
+
+
+def _database_charset(dbapi_connection: Any) -> str:
+    """The database's default character set (RDB$DATABASE), upper case; NONE when it declares none."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(dialect_sql("firebird", "database-charset.sql", escape_colons=False))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
+    return str(row[0] if row and row[0] else "NONE").strip().upper()
+
+
+def _codec(charset: str) -> str | None:
+    """Python's codec for a Firebird character set; None for NONE (no encoding declared) or one not known here."""
+    found = {name: codec for codec, name in FIREBIRD_CHARSETS.items()}.get(charset)
+    return found or ("utf-8" if charset == "UNICODE_FSS" else None)
 
 
 def disarm(info: dict[Any, Any]) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,40 +13,9 @@ from structlog.testing import capture_logs
 
 from connector.cycle import Agent
 from tests.support.cli import run_cli
+from tests.support.disks import fill
 from tests.support.hospital import Hospital, damage_body, first_acceptances
 from tests.support.receivers import status
-from tests.support.services import unavailable
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs, mounted for the test and unmounted afterwards."""
-    mount = tmp_path / "disco"
-    mount.mkdir()
-    command = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)]
-    done = subprocess.run(command, capture_output=True, check=False)
-    if done.returncode != 0:
-        unavailable(
-            f"não foi possível montar um tmpfs pequeno ({done.stderr.decode(errors='replace').strip()}): o teste "
-            "precisa de root (sudo ./scripts/test)"
-        )
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def fill(folder: Path) -> Path:
-    """Fill the disk under `folder` to the last byte."""
-    filler = folder / "enche"
-    with open(filler, "wb", buffering=0) as handle:
-        for size in (65536, 4096, 1):  # big blocks, then the last few bytes
-            try:
-                while True:
-                    handle.write(b"\0" * size)
-            except OSError:
-                continue
-    return filler
 
 
 def test_full_state_disk_still_delivers_the_queue_and_the_fresh_census(hospital: Hospital, small_disk: Path) -> None:

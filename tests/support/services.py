@@ -83,15 +83,16 @@ def mariadb_user(url: URL, password: str, grant_on: str) -> Iterator[URL]:
 
 
 @contextmanager
-def fresh_firebird_database(label: str) -> Iterator[URL]:
-    """A new, empty Firebird database (a .fdb file in the server's data folder), dropped afterwards."""
+def fresh_firebird_database(label: str, charset: str = "UTF8") -> Iterator[URL]:
+    """A new, empty Firebird database (a .fdb file in the server's data folder) whose default character set is
+    `charset`, dropped afterwards."""
     from firebird.driver import DatabaseError, create_database
 
     admin = make_url(FIREBIRD_ADMIN_URL)
     path = f"{admin.database}/hoteleitos_{label}_{uuid.uuid4().hex[:10]}.fdb"
     try:
         created = create_database(
-            f"{admin.host}/{admin.port or 3050}:{path}", user=admin.username, password=admin.password, charset="UTF8"
+            f"{admin.host}/{admin.port or 3050}:{path}", user=admin.username, password=admin.password, charset=charset
         )
     except OSError as error:  # firebird-driver finds no usable libfbclient.so
         unavailable(f"{label}: biblioteca cliente do Firebird ausente ({type(error).__name__}); {FIREBIRD_HINT}")

@@ -20,3 +20,16 @@ def test_hour_alone_today_with_the_day_otherwise() -> None:
     now = time.time()
     assert len(clock.hour(now, MANAUS)) == 8
     assert clock.hour(now + 3 * 86400, MANAUS)[2] == "/"
+
+
+def test_step_watch_tells_a_step_and_follows_drift() -> None:
+    """A wall clock that moves with the monotonic one, or drifts slowly, is no step; a jump of an hour back is
+    told once, with its size and sign."""
+    wall, mono = [1_800_000_000.0], [50.0]
+    watch = clock.StepWatch(lambda: wall[0], lambda: mono[0])
+    for _ in range(10):
+        wall[0], mono[0] = wall[0] + 30.5, mono[0] + 30  # half a second of drift a look
+        assert watch.step() == 0.0
+    wall[0], mono[0] = wall[0] - 3600 + 1, mono[0] + 1
+    assert watch.step() == -3600
+    assert watch.step() == 0.0

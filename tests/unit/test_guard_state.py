@@ -162,3 +162,14 @@ def test_a_command_cannot_write_while_a_census_is_judged(
     assert attempts == ["database is locked"]
     assert judged.decision.why_discarded == "superseded" and judged.baseline == 300
     assert [e.count for e in outbox.entries("held")] == [10]
+
+
+def test_stored_times_follow_a_step_of_the_wall_clock(outbox: Outbox, settings: Settings) -> None:
+    """Two censuses wait; the wall clock jumps 73 h ahead (past the 72 h age bound) and the times follow it: the
+    next census stored drops nothing, and the outbox still shows them a few seconds old."""
+    queued = feed(outbox, settings, 20, 21)
+    assert guard_state.follow_step(outbox, 73 * 3600) == 2
+    judged = guard_state.judge_and_store(outbox, snapshot(22), settings, NOW + 73 * 3600 + 2)
+    assert judged.dropped == []
+    ages = [NOW + 73 * 3600 + 2 - e.created for e in outbox.entries("pending")]
+    assert [e.id for e in outbox.entries("pending")][:2] == queued and ages == [2, 1, 0]

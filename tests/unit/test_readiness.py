@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 from connector.commands.configuration import settings_from_values
 from connector.ops.health import Readiness
 
 
-def readiness(tmp_path: Path) -> Readiness:
+class FakeClock:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def readiness(tmp_path: Path, mono: FakeClock | None = None) -> Readiness:
     return Readiness(
         settings_from_values(
             {
@@ -16,7 +27,8 @@ def readiness(tmp_path: Path) -> Readiness:
                 "source": {"vendor": "mv", "url": "sqlite:///x.db"},
                 "state_dir": str(tmp_path),
             }
-        )
+        ),
+        mono or FakeClock(),
     )
 
 
@@ -35,12 +47,31 @@ def test_readyz_says_why_a_census_is_held_until_it_is_not(tmp_path: Path) -> Non
 
 def test_readyz_reports_an_outbox_that_started_over_for_a_while(tmp_path: Path) -> None:
     """A recovered outbox is a reason on /readyz during the readiness window, then no longer."""
-    import time
-
-    ready = readiness(tmp_path)
+    mono = FakeClock()
+    ready = readiness(tmp_path, mono)
     depth = {"pending": 0, "held": 0, "dead": 0}
-    ready.update(delivered=True, depth=depth, error=None, recovery=(time.time(), "a fila de envio estava danificada"))
+    ready.update(delivered=True, depth=depth, error=None, recovery=(1e9, "a fila de envio estava danificada"))
     ok, body = ready.verdict()
     assert not ok and body["reasons"] == ["a fila de envio estava danificada"]
-    ready.recovery = (time.time() - ready.window - 1, "a fila de envio estava danificada")
+    mono.now += ready.window / 2
+    ready.update(delivered=True, depth=depth, error=None)
+    assert not ready.verdict()[0]
+    mono.now += ready.window / 2 + 1
     assert ready.verdict()[0]
+
+
+def test_readiness_ages_are_monotonic_whatever_the_wall_clock_does(tmp_path: Path) -> None:
+    """The last delivery's age grows with the monotonic clock only: a wall clock stepped back an hour after the
+    delivery never makes it negative, and /readyz turns 503 once the window passes without another delivery."""
+    mono = FakeClock()
+    ready = readiness(tmp_path, mono)
+    with patch("time.time", return_value=2_000_000_000.0):
+        ready.update(delivered=True, depth={"pending": 0, "held": 0, "dead": 0}, error=None)
+    mono.now += 5
+    with patch("time.time", return_value=2_000_000_000.0 - 3600):
+        ok, body = ready.verdict()
+        assert ok and body["last_delivery_age_seconds"] == 5.0
+        mono.now += ready.window + 1
+        ok, body = ready.verdict()
+    assert not ok and body["last_delivery_age_seconds"] == ready.window + 6
+    assert body["reasons"][0].startswith("último ciclo entregue há")

@@ -145,7 +145,8 @@ def test_origin_names_the_layers_that_set_something() -> None:
 def test_board_verdicts(tmp_path: Path) -> None:
     """Green while delivering; amber with a census held; red once nothing reached the API within the window."""
     config = settings(tmp_path)
-    readiness = Readiness(config)
+    mono = [100.0]
+    readiness = Readiness(config, lambda: mono[0])
     board = StatusBoard(config, readiness)
     first = report(round=delivered(NOW), changes=Changes(admissions=2, discharges=1))
     readiness.update(delivered=True, depth={"pending": 0, "held": 0}, error=None)
@@ -156,8 +157,19 @@ def test_board_verdicts(tmp_path: Path) -> None:
     readiness.update(delivered=False, depth={"pending": 0, "held": 1}, error=None, held_note="veio vazio")
     assert board.view(NOW + 5).health == "atencao"
     assert board.view(NOW + 5).headline.startswith("Censo retido")
+    mono[0] += config.ready_window + 1
     late = board.view(NOW + config.ready_window + 1)
     assert late.health == "falha"
+
+
+def test_board_is_red_when_the_last_delivery_lies_in_the_future(tmp_path: Path) -> None:
+    """Just after a restart, with the wall clock stepped back an hour since the last delivery on record: its age is
+    unknown, not negative, so the page does not call the census delivered."""
+    config = settings(tmp_path)
+    board = StatusBoard(config, Readiness(config))
+    board.history.last_delivery = Delivery(NOW, 412, 0.2)
+    assert board.view(NOW + 10).health == "atencao"
+    assert board.view(NOW - 3600).health == "falha"
 
 
 def test_board_restores_the_last_success_metric(tmp_path: Path) -> None:

@@ -1,3 +1,3 @@
 """The performance harness, on real services: the connector's cycle against a hand-written baseline (`python -m
-bench`), and freshness and database load of the 30 s schedule against the change probe (`python -m
-bench.freshness`)."""
+bench`), the cycle of several copies of the source in alternation (`python -m bench.compare`), and freshness and
+database load of the 30 s schedule against the change probe (`python -m bench.freshness`)."""

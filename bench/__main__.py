@@ -9,7 +9,8 @@ For each size N it fills an MV replica with N admitted patients and measures:
   (bench/worker.py), `--pairs` cycles each;
 - at the largest size, `run` on a schedule: resident memory between cycles, peak, cycle durations;
 - at the smallest size, `run` idle between small cycles (5 s schedule): resident memory and CPU.
-Then the start time of `--help`. Prints the table (Markdown, as in the README) and writes JSON under bench/results/.
+Then the start time of `--help`. Prints the table (Markdown, as in docs/desempenho.md) and writes JSON under
+bench/results/.
 """
 
 from __future__ import annotations

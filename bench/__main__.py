@@ -9,7 +9,8 @@ For each size N it fills an MV replica with N admitted patients and measures:
   (bench/worker.py), `--pairs` cycles each;
 - at the largest size, `run` on a schedule: resident memory between cycles, peak, cycle durations;
 - at the smallest size, `run` idle between small cycles (5 s schedule): resident memory and CPU.
-Then the start time of `--help`. Prints the table (Markdown, as in the README) and writes JSON under bench/results/.
+Then the start time of `--help`. Prints the table (Markdown, as in docs/desempenho.md) and writes JSON under
+bench/results/.
 """
 
 from __future__ import annotations
@@ -65,23 +66,26 @@ def worker(*args: str) -> dict[str, Any]:
 
 def steady(url: URL, dsn: str, sql_file: Path, folder: Path, api_url: str, repeat: int) -> dict[str, Any]:
     """The in-process cycles, script then connector, twice in alternation; medians over both turns."""
-    script: list[float] = []
-    mine: list[float] = []
+    wall: dict[str, list[float]] = {"script": [], "connector": []}
+    cpu: dict[str, list[float]] = {"script": [], "connector": []}
     peaks = {"script": 0.0, "connector": 0.0}
     for turn in range(2):
         for side in ("script", "connector") if turn == 0 else ("connector", "script"):
             if side == "script":
                 found = worker("script", dsn, str(sql_file), api_url, str(repeat))
-                script += found["times"]
             else:
                 state = str(folder / "steady-state")
                 found = worker("connector", url.render_as_string(False), state, api_url, str(repeat))
-                mine += found["times"]
+            wall[side] += found["times"]
+            cpu[side] += found["cpu"]
             peaks[side] = max(peaks[side], found["peak_rss_mb"])
+    script, mine = statistics.median(wall["script"]), statistics.median(wall["connector"])
     return {
-        "script_s": statistics.median(script),
-        "connector_s": statistics.median(mine),
-        "ratio": statistics.median(mine) / statistics.median(script),
+        "script_s": script,
+        "connector_s": mine,
+        "ratio": mine / script,
+        "cpu_s": {side: statistics.median(values) for side, values in cpu.items()},
+        "times_s": wall,
         "peak_rss_mb": peaks,
     }
 

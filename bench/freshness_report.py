@@ -1,4 +1,4 @@
-"""The freshness bench's figures as Markdown tables (the README's and docs/operacao.md's)."""
+"""The freshness bench's figures as Markdown tables (docs/desempenho.md's and docs/operacao.md's)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The bench's results as Markdown tables (the README's "Desempenho" section), each target with its verdict."""
+"""The bench's results as Markdown tables (as in docs/desempenho.md), each target with its verdict."""
 
 from __future__ import annotations
 

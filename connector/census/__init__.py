@@ -1,7 +1,7 @@
 """The census: the canonical record (contract §1), its normalisation rules, what changed between two censuses.
 
 record.py     the 15-field record and the census of one read (`Census`, `normalise_batches`)
-normalise.py  one rule per kind of field, over a whole column of a batch
+normalise.py  one rule per kind of field, from one raw value to its canonical text
 decoding.py   text from the HIS as correct, clean Unicode, whatever bytes the database holds
 changes.py    admissions, discharges and transfers between two censuses
 """

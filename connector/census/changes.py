@@ -49,10 +49,7 @@ class Fingerprint:
 
     @classmethod
     def of(cls, census: Census) -> Fingerprint:
-        placed = census.placements
-        if placed is None:  # a census built otherwise than by normalisation: the beds are cut from the texts
-            placed = array("q", map(hash, beds(census).items()))
-        return cls(array("q", map(hash, census.keys)), placed)
+        return cls(array("q", map(hash, census.keys)), array("q", map(hash, beds(census).items())))
 
 
 class ChangeTracker:

@@ -1,9 +1,10 @@
-"""The normalisation rules of contract §1, one per kind of field, each over a whole column of a batch.
+"""The normalisation rules of contract §1: one function per kind of field, from one raw value to its canonical text.
 
-Every rule has a fast path for the values a healthy database returns (ASCII text, whole numbers, naive dates in
-range) and a careful path for the rest: bytes in a legacy encoding, control characters, time-zone-aware
-timestamps, dates out of any plausible range, vendor codes for sex. What the careful path cannot keep becomes
-`None` with a counted warning; the patient always stays in the census.
+A rule takes whatever a database driver hands over (text, bytes in a legacy encoding, numbers, dates, timestamps
+with or without a zone, None) and returns the canonical text, or None; each warning the value raises goes to the
+rule's `warn` (a kind of warning, such as `invalid_date`). What a rule cannot keep becomes None with a warning; the
+patient always stays in the census. A rule depends on nothing but the value (and the census's `Context`): the same
+value always gives the same text and the same warnings.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
-from unicodedata import normalize as _nfc
+from unicodedata import normalize
 
 from connector.census.decoding import DEFAULT_DECODER, Decoder, clean
 
@@ -23,8 +24,8 @@ EARLIEST_BIRTH = date(1880, 1, 1)
 EARLIEST_ADMISSION = date(1900, 1, 1)
 MAX_REPORTED_ROWS = 20
 
-# A rule normalises a column of a batch of rows; `first` is the row number of the batch's first value.
-ColumnRule = Callable[[Sequence[Any], int], "list[str | None]"]
+Rule = Callable[[Any], "str | None"]
+Warn = Callable[[str], object]  # told the kind of each warning a value raises
 
 _SEX_CODES = {
     "M": "M", "MASC": "M", "MASCULINO": "M", "1": "M", "H": "M", "HOMEM": "M",
@@ -32,7 +33,6 @@ _SEX_CODES = {
     "I": "I", "IND": "I", "INDET": "I", "INDETERMINADO": "I", "IGNORADO": "I", "INDEFINIDO": "I",
 }  # fmt: skip
 NAME_FIELDS = ("convenio_nome", "paciente_nome", "profissional_nome", "tipo_ocorrencia_descricao")
-_SLOW = object()  # a value the fast path of a rule leaves to its careful path
 
 
 @dataclass
@@ -61,84 +61,50 @@ class Context:
     decoder: Decoder = DEFAULT_DECODER
 
 
-def _scalar_text(value: Any) -> str | None:  # noqa: PLR0911 - one branch per database type
-    """A non-text database value as a string; numbers without decimals when they are whole."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
+def _number_or_date_text(value: int | float | Decimal | date) -> str | None:
+    """A number as text, without decimals when it is whole (None when it is not finite); a date in ISO 8601."""
     if isinstance(value, int):
-        return str(value)
+        return str(int(value))  # a bool too: "1" or "0"
     if isinstance(value, float):
         if not math.isfinite(value):
             return None
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, Decimal):
-        text = str(value)
-        if text.isdigit():  # the common case: a whole, positive NUMBER code
-            return text
         if not value.is_finite():
             return None
         return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+    return value.isoformat()
 
 
-def _careful_text(value: Any, name: str, row: int, context: Context, issues: Issues, *, collapse: bool) -> str | None:
-    """Any value as clean text: bytes decoded on their own, control characters removed, trimmed (and collapsed)."""
-    if value is None:
-        return None
-    if isinstance(value, bytes | bytearray | memoryview):
-        text, guessed = context.decoder.decode(bytes(value))
-        if guessed:
-            issues.add("encoding_guessed", name, row)
-    elif isinstance(value, str):
-        text = value
-    else:
-        scalar = _scalar_text(value)
-        if scalar is None:
+_BYTES = (bytes, bytearray, memoryview)
+_NUMBERS_AND_DATES = (int, float, Decimal, date)  # bool is an int, datetime a date
+
+
+def text_rule(warn: Warn, decoder: Decoder, *, collapse: bool = False) -> Rule:
+    """Codes: any value as clean text, trimmed; with `collapse`, names: inner whitespace collapsed too. Bytes are
+    decoded on their own, control and format characters removed, accents composed (NFC). A number or a date is
+    written here, so its text needs none of that."""
+
+    def rule(value: Any) -> str | None:
+        if isinstance(value, str):
+            text = value
+        elif value is None:
             return None
-        text = scalar
-    text, removed = clean(text)
-    if removed:
-        issues.add("control_characters", name, row)
-    text = " ".join(text.split()) if collapse else text.strip()
-    if not text.isascii():
-        text = _nfc("NFC", text)
-    return text or None
+        elif isinstance(value, _NUMBERS_AND_DATES):
+            return _number_or_date_text(value)
+        elif isinstance(value, _BYTES):
+            text, guessed = decoder.decode(bytes(value))
+            if guessed:
+                warn("encoding_guessed")
+        else:
+            text = str(value)
+        text, removed = clean(text)
+        if removed:
+            warn("control_characters")
+        text = " ".join(text.split()) if collapse else text.strip()
+        return normalize("NFC", text) or None
 
-
-def _texts(name: str, context: Context, issues: Issues, *, collapse: bool = False) -> ColumnRule:
-    """Codes (trimmed) or, with `collapse`, names (inner whitespace collapsed, NFC)."""
-
-    def codes(values: Sequence[Any], first: int) -> list[str | None]:
-        result: list[Any] = [
-            (v.strip() or None)
-            if (kind := v.__class__) is str and v.isascii() and v.isprintable()
-            else str(v)
-            if kind is int
-            else (text if kind is Decimal and (text := str(v)).isdigit() else (None if v is None else _SLOW))
-            for v in values
-        ]
-        return _finish(result, values, first)
-
-    def names(values: Sequence[Any], first: int) -> list[str | None]:
-        result: list[Any] = [
-            (_nfc("NFC", t) or None)
-            if v.__class__ is str and (t := " ".join(v.split())).isprintable()
-            else (None if v is None else _SLOW)
-            for v in values
-        ]
-        return _finish(result, values, first)
-
-    def _finish(result: list[Any], values: Sequence[Any], first: int) -> list[str | None]:
-        if _SLOW in result:
-            for index, done in enumerate(result):
-                if done is _SLOW:
-                    raw = values[index]
-                    result[index] = _careful_text(raw, name, first + index, context, issues, collapse=collapse)
-        return result
-
-    return names if collapse else codes
+    return rule
 
 
 def _parse_date(value: Any, tz: tzinfo | None) -> date | None:
@@ -148,7 +114,7 @@ def _parse_date(value: Any, tz: tzinfo | None) -> date | None:
         return value.astimezone(tz).date() if value.tzinfo is not None and tz is not None else value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, _BYTES):
         value = DEFAULT_DECODER.decode(bytes(value))[0]
     text = str(value).strip()
     if not text:
@@ -165,61 +131,50 @@ def _parse_date(value: Any, tz: tzinfo | None) -> date | None:
     raise ValueError("unrecognised date")
 
 
-def _dates(name: str, issues: Issues, earliest: date, latest: date, tz: tzinfo | None) -> ColumnRule:
-    def rule(values: Sequence[Any], first: int) -> list[str | None]:
-        result: list[Any] = [
-            (d.isoformat() if earliest <= (d := v.date()) <= latest else _SLOW)
-            if v.__class__ is datetime and v.tzinfo is None
-            else (None if v is None else _SLOW)
-            for v in values
-        ]
-        for index, value in enumerate(result):
-            if value is _SLOW:
-                result[index] = _careful_date(values[index], first + index, name, issues, (earliest, latest, tz))
-        return result
+def date_rule(warn: Warn, earliest: date, latest: date, tz: tzinfo | None) -> Rule:
+    """A date as YYYY-MM-DD, cut in the hospital's zone `tz`; unreadable or outside `earliest`..`latest`: None."""
+
+    def rule(value: Any) -> str | None:
+        if value is None:
+            return None
+        try:
+            parsed = _parse_date(value, tz)
+        except (ValueError, OverflowError):
+            warn("invalid_date")
+            return None
+        if parsed is None:
+            return None
+        if not earliest <= parsed <= latest:
+            warn("date_out_of_range")
+            return None
+        return parsed.isoformat()
 
     return rule
 
 
-def _careful_date(
-    value: Any, row: int, name: str, issues: Issues, bounds: tuple[date, date, tzinfo | None]
-) -> str | None:
-    earliest, latest, tz = bounds
-    try:
-        parsed = _parse_date(value, tz)
-    except (ValueError, OverflowError):
-        issues.add("invalid_date", name, row)
-        return None
-    if parsed is not None and not earliest <= parsed <= latest:
-        issues.add("date_out_of_range", name, row)
-        return None
-    return None if parsed is None else parsed.isoformat()
+def sex_rule(warn: Warn, decoder: Decoder) -> Rule:
+    """M, F or I, from the vendors' codes for them (case and spacing aside); anything else: None."""
+    as_text = text_rule(warn, decoder, collapse=True)
 
-
-def _sexes(issues: Issues, context: Context) -> ColumnRule:
-    def rule(values: Sequence[Any], first: int) -> list[str | None]:
-        result: list[Any] = [_SEX_CODES.get(v, _SLOW) if v.__class__ is str else (None if v is None else _SLOW)
-                             for v in values]  # fmt: skip
-        for index, code in enumerate(result):
-            if code is _SLOW:
-                text = _careful_text(values[index], "paciente_sexo", first + index, context, issues, collapse=True)
-                result[index] = _SEX_CODES.get(text.upper()) if text else None
-                if text is not None and result[index] is None:
-                    issues.add("unknown_sex", "paciente_sexo", first + index)
-        return result
+    def rule(value: Any) -> str | None:
+        text = as_text(value)
+        if text is None:
+            return None
+        code = _SEX_CODES.get(text.upper())
+        if code is None:
+            warn("unknown_sex")
+        return code
 
     return rule
 
 
-def column_rules(context: Context, issues: Issues, fields: Sequence[str]) -> dict[str, ColumnRule]:
-    """The rule of each canonical field. Admission dates are plausible from 1900 to tomorrow, birth dates from
-    1880 to today (in the hospital's time zone)."""
-    today = context.today
-    rules: dict[str, ColumnRule] = {name: _texts(name, context, issues) for name in fields}
-    for name in NAME_FIELDS:
-        rules[name] = _texts(name, context, issues, collapse=True)
-    admission = (EARLIEST_ADMISSION, today + timedelta(days=1))
-    rules["data_internacao"] = _dates("data_internacao", issues, *admission, context.tz)
-    rules["paciente_data_nascimento"] = _dates("paciente_data_nascimento", issues, EARLIEST_BIRTH, today, context.tz)
-    rules["paciente_sexo"] = _sexes(issues, context)
-    return rules
+def rules(context: Context, fields: Sequence[str], warn: Warn) -> dict[str, Rule]:
+    """The rule of each canonical field, each telling `warn` of the warnings it raises. Admission dates are
+    plausible from 1900 to tomorrow, birth dates from 1880 to today (in the hospital's time zone)."""
+    code, name = text_rule(warn, context.decoder), text_rule(warn, context.decoder, collapse=True)
+    found = {field_name: name if field_name in NAME_FIELDS else code for field_name in fields}
+    tomorrow = context.today + timedelta(days=1)
+    found["data_internacao"] = date_rule(warn, EARLIEST_ADMISSION, tomorrow, context.tz)
+    found["paciente_data_nascimento"] = date_rule(warn, EARLIEST_BIRTH, context.today, context.tz)
+    found["paciente_sexo"] = sex_rule(warn, context.decoder)
+    return found

@@ -1,26 +1,24 @@
 """The canonical census record (contract §1); its normalisation rules are in `connector.census.normalise`.
 
-`CensusRecord` is the record's definition; validating a row through it applies those rules.
-`normalise_census` applies the same rules to a whole result set without building one pydantic object
-per row, because a large hospital's census has tens of thousands of rows every few seconds.
+`CensusRecord` is the record's definition; validating a row through it applies those rules. `normalise_batches`
+applies the same rules to a whole result set, column by column, without building one pydantic object per row: a
+large hospital's census has tens of thousands of rows every few seconds.
 """
 
 from __future__ import annotations
 
 import json
-from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import cached_property
-from itertools import repeat
 from json.encoder import encode_basestring
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from connector.census.decoding import Decoder
-from connector.census.normalise import Context, Issues, column_rules
+from connector.census.normalise import Context, Issues, rules
 
 __all__ = ["FIELDS", "Census", "CensusRecord", "Issues", "normalise_batches", "normalise_census"]
 
@@ -54,24 +52,32 @@ class CensusRecord(BaseModel):
         values = info.context or {}
         issues = values.get("issues", Issues())
         context = Context(values.get("today") or date.today(), values.get("tz"), values.get("decoder", Decoder()))
-        rules = column_rules(context, issues, FIELDS)
-        extras = {key: value for key, value in data.items() if key not in rules}
-        return {**{name: rules[name]([data.get(name)], 1)[0] for name in FIELDS}, **extras}
+        warnings: list[str] = []
+        normalised: dict[str, Any] = {}
+        for name, rule in rules(context, FIELDS, warnings.append).items():
+            normalised[name] = rule(data.get(name))
+            for kind in warnings:
+                issues.add(kind, name, 1)
+            warnings.clear()
+        return {**normalised, **{key: value for key, value in data.items() if key not in normalised}}
 
 
 FIELDS: tuple[str, ...] = tuple(CensusRecord.model_fields)
+KEY = FIELDS[0]
 
 
 @dataclass(frozen=True)
 class Census:
     """The normalised census: one record per encounter, ordered by `cod_ocorrencia`, each kept as its JSON
-    text (the 15 keys in contract order), which is what the push sends. `records` decodes them when wanted."""
+    text (the 15 keys in contract order), which is what the push sends. `records` decodes them when wanted.
+
+    Encoding each record once, from its columns, as it is normalised: building dictionaries and `json.dumps` for
+    the snapshot instead makes the cycle at 50,000 patients take 60-90% longer (docs/desempenho.md)."""
 
     keys: list[str]
     texts: list[str]
     issues: Issues
     rows_read: int
-    placements: array[int] | None = None  # a hash of each record's (encounter, bed), for the change counts
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -81,59 +87,72 @@ class Census:
         return [json.loads(text) for text in self.texts]
 
 
-_BED = FIELDS.index("cod_leito")
-# A record's JSON text is `{"cod_ocorrencia":<value>,"cod_quarto":<value>,...}`: the keys' parts never change.
-_KEY_PARTS = [("{" if index == 0 else ",") + json.dumps(name) + ":" for index, name in enumerate(FIELDS)]
-
-
-def _record_texts(columns: list[list[str]]) -> list[str]:
-    """Each row's JSON text, joined from its fields' encoded values and the fixed key parts."""
-    pieces: list[Iterable[str]] = []
-    for key_part, column in zip(_KEY_PARTS, columns, strict=True):
-        pieces.append(repeat(key_part))
-        pieces.append(column)
-    pieces.append(repeat("}"))
-    return ["".join(parts) for parts in zip(*pieces)]  # noqa: B905 - `repeat` is endless on purpose
+# A record's JSON text: `{"cod_ocorrencia":%s,"cod_quarto":%s,...}` filled with its fields' JSON fragments.
+_RECORD = "{" + ",".join(f"{json.dumps(name)}:%s" for name in FIELDS) + "}"
 
 
 def _encoded(values: Iterable[str | None]) -> list[str]:
+    """Values as JSON fragments: `"text"` or `null`."""
     return [encode_basestring(v) if v is not None else "null" for v in values]
 
 
-MIN_REPEATED = 64  # shorter columns are done value by value: too few values to gain from grouping them
+MIN_REPEATED = 64  # shorter columns go value by value: too few values to gain from grouping them
 
 
 class _Columns:
-    """Normalises and encodes the columns of a batch. A column that repeats its values (insurers, doctors, sexes,
-    admission dates) is done once per distinct value, when none of them needs a warning: warnings count rows,
-    so a column with one goes through its rule value by value."""
+    """The rules of one census, applied to the columns of its batches, each warning counted at its row."""
 
     def __init__(self, context: Context, issues: Issues) -> None:
-        self.rules = column_rules(context, issues, FIELDS)
-        self.trial = Issues()
-        self.trial_rules = column_rules(context, self.trial, FIELDS)
+        self.warnings: list[str] = []
+        self.rules = rules(context, FIELDS, self.warnings.append)
+        self.issues = issues
+
+    def keys(self, values: Sequence[Any], first: int) -> list[str | None]:
+        """The encounter codes of a batch (`first` is the row number of its first row)."""
+        done = list(map(self.rules[KEY], values))
+        self._count_warnings(KEY, values, first)
+        return done
 
     def encoded(self, name: str, values: Sequence[Any], first: int) -> list[str]:
-        """The column's values as JSON fragments (`"text"` or `null`)."""
+        """A column of a batch through its field's rule, as JSON fragments (`"text"` or `null`).
+
+        A column that repeats its values (insurers, doctors, sexes, admission days) goes through the rule and the
+        encoding once per distinct value (a rule's outcome depends on the value alone): without it the cycle at
+        50,000 patients takes 16-23% longer (docs/desempenho.md)."""
         distinct = _distinct(values)
-        if distinct is not None:
-            counted = self.trial.counts.total()
-            done = self.trial_rules[name](distinct, first)
-            if self.trial.counts.total() == counted:
-                table = dict(zip(distinct, _encoded(done), strict=True))
-                return [table[v] for v in values]
-        return _encoded(self.rules[name](values, first))
+        done = _encoded(map(self.rules[name], values if distinct is None else distinct))
+        self._count_warnings(name, values, first)
+        if distinct is None:
+            return done
+        table = dict(zip(distinct, done, strict=True))
+        return [table[value] for value in values]
+
+    def _count_warnings(self, name: str, values: Sequence[Any], first: int) -> None:
+        """When a value of the column raised a warning, the column goes through the rule again value by value, so
+        that each warning is counted at its row."""
+        if not self.warnings:
+            return
+        for row, value in enumerate(values, first):
+            self.warnings.clear()
+            self.rules[name](value)
+            for kind in self.warnings:
+                self.issues.add(kind, name, row)
+        self.warnings.clear()
 
 
 def _distinct(values: Sequence[Any]) -> list[Any] | None:
-    """The column's distinct values when they are at most half of it (else None: one by one is cheaper)."""
+    """The column's distinct values when they are at most half of it (else None: one by one is cheaper). A column
+    holding timestamps with a zone goes one by one: two of them can be equal (the same instant) and still be
+    written differently (`22:30-03:00`, `01:30+00:00`)."""
     if len(values) < MIN_REPEATED:
         return None
     try:
         distinct = set(values)
     except TypeError:  # an unhashable value (a bytearray from an odd driver)
         return None
-    return list(distinct) if 2 * len(distinct) <= len(values) else None
+    if 2 * len(distinct) > len(values) or any(isinstance(v, datetime) and v.tzinfo is not None for v in distinct):
+        return None
+    return list(distinct)
 
 
 def normalise_census(
@@ -159,46 +178,30 @@ def normalise_batches(
     """Normalise rows arriving in batches (as a database cursor hands them over) and encode each record.
 
     Only one batch of raw rows and normalised values is alive at a time; what stays is one JSON text per
-    record. Each field is normalised by one tight loop over its column. Here, columns that are not canonical
-    fields are ignored and missing ones are null (the adapters refuse such queries before reading a row).
-    Of duplicated encounters the record with the fewest nulls is kept, ties going to the smallest text: the
-    same pick whatever the row order.
+    record. Each field is normalised column by column. Here, columns that are not canonical fields are ignored
+    and missing ones are null (the adapters refuse such queries before reading a row).
     """
     issues = Issues()
     normaliser = _Columns(Context(today, tz, decoder or Decoder()), issues)
-    key = FIELDS[0]
     position = {name.lower(): index for index, name in enumerate(columns)}
     kept: dict[str, str] = {}
-    kept_beds: dict[str, int] = {}
     count = 0
     for batch in batches:
         if not batch:
             continue
         raw = list(zip(*batch, strict=True))
-        batch_keys: list[str | None] = (
-            normaliser.rules[key](raw[position[key]], count + 1) if key in position else [None] * len(batch)
-        )
-        encoded = [_encoded(batch_keys)] + [
-            normaliser.encoded(name, raw[position[name]], count + 1) if name in position else ["null"] * len(batch)
-            for name in FIELDS[1:]
+        absent = (None,) * len(batch)
+        column = [raw[position[name]] if name in position else absent for name in FIELDS]
+        keys = normaliser.keys(column[0], count + 1)
+        encoded = [_encoded(keys)] + [
+            normaliser.encoded(name, values, count + 1) for name, values in zip(FIELDS[1:], column[1:], strict=True)
         ]
-        del raw
-        texts = _record_texts(encoded)
-        placed = [hash(pair) for pair in zip(batch_keys, encoded[_BED], strict=True)]  # ints: lighter than the texts
-        if None not in batch_keys and len(set(batch_keys)) == len(batch_keys) and kept.keys().isdisjoint(batch_keys):
-            kept.update(zip(cast("list[str]", batch_keys), texts, strict=True))  # the usual batch: each encounter once
-            kept_beds.update(zip(cast("list[str]", batch_keys), placed, strict=True))
-        else:
-            _merge(kept, kept_beds, (batch_keys, texts, placed), count + 1, issues)
+        del raw, column
+        texts = [_RECORD % fields for fields in zip(*encoded, strict=True)]
+        _keep(kept, keys, texts, count + 1, issues)
         count += len(batch)
-    keys = sorted(kept)
-    return Census(
-        keys=keys,
-        texts=[kept[key] for key in keys],
-        issues=issues,
-        rows_read=count,
-        placements=array("q", [kept_beds[key] for key in keys]),
-    )
+    ordered = sorted(kept)
+    return Census(keys=ordered, texts=[kept[key] for key in ordered], issues=issues, rows_read=count)
 
 
 def _nulls(text: str) -> int:
@@ -207,17 +210,11 @@ def _nulls(text: str) -> int:
     return text.count('":null')
 
 
-def _merge(
-    kept: dict[str, str],
-    kept_beds: dict[str, int],
-    batch: tuple[list[str | None], list[str], list[int]],
-    first: int,
-    issues: Issues,
-) -> None:
-    """Add a batch (keys, record texts, placement hashes) with missing or repeated encounters: the former are
-    counted and left out; of repeated ones the record with the fewest nulls is kept, ties going to the smallest
-    text (order-independent)."""
-    for row, (key, text, bed) in enumerate(zip(*batch, strict=True), start=first):
+def _keep(kept: dict[str, str], keys: list[str | None], texts: list[str], first: int, issues: Issues) -> None:
+    """Add a batch's records to `kept`, by encounter. A row without one is counted and left out; of an encounter
+    read more than once, the record with the fewest nulls is kept, ties going to the smallest text: the same pick
+    whatever the row order."""
+    for row, (key, text) in enumerate(zip(keys, texts, strict=True), start=first):
         if key is None:
             issues.add("missing_cod_ocorrencia", "cod_ocorrencia", row)
             continue
@@ -227,4 +224,3 @@ def _merge(
             if (_nulls(text), text) >= (_nulls(previous), previous):
                 continue
         kept[key] = text
-        kept_beds[key] = bed

@@ -27,6 +27,7 @@ from connector.source.driver_text import (
 )
 from connector.source.errors import translate
 from connector.source.oracle_connect import NAME, OracleConnect, OracleStatus, connect_arguments, thick_arguments
+from connector.source.pg_tls import TlsChoice, managed
 from connector.source.statements import session_statements
 from connector.source.watchdog import GRACE, watch
 
@@ -93,6 +94,8 @@ def create_source_engine(
     event.listen(engine, "connect", _session_setup(engine, query_timeout, timezone))
     if parsed.get_driver_name() == "psycopg":
         event.listen(engine, "before_cursor_execute", before_execute_ascii, retval=True)
+        if managed(parsed):  # one authentication per try, not libpq's second one without TLS
+            event.listen(engine, "do_connect", TlsChoice())
     if parsed.get_backend_name() == "firebird":  # read-only transactions; statements bounded on the client
         firebird.prepare(engine, connect_timeout, query_timeout)
     watch(engine, connect_timeout + query_timeout + GRACE)

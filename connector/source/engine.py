@@ -94,11 +94,13 @@ def create_source_engine(
     event.listen(engine, "connect", _session_setup(engine, query_timeout, timezone))
     if parsed.get_driver_name() == "psycopg":
         event.listen(engine, "before_cursor_execute", before_execute_ascii, retval=True)
-        if managed(parsed):  # one authentication per try, not libpq's second one without TLS
-            event.listen(engine, "do_connect", TlsChoice())
     if parsed.get_backend_name() == "firebird":  # read-only transactions; statements bounded on the client
         firebird.prepare(engine, connect_timeout, query_timeout)
     watch(engine, connect_timeout + query_timeout + GRACE)
+    if parsed.get_driver_name() == "psycopg" and managed(parsed):  # one authentication per try (pg_tls)
+        # after the watchdog's own listener (`insert=True` does not reorder an engine's do_connect listeners):
+        # a read it broke must not connect again
+        event.listen(engine, "do_connect", TlsChoice())
     return engine
 
 

@@ -45,7 +45,7 @@ from connector.ops.logs import remember_secrets
 from connector.settings import Settings
 from connector.settings.secret_files import SecretFiles, secrets_of
 from connector.source.engine import engine_for, oracle_status
-from connector.source.login_backoff import AuthPause
+from connector.source.login_backoff import AuthPause, remembered
 from connector.source.watchdog import cancel_on
 
 T = TypeVar("T")
@@ -80,6 +80,7 @@ class Agent:
         self.secret_files = SecretFiles(settings)
         self.reread = threading.Event()  # set by SIGHUP: read the secret files again before the next cycle
         self.auth_pause = AuthPause(settings.schedule.nominal_interval, settings.source.auth_retry_max)
+        self.auth_pause.remember(remembered(settings.state_dir, settings.source, settings.oracle))  # across restarts
         self._engine: Engine | None = None
         self.tracker = ChangeTracker()  # the previous accepted census as encounter -> bed, for the change counts
         self.clock = StepWatch()
@@ -155,6 +156,7 @@ class Agent:
                 self._engine.dispose()
             self._engine = None
             self.auth_pause.accepted()
+            self.auth_pause.remember(remembered(settings.state_dir, settings.source, settings.oracle))
         telemetry.secrets_reread(changed)
 
     def _follow_the_clock(self) -> None:
@@ -173,15 +175,14 @@ class Agent:
         """Read and normalise the census, or note why it could not be read."""
         paused = self.auth_pause.waiting()
         if paused is not None:
-            report.read_error = ReadFailure.of(paused)
+            report.read_error = ReadFailure.of(paused, self.auth_pause.resumes_at())
             return None
         tz = self.settings.tz
         try:
             reading = self.adapter.read(self.engine, datetime.now(tz).date(), tz=tz)
         except SourceError as error:
-            report.read_error = ReadFailure.of(
-                self.auth_pause.refused(error) if self.auth_pause.pauses(error) else error
-            )
+            failure = self.auth_pause.refused(error) if self.auth_pause.pauses(error) else error
+            report.read_error = ReadFailure.of(failure, self.auth_pause.resumes_at())
             return None
         self.auth_pause.accepted()
         report.oracle = oracle_status(self.engine, datetime.now(tz).date())

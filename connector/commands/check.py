@@ -3,11 +3,12 @@ columns the vendor's query needs, from the database's catalog), database and cen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from adapters import adapter_for
 from adapters.base import Adapter
 from connector.commands.check_api import check_api
+from connector.commands.check_source import SourceSession, no_session, session_of
 from connector.commands.verdict import Verdict
 from connector.errors import SourceError
 from connector.ops.unexpected import unexpected
@@ -16,36 +17,27 @@ from connector.settings.exposure import api_warnings
 from connector.settings.oracle import describe
 from connector.settings.urls import safe_url, source_url
 from connector.source.catalog import Access, Gap, access
-from connector.source.engine import engine_for, oracle_name_used, oracle_status
+from connector.source.engine import oracle_name_used, oracle_status
 from connector.source.grants import grant_statements, qualified
-from connector.source.login_backoff import AuthPause
 from connector.source.oracle_connect import OracleStatus
 
 CHECK_ROWS = 20
-# Failures to open a session: the item that reads the census says them, with the fix.
-_NO_CONNECTION = frozenset(
-    {"auth", "unreachable", "unknown_database", "unknown_service", "connection_lost", "handshake_reset",
-     "listener_busy", "listener_refused", "database_down", "database_full", "logon_trigger", "tns_config"}
-)  # fmt: skip
 
 
-def check_database(settings: Settings) -> list[Verdict]:
-    """The census query, with a row limit; on Oracle, the driver's mode in use and the password's expiry too."""
+def check_database(settings: Settings, shared: SourceSession | None = None) -> list[Verdict]:
+    """The census query, with a row limit; on Oracle, the driver's mode in use and the password's expiry too. A
+    session refused to an earlier item is said here, with the fix, without a second login."""
     source = settings.source
     assert source.url is not None
     url = source_url(source.url.get_secret_value())
-    adapter = adapter_for(source)
     today = datetime.now(settings.tz).date()
-    try:
-        engine = engine_for(source, settings.timezone, settings.oracle)
-    except SourceError as error:  # thick mode's Oracle Client did not load
-        return [Verdict("Banco e consulta do censo", False, error.message)]
-    try:
-        reading = adapter.read(engine, today, limit=CHECK_ROWS, tz=settings.tz)
-    except SourceError as error:
-        return [Verdict("Banco e consulta do censo", False, error.message)]
-    finally:
-        engine.dispose()
+    with session_of(settings, shared) as session:
+        adapter = session.adapter
+        try:
+            engine = session.engine()  # SourceError: an earlier refusal, or thick mode's Oracle Client did not load
+            reading = adapter.read(engine, today, limit=CHECK_ROWS, tz=settings.tz)
+        except SourceError as error:
+            return [Verdict("Banco e consulta do censo", False, session.failed(error).message)]
     name_kind = oracle_name_used(engine)
     oracle = oracle_status(engine, today)
     verdict = Verdict(
@@ -70,25 +62,23 @@ def _password(oracle: OracleStatus | None) -> list[Verdict]:
     return [Verdict(item, True, "não expira nos próximos 14 dias (USER_USERS.EXPIRY_DATE).")]
 
 
-def check_probe(settings: Settings) -> Verdict | None:
+def check_probe(settings: Settings, shared: SourceSession | None = None) -> Verdict | None:
     """With the change probe on: run it once, as `run` will (None when it is off: nothing to say)."""
     if settings.change_probe is None:
         return None
     item = "Sonda de mudança"
-    adapter = adapter_for(settings.source)
-    origin = adapter.origin("probe")
-    try:
-        engine = engine_for(settings.source, settings.timezone, settings.oracle)
-    except SourceError as error:
-        return Verdict(item, False, f"{origin}: {error.message}")
-    try:
-        reading = adapter.probe(engine)
-    except SourceError as error:
-        return Verdict(
-            item, False, f"{origin}: {error.message} Sem ela, o censo é lido na agenda ({settings.schedule})."
-        )
-    finally:
-        engine.dispose()
+    with session_of(settings, shared) as session:
+        origin = session.adapter.origin("probe")
+        if session.refused is not None:
+            return Verdict(item, None, f"{origin}: não verificada, sem sessão com o banco (veja o item acima).")
+        try:
+            reading = session.adapter.probe(session.engine())
+        except SourceError as error:
+            return Verdict(
+                item,
+                False,
+                f"{origin}: {session.failed(error).message} Sem ela, o censo é lido na agenda ({settings.schedule}).",
+            )
     return Verdict(
         item,
         True,
@@ -97,26 +87,23 @@ def check_probe(settings: Settings) -> Verdict | None:
     )
 
 
-def check_access(settings: Settings) -> Verdict:
+def check_access(settings: Settings, shared: SourceSession | None = None) -> Verdict:
     """Every table and column the vendor's query reads, asked of the catalog: readable by the configured user?"""
     item = "Permissões de leitura"
-    adapter = adapter_for(settings.source)
     probing = settings.change_probe is not None
-    needs = adapter.needed(probe=probing)
-    if not needs:
-        origin = "do arquivo HOTELEITOS_SOURCE_QUERY_FILE" if settings.source.query_file else "do hospital"
-        return Verdict(item, None, f"não verificadas coluna a coluna: a consulta vem {origin}; o item seguinte a roda.")
-    try:
-        engine = engine_for(settings.source, settings.timezone, settings.oracle)
-    except SourceError as error:
-        return _unverified(item, error)
-    try:
-        layout = adapter.discover(engine)  # the schema the catalog shows holding the tables, optional columns
-        found = access(engine, unquoted(layout.schema), adapter.needed(probe=probing))
-    except SourceError as error:
-        return _unverified(item, error)
-    finally:
-        engine.dispose()
+    with session_of(settings, shared) as session:
+        adapter = session.adapter
+        if not adapter.needed(probe=probing):
+            origin = "do arquivo HOTELEITOS_SOURCE_QUERY_FILE" if settings.source.query_file else "do hospital"
+            return Verdict(
+                item, None, f"não verificadas coluna a coluna: a consulta vem {origin}; o item seguinte a roda."
+            )
+        try:
+            engine = session.engine()
+            layout = adapter.discover(engine)  # the schema the catalog shows holding the tables, optional columns
+            found = access(engine, unquoted(layout.schema), adapter.needed(probe=probing))
+        except SourceError as error:
+            return _unverified(item, session.failed(error))
     who = f"'{found.user}'" if found.user else "o conector"
     if not found.gaps and found.schema_usable:
         return Verdict(
@@ -142,7 +129,7 @@ def _unverified(item: str, error: SourceError) -> Verdict:
     is blamed only when the server did not answer at all."""
     if error.kind == "unreachable":
         return Verdict(item, None, "não verificadas: o banco não respondeu (veja o item seguinte).")
-    if error.kind in _NO_CONNECTION or AuthPause.pauses(error):
+    if no_session(error):
         return Verdict(item, None, "não verificadas: o banco recusou a sessão (veja o item seguinte).")
     return Verdict(item, None, f"não verificadas: {error.message}")
 
@@ -195,9 +182,35 @@ def check_state(settings: Settings) -> Verdict:
 
 
 def run_checks(settings: Settings) -> int:
-    """Print one verdict per item; 0 when nothing failed."""
-    adapter = adapter_for(settings.source)
-    query = adapter.origin()
+    """Print one verdict per item; 0 when nothing failed. The items on the database share one engine: one login
+    per `check`, whatever the database answers."""
+    with SourceSession(settings) as session:
+        verdicts = _configuration(settings, session.adapter)
+        for verdict in verdicts:
+            print(verdict.line(), flush=True)
+        items: list[tuple[str, Callable[[], Verdict | list[Verdict] | None]]] = [
+            ("Pasta de estado", lambda: check_state(settings)),
+            ("Permissões de leitura", lambda: check_access(settings, session)),
+            ("Banco e consulta do censo", lambda: check_database(settings, session)),
+            ("Sonda de mudança", lambda: check_probe(settings, session)),
+            ("API HOTELEITOS", lambda: check_api(settings)),
+        ]
+        for item, check in items:
+            try:
+                found = check()
+            except Exception as error:  # noqa: BLE001 - a defect is one failed item, never a traceback
+                found = Verdict(item, False, unexpected(error))
+            for verdict in found if isinstance(found, list) else [] if found is None else [found]:
+                verdicts.append(verdict)
+                print(verdict.line(), flush=True)
+    failed = [v for v in verdicts if v.ok is False]
+    print("Resultado: " + ("tudo certo." if not failed else f"{len(failed)} item(ns) com falha."))
+    return 1 if failed else 0
+
+
+def _configuration(settings: Settings, adapter: Adapter) -> list[Verdict]:
+    """The items read from the configuration alone: the vendor and its query, the schedule, the Oracle driver, how
+    the census travels."""
     probe = settings.change_probe
     paced = (
         f", sonda de mudança a cada {probe} (censo inteiro ao menos a cada {settings.full_read_every})" if probe else ""
@@ -206,31 +219,10 @@ def run_checks(settings: Settings) -> int:
         Verdict(
             "Configuração",
             True,
-            f"fornecedor {adapter.name} — {adapter.title} (consulta {query}), agenda {settings.schedule}{paced}.",
+            f"fornecedor {adapter.name} — {adapter.title} (consulta {adapter.origin()}), agenda "
+            f"{settings.schedule}{paced}.",
         )
     ]
     if source_url(settings.source.url.get_secret_value()).get_backend_name() == "oracle":  # type: ignore[union-attr]
         verdicts.append(Verdict("Driver Oracle", True, describe(settings.oracle)))
-    verdicts += [Verdict("Segurança do envio", None, warning) for warning in api_warnings(settings.api)]
-    for verdict in verdicts:
-        print(verdict.line(), flush=True)
-    for check in (check_state, check_access, check_database, check_probe, check_api):
-        try:
-            found = check(settings)
-        except Exception as error:  # noqa: BLE001 - a defect is one failed item, never a traceback
-            found = Verdict(_ITEMS.get(check, check.__name__), False, unexpected(error))
-        for verdict in found if isinstance(found, list) else [] if found is None else [found]:
-            verdicts.append(verdict)
-            print(verdict.line(), flush=True)
-    failed = [v for v in verdicts if v.ok is False]
-    print("Resultado: " + ("tudo certo." if not failed else f"{len(failed)} item(ns) com falha."))
-    return 1 if failed else 0
-
-
-_ITEMS = {
-    check_state: "Pasta de estado",
-    check_access: "Permissões de leitura",
-    check_database: "Banco e consulta do censo",
-    check_probe: "Sonda de mudança",
-    check_api: "API HOTELEITOS",
-}
+    return verdicts + [Verdict("Segurança do envio", None, warning) for warning in api_warnings(settings.api)]

@@ -16,10 +16,9 @@ from connector import clock
 from connector.commands.verdict import Verdict
 from connector.delivery.courier import TOKEN_REFUSAL, token_fingerprint
 from connector.delivery.http_exchange import Answer, Interrupted, Undecodable
-from connector.delivery.outbox import Outbox
+from connector.delivery.outbox import peek_state
 from connector.delivery.refusals import is_html_page
 from connector.delivery.sink import HTML_TYPES, ApiSink
-from connector.errors import ConfigError
 from connector.settings import Settings
 
 ITEM = "API HOTELEITOS"
@@ -102,17 +101,12 @@ def _live(url: str, answer: Answer, anonymous: Answer | None, latency: float) ->
 
 def last_refusal(settings: Settings) -> tuple[float, str, bool] | None:
     """When the API last refused the agent's token, with what status, and whether it was this same token; None
-    when it has not since the last delivery (or there is no outbox yet)."""
-    if not (settings.state_dir / "outbox.sqlite3").is_file():
+    when it has not since the last delivery (or there is no readable outbox). Read only: `check` changes nothing
+    in the state folder."""
+    state = peek_state(settings.state_dir, TOKEN_REFUSAL)
+    if not state:
         return None
-    try:
-        outbox = Outbox(settings.state_dir)
-    except ConfigError:
-        return None
-    try:
-        at, status, fingerprint = (outbox.read_state(key) for key in TOKEN_REFUSAL)
-    finally:
-        outbox.close()
+    at, status, fingerprint = (state.get(key) for key in TOKEN_REFUSAL)
     if at is None:
         return None
     return float(at), status or "?", fingerprint == token_fingerprint(settings)

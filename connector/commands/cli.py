@@ -88,18 +88,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     private_umask()  # before anything is written: the outbox and the logs hold patients' data
     try:
-        settings, layers = load_settings(args.config, args.env_file)
+        given, layers = load_settings(args.config, args.env_file)
+        settings = in_own_folders(given)
         from connector.ops.logs import configure
         from connector.settings.secret_files import secrets_of
 
-        if args.command in ("run", "release", "outbox", "check"):  # the commands that use the state folder
+        if args.command in ("run", "release", "outbox"):  # the commands that write the state folder
             tighten(settings.state_dir)
-        tighten(settings.log.dir)
+            tighten(settings.log.dir)
         # The agent's events are its output (stdout, as containers expect); the other commands answer on stdout.
         stream = sys.stdout if args.command == "run" else sys.stderr
         configure(settings.log, secrets=secrets_of(settings), tz=settings.tz, stream=stream)
         if args.command in ("run", "release"):
             _warn_exposure(settings)
+            _say_subfolders(given, settings)
         if args.command != "config":  # `config` lists them with the values
             _warn_overrides(layers)
         memory.settle()
@@ -112,6 +114,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - a defect: its type and place, never a traceback
         print(f"Erro: {unexpected(error)}", file=sys.stderr)
         return EXIT_NOT_DELIVERED
+
+
+def in_own_folders(settings: Settings) -> Settings:
+    """The settings with the state and log folders the connector's files go in (a sub-folder of a shared folder:
+    see `connector.ops.own_files`)."""
+    from connector.ops.own_files import own_folder
+
+    state, logs = own_folder(settings.state_dir), own_folder(settings.log.dir)
+    if state == settings.state_dir and logs == settings.log.dir:
+        return settings
+    return settings.model_copy(update={"state_dir": state, "log": settings.log.model_copy(update={"dir": logs})})
+
+
+def _say_subfolders(given: Settings, settings: Settings) -> None:
+    from connector.ops.logs import get_logger
+
+    for name, was, now in (("HOTELEITOS_STATE_DIR", given.state_dir, settings.state_dir),
+                           ("HOTELEITOS_LOG_DIR", given.log.dir, settings.log.dir)):  # fmt: skip
+        if was != now:
+            get_logger("hoteleitos").info(
+                "own_subfolder",
+                setting=name,
+                folder=str(now),
+                message=f"{was} guarda arquivos de outros programas: os do conector ficam em {now}.",
+            )
 
 
 def _warn_exposure(settings: Settings) -> None:

@@ -160,6 +160,7 @@ def _judge(readiness: Readiness, report: CycleReport, retry_at: float | None) ->
         cause=report.cause,
         retry_at=retry_at,
         oracle=report.oracle,
+        read_resumes_at=report.read_error.resumes_at if report.read_error else None,
     )
 
 

@@ -106,6 +106,26 @@ def write_state(db: sqlite3.Connection, values: dict[str, str | None]) -> None:
             db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
 
+def peek_state(state_dir: Path, keys: tuple[str, ...]) -> dict[str, str] | None:
+    """Values of the outbox's state, read without writing anything (no recovery, no new file, no journal): for
+    commands that only look. None when there is no readable outbox."""
+    path = state_dir / "outbox.sqlite3"
+    if not path.is_file():
+        return None
+    try:
+        database = open_read_only(path)
+    except sqlite3.Error:
+        return None
+    try:
+        marks = ",".join("?" * len(keys))
+        rows = database.execute(f"SELECT key, value FROM state WHERE key IN ({marks})", keys).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        database.close()
+    return dict(rows)
+
+
 class CorruptSnapshotError(Exception):
     """A stored body that cannot be read back (its bytes were damaged on disk): it goes to quarantine."""
 

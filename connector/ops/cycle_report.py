@@ -22,10 +22,11 @@ class ReadFailure:
     kind: str
     message: str
     detail: str | None = None
+    resumes_at: float | None = None  # Unix time reads are tried again, after a refused login
 
     @classmethod
-    def of(cls, error: SourceError) -> ReadFailure:
-        return cls(error.kind, error.message, error.detail)
+    def of(cls, error: SourceError, resumes_at: float | None = None) -> ReadFailure:
+        return cls(error.kind, error.message, error.detail, resumes_at)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class Readiness:
         self.tz = settings.tz
         self.cause: str | None = None  # the last failure, for the reasons
         self.retry_at: float | None = None  # Unix time of the next cycle that will try again
+        self.read_resumes_at: float | None = None  # Unix time reads are tried again after a refused login
         self.oracle: OracleStatus | None = None  # an Oracle source: the driver's mode, the password's warning
         self._lock = threading.Lock()
 
@@ -50,6 +51,7 @@ class Readiness:
         cause: str | None = None,
         retry_at: float | None = None,
         oracle: OracleStatus | None = None,
+        read_resumes_at: float | None = None,
     ) -> None:
         """Note a cycle's outcome; `held_note` is kept from an earlier cycle when this one judged no census (a
         failed read neither confirms nor restarts the guard)."""
@@ -63,6 +65,7 @@ class Readiness:
             if recovery is not None:  # noted now, whatever the wall clock said when it happened
                 self.recovery = (self._mono(), recovery[1])
             self.cause, self.retry_at = cause, retry_at
+            self.read_resumes_at = read_resumes_at
             self.oracle = oracle or self.oracle  # a failed read says nothing new of the sessions
 
     def verdict(self) -> tuple[bool, dict[str, Any]]:
@@ -84,6 +87,9 @@ class Readiness:
             retry_in = None if self.retry_at is None else max(0, math.ceil(self.retry_at - time.time()))
             if reasons and self.cause:
                 reasons.append(self.cause + ("" if retry_in is None else f"; nova tentativa em {retry_in} s"))
+            read_in = None if self.read_resumes_at is None else max(0, math.ceil(self.read_resumes_at - time.time()))
+            if reasons and read_in:
+                reasons.append(f"leitura do banco em pausa depois de um login recusado: próxima em {read_in} s")
             body = {
                 "ready": not reasons,
                 "reasons": reasons,
@@ -92,6 +98,8 @@ class Readiness:
                 "last_error": self.last_error,
                 "next_try_in_seconds": retry_in,
                 "next_try_at": None if self.retry_at is None else clock.stamp(self.retry_at, self.tz),
+                "next_read_in_seconds": read_in,
+                "next_read_at": None if self.read_resumes_at is None else clock.stamp(self.read_resumes_at, self.tz),
             }
             if self.oracle is not None:  # warnings do not make the connector unready: it still delivers
                 body["oracle_client"] = self.oracle.mode_text()

@@ -167,6 +167,7 @@ class StatusBoard:
             last_delivery=last,
             window=settings.ready_window,
             next_try=self.readiness.retry_at,
+            next_read=self.readiness.read_resumes_at,
             schedule=str(settings.schedule),
             depth=dict(body["outbox"]),
             held_note=self.readiness.held_note,

@@ -86,6 +86,7 @@ class StatusView:
     current: list[Problem] = field(default_factory=list)
     recent: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    next_read: float | None = None  # while reads wait after a refused login: when the next one comes
 
 
 def prose(text: str) -> str:
@@ -268,6 +269,9 @@ def _source(view: StatusView) -> str:
         ("Sonda de mudança", source.probe),
         ("Última leitura", last),
     ]
+    if view.next_read is not None and view.next_read > view.now:
+        when = f"às {clock.hour(view.next_read, view.tz)} (em {round(view.next_read - view.now)} s)"
+        rows.append(("Próxima leitura", f"em pausa depois de um login recusado; {when}"))
     return f'<section id="origem"><h2>Origem: o banco do sistema hospitalar</h2>{_items(_escaped(rows))}</section>'
 
 

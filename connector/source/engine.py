@@ -27,6 +27,7 @@ from connector.source.driver_text import (
 )
 from connector.source.errors import translate
 from connector.source.oracle_connect import NAME, OracleConnect, OracleStatus, connect_arguments, thick_arguments
+from connector.source.pg_tls import TlsChoice, managed
 from connector.source.statements import session_statements
 from connector.source.watchdog import GRACE, watch
 
@@ -97,6 +98,10 @@ def create_source_engine(
     if parsed.get_backend_name() == "firebird":  # read-only transactions; statements bounded on the client
         firebird.prepare(engine, connect_timeout, query_timeout, encoding)
     watch(engine, connect_timeout + query_timeout + GRACE)
+    if parsed.get_driver_name() == "psycopg" and managed(parsed):  # one authentication per try (pg_tls)
+        # after the watchdog's own listener (`insert=True` does not reorder an engine's do_connect listeners):
+        # a read it broke must not connect again
+        event.listen(engine, "do_connect", TlsChoice())
     return engine
 
 

@@ -10,14 +10,21 @@ each cycle says that the read is paused, why and until when, and the pending cen
 The same pause follows the refusals no retry can heal (`OPERATOR_ONLY`: an Oracle 11.2 or a server that requires
 encryption met in thin mode, an old password verifier, an expired password, a locked account...): reconnecting every
 cycle would only fill the listener's log, and, for an expired password, count towards the lockout.
+
+The pause outlives the process (`connector.source.pause_file`): a restart during a pause waits for its end, and
+the next refusal doubles the wait as it would have.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from connector.errors import SourceError
+from connector.settings import SourceSettings
+from connector.settings.oracle import OracleSettings
 from connector.source.oracle_errors import OPERATOR_ONLY
+from connector.source.pause_file import Kept, PauseFile
 
 FIRST_WAIT = 60.0
 PAUSED_KINDS = frozenset({"auth", *OPERATOR_ONLY})
@@ -32,6 +39,24 @@ class AuthPause:
         self.refusals = 0
         self.until = 0.0  # monotonic time of the next attempt
         self.last: SourceError | None = None  # the refusal that started the pause (not an auth one)
+        self.kept: PauseFile | None = None
+
+    def remember(self, kept: PauseFile) -> None:
+        """Keep the pause in `kept` from now on, and go on with the one an earlier run stored there: what was left
+        of it (never more than the ceiling, whatever the wall clock did in between) and its count of refusals."""
+        self.kept = kept
+        stored = kept.load()
+        if stored is None or stored.refusals <= 0:
+            return
+        left = min(max(stored.until - time.time(), 0.0), self.ceiling)
+        self.refusals, self.until = stored.refusals, time.monotonic() + left
+        if stored.kind != "auth":
+            self.last = SourceError(stored.message, kind=stored.kind, detail=stored.detail)
+
+    def resumes_at(self) -> float | None:
+        """Unix time at which reads are tried again, while they wait; None when they do not."""
+        left = self.until - time.monotonic()
+        return time.time() + left if self.refusals and left > 0 else None
 
     @staticmethod
     def pauses(error: SourceError) -> bool:
@@ -64,6 +89,8 @@ class AuthPause:
         self.refusals += 1
         self.until = (time.monotonic() if now is None else now) + wait
         self.last = None if error.kind == "auth" else error
+        if self.kept is not None:
+            self.kept.save(Kept(self.refusals, time.time() + wait, error.kind, error.message, error.detail))
         why = "para não bloquear a conta no banco" if error.kind == "auth" else "até alguém corrigir a causa"
         return SourceError(
             f"{error.message} Próxima tentativa em {wait:.0f}s (a espera dobra a cada recusa, até "
@@ -75,3 +102,11 @@ class AuthPause:
     def accepted(self) -> None:
         """A read logged in: the pause is over."""
         self.refusals, self.until, self.last = 0, 0.0, None
+        if self.kept is not None:
+            self.kept.clear()
+
+
+def remembered(folder: Path, source: SourceSettings, oracle: OracleSettings) -> PauseFile:
+    """The stored pause of these database settings, in the state folder `folder`."""
+    assert source.url is not None
+    return PauseFile(folder, "\n".join([source.url.get_secret_value(), oracle.model_dump_json()]))

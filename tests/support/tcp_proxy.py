@@ -19,6 +19,7 @@ class TcpProxy:
         self.lock = threading.Lock()
         self.port = 0
         self.silent = False
+        self.connections = 0  # connections accepted so far (each one a login attempt for a database)
         self._listen()
 
     def _listen(self) -> None:
@@ -32,6 +33,7 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            self.connections += 1
             if self.silent:  # accepted, then never a byte through
                 with self.lock:
                     self.sockets.append(client)

@@ -87,16 +87,16 @@ def test_a_defect_in_check_is_one_failed_item_naming_the_connector_s_line(
     configured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An exception raised deep in the standard library (json) while checking the database: the item fails with
-    the exception's type and connector/commands/check.py line, the other items still run, and no traceback."""
-    from connector.commands import check
+    the exception's type and connector/commands/check_source.py line, the other items still run, and no traceback."""
+    from connector.commands import check, check_source
     from connector.commands.check import Verdict
 
-    monkeypatch.setattr(check, "engine_for", lambda *_args: json.loads("{"))
+    monkeypatch.setattr(check_source, "engine_for", lambda *_args: json.loads("{"))
     monkeypatch.setattr(check, "check_api", lambda _settings: Verdict("API HOTELEITOS", True, "ok"))
     assert main(["check"]) == 1
     output = capsys.readouterr()
     line = next(line for line in output.out.splitlines() if "Banco e consulta" in line)
-    assert line.startswith("[FALHA]") and "JSONDecodeError em connector/commands/check.py:" in line
+    assert line.startswith("[FALHA]") and "JSONDecodeError em connector/commands/check_source.py:" in line
     assert "[OK   ] Pasta de estado" in output.out and "[OK   ] API HOTELEITOS" in output.out
     assert "Traceback" not in output.out + output.err
 

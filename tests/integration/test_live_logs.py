@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import queue
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime
@@ -15,33 +13,18 @@ from typing import Any
 
 import httpx
 
-from tests.support.cli import ROOT
 from tests.support.hospital import Hospital
-from tests.support.processes import free_port
+from tests.support.processes import Agent
 from tests.support.receivers import status, wait_until
 
 OUTAGE = [status(503)] * 1000
 
 
-class Follower:
+class Follower(Agent):
     """`run` whose stdout is read line by line as it is written, each event with the moment it was read."""
 
     def __init__(self, env: dict[str, str], hospital: Hospital) -> None:
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "connector", "run"],
-            env={
-                **env,
-                "HOTELEITOS_HEALTH_PORT": str(self.port),
-                "HOTELEITOS_HEALTH_HOST": "127.0.0.1",
-                "PYTHONPATH": str(ROOT),
-                "PATH": "/usr/bin:/bin",
-            },
-            cwd=hospital.folder,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        super().__init__(env, hospital.folder)
         self.lines: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
         self.seen: list[tuple[float, dict[str, Any]]] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -66,7 +49,8 @@ class Follower:
                 return found
         return None
 
-    def stop(self) -> str:
+    def stop_reading(self) -> str:
+        """Stop the agent; what it wrote on stderr (its stdout was read as it came)."""
         self.process.send_signal(signal.SIGTERM)
         _, err = self.process.communicate(timeout=30)
         return err
@@ -99,7 +83,7 @@ def test_an_outage_is_followed_live_on_stdout(hospital: Hospital) -> None:
         ).total_seconds()
         assert gap >= waited * 0.9  # the read's own time, not the time the later events were written
     finally:
-        err = follower.stop()
+        err = follower.stop_reading()
     assert err == ""
 
 
@@ -128,4 +112,4 @@ def test_readyz_reports_the_queue_from_the_start(hospital: Hospital) -> None:
         body = readyz()
         assert body is not None and body["outbox"]["pending"] == 3 and body["ready"] is False, body
     finally:
-        follower.stop()
+        follower.stop_reading()

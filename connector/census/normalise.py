@@ -23,6 +23,10 @@ from connector.census.decoding import DEFAULT_DECODER, Decoder, clean
 EARLIEST_BIRTH = date(1880, 1, 1)
 EARLIEST_ADMISSION = date(1900, 1, 1)
 MAX_REPORTED_ROWS = 20
+# The longest text a field may have, in characters (docs/normalizacao.md): far above any real code or name, and low
+# enough that one value can never make the census, the body or `preview`'s table large. A longer value is cut.
+CODE_LENGTH = 64
+NAME_LENGTH = 200
 
 Rule = Callable[[Any], "str | None"]
 Warn = Callable[[str], object]  # told the kind of each warning a value raises
@@ -80,10 +84,18 @@ _BYTES = (bytes, bytearray, memoryview)
 _NUMBERS_AND_DATES = (int, float, Decimal, date)  # bool is an int, datetime a date
 
 
-def text_rule(warn: Warn, decoder: Decoder, *, collapse: bool = False) -> Rule:
+def _cut(text: str | None, limit: int | None, warn: Warn) -> str | None:
+    """The text, cut to `limit` characters (with a `too_long` warning) when it is longer."""
+    if text is None or limit is None or len(text) <= limit:
+        return text
+    warn("too_long")
+    return text[:limit].rstrip()
+
+
+def text_rule(warn: Warn, decoder: Decoder, *, limit: int | None, collapse: bool = False) -> Rule:
     """Codes: any value as clean text, trimmed; with `collapse`, names: inner whitespace collapsed too. Bytes are
     decoded on their own, control and format characters removed, accents composed (NFC). A number or a date is
-    written here, so its text needs none of that."""
+    written here, so its text needs none of that. Either is cut to `limit` characters (None: never)."""
 
     def rule(value: Any) -> str | None:
         if isinstance(value, str):
@@ -91,7 +103,7 @@ def text_rule(warn: Warn, decoder: Decoder, *, collapse: bool = False) -> Rule:
         elif value is None:
             return None
         elif isinstance(value, _NUMBERS_AND_DATES):
-            return _number_or_date_text(value)
+            return _cut(_number_or_date_text(value), limit, warn)
         elif isinstance(value, _BYTES):
             text, guessed = decoder.decode(bytes(value))
             if guessed:
@@ -102,7 +114,7 @@ def text_rule(warn: Warn, decoder: Decoder, *, collapse: bool = False) -> Rule:
         if removed:
             warn("control_characters")
         text = " ".join(text.split()) if collapse else text.strip()
-        return normalize("NFC", text) or None
+        return _cut(normalize("NFC", text) or None, limit, warn)
 
     return rule
 
@@ -154,7 +166,7 @@ def date_rule(warn: Warn, earliest: date, latest: date, tz: tzinfo | None) -> Ru
 
 def sex_rule(warn: Warn, decoder: Decoder) -> Rule:
     """M, F or I, from the vendors' codes for them (case and spacing aside); anything else: None."""
-    as_text = text_rule(warn, decoder, collapse=True)
+    as_text = text_rule(warn, decoder, collapse=True, limit=None)  # what is sent is one letter, or nothing
 
     def rule(value: Any) -> str | None:
         text = as_text(value)
@@ -169,9 +181,11 @@ def sex_rule(warn: Warn, decoder: Decoder) -> Rule:
 
 
 def rules(context: Context, fields: Sequence[str], warn: Warn) -> dict[str, Rule]:
-    """The rule of each canonical field, each telling `warn` of the warnings it raises. Admission dates are
-    plausible from 1900 to tomorrow, birth dates from 1880 to today (in the hospital's time zone)."""
-    code, name = text_rule(warn, context.decoder), text_rule(warn, context.decoder, collapse=True)
+    """The rule of each canonical field, each telling `warn` of the warnings it raises. Codes are cut to
+    `CODE_LENGTH` characters, names to `NAME_LENGTH`. Admission dates are plausible from 1900 to tomorrow, birth
+    dates from 1880 to today (in the hospital's time zone)."""
+    code = text_rule(warn, context.decoder, limit=CODE_LENGTH)
+    name = text_rule(warn, context.decoder, collapse=True, limit=NAME_LENGTH)
     found = {field_name: name if field_name in NAME_FIELDS else code for field_name in fields}
     tomorrow = context.today + timedelta(days=1)
     found["data_internacao"] = date_rule(warn, EARLIEST_ADMISSION, tomorrow, context.tz)

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from connector.census.decoding import Decoder
-from connector.census.normalise import Context, Issues, rules
+from connector.census.normalise import CODE_LENGTH, NAME_LENGTH, Context, Issues, rules
 
 __all__ = ["FIELDS", "Census", "CensusRecord", "Issues", "normalise_batches", "normalise_census"]
 
@@ -28,21 +28,31 @@ class CensusRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    cod_ocorrencia: str = Field(description="Encounter code; the census key.", min_length=1)
-    cod_quarto: str | None = Field(None, description="Room (or ward) label.")
-    cod_leito: str | None = Field(None, description="Bed code.")
-    convenio_codigo: str | None = Field(None, description="Insurer code.")
-    convenio_nome: str | None = Field(None, description="Insurer name.")
+    cod_ocorrencia: str = Field(description="Encounter code; the census key.", min_length=1, max_length=CODE_LENGTH)
+    cod_quarto: str | None = Field(None, description="Room (or ward) label.", max_length=CODE_LENGTH)
+    cod_leito: str | None = Field(None, description="Bed code.", max_length=CODE_LENGTH)
+    convenio_codigo: str | None = Field(None, description="Insurer code.", max_length=CODE_LENGTH)
+    convenio_nome: str | None = Field(None, description="Insurer name.", max_length=NAME_LENGTH)
     data_internacao: str | None = Field(None, description="Admission date, YYYY-MM-DD.")
-    paciente_nome: str | None = Field(None, description="Patient name, NFC, whitespace collapsed.")
-    paciente_codigo: str | None = Field(None, description="Patient code (often the medical record number).")
+    paciente_nome: str | None = Field(
+        None, description="Patient name, NFC, whitespace collapsed.", max_length=NAME_LENGTH
+    )
+    paciente_codigo: str | None = Field(
+        None, description="Patient code (often the medical record number).", max_length=CODE_LENGTH
+    )
     paciente_data_nascimento: str | None = Field(None, description="Birth date, YYYY-MM-DD.")
     paciente_sexo: str | None = Field(None, description="M, F or I.", pattern="^[MFI]$")
-    profissional_cbos: str | None = Field(None, description="CBO occupation code of the professional.")
-    profissional_nome: str | None = Field(None, description="Responsible professional's name.")
-    profissional_codigo: str | None = Field(None, description="Responsible professional's code.")
-    tipo_ocorrencia_codigo: str | None = Field(None, description="Encounter type code.")
-    tipo_ocorrencia_descricao: str | None = Field(None, description="Encounter type description.")
+    profissional_cbos: str | None = Field(
+        None, description="CBO occupation code of the professional.", max_length=CODE_LENGTH
+    )
+    profissional_nome: str | None = Field(None, description="Responsible professional's name.", max_length=NAME_LENGTH)
+    profissional_codigo: str | None = Field(
+        None, description="Responsible professional's code.", max_length=CODE_LENGTH
+    )
+    tipo_ocorrencia_codigo: str | None = Field(None, description="Encounter type code.", max_length=CODE_LENGTH)
+    tipo_ocorrencia_descricao: str | None = Field(
+        None, description="Encounter type description.", max_length=NAME_LENGTH
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -72,12 +72,17 @@ def read_entry(db: sqlite3.Connection, snapshot_id: str) -> Entry | None:
 
 
 def insert(db: sqlite3.Connection, snapshot: Snapshot, status: str, created: float) -> None:
-    """Write a snapshot's row, its body as stored (compressed)."""
-    compressed = snapshot.packed
-    db.execute(
-        "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,?)",
-        (snapshot.id, snapshot.captured_at, created, snapshot.count, status, len(compressed), compressed),
-    )
+    """Write a snapshot's row, its body as stored (compressed), part by part: a large census is never copied whole
+    (binding it would make SQLite copy it)."""
+    size = snapshot.packed_size
+    row = db.execute(
+        "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,zeroblob(?))",
+        (snapshot.id, snapshot.captured_at, created, snapshot.count, status, size, size),
+    ).lastrowid
+    assert row is not None
+    with db.blobopen("snapshots", "body", row) as blob:
+        for part in snapshot.packed:
+            blob.write(part)
 
 
 def over_bounds(

@@ -52,7 +52,7 @@ class Fingerprint:
     def add(self, records: dict[str, str]) -> None:
         """Take in records (encounter -> JSON text)."""
         self.encounters.extend(map(hash, records))
-        self.placements.extend(placement(key, text) for key, text in records.items())
+        self.placements.extend(map(hash, zip(records, map(bed, records.values()), strict=True)))  # as `placement`
 
     def replaced(self, moves: list[tuple[int, int]]) -> Fingerprint:
         """The fingerprint after some encounters' records were replaced by others: their (old, new) placements."""
@@ -85,10 +85,19 @@ class ChangeTracker:
         previous, self.previous = self.previous, current
         if previous is None:
             return None
-        staying = len(set(current.encounters).intersection(previous.encounters))
-        unmoved = len(set(current.placements).intersection(previous.placements))
+        staying = _common(current.encounters, previous.encounters)
+        unmoved = _common(current.placements, previous.placements)
         return Changes(
             admissions=len(current.encounters) - staying,
             discharges=len(previous.encounters) - staying,
             transfers=staying - unmoved,
         )
+
+
+def _common(new: array[int], old: array[int]) -> int:
+    """How many of the (distinct) hashes in `new` are in `old`, with one set alive at a time: a million patients'
+    hashes are some 60 MB as a set."""
+    remaining = set(new)
+    before = len(remaining)
+    remaining.difference_update(old)
+    return before - len(remaining)

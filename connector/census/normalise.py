@@ -10,6 +10,7 @@ value always gives the same text and the same warnings.
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -84,10 +85,8 @@ _BYTES = (bytes, bytearray, memoryview)
 _NUMBERS_AND_DATES = (int, float, Decimal, date)  # bool is an int, datetime a date
 
 
-def _cut(text: str | None, limit: int | None, warn: Warn) -> str | None:
-    """The text, cut to `limit` characters (with a `too_long` warning) when it is longer."""
-    if text is None or limit is None or len(text) <= limit:
-        return text
+def _cut(text: str, limit: int, warn: Warn) -> str:
+    """A text longer than `limit` characters, cut to it (a `too_long` warning)."""
     warn("too_long")
     return text[:limit].rstrip()
 
@@ -96,6 +95,7 @@ def text_rule(warn: Warn, decoder: Decoder, *, limit: int | None, collapse: bool
     """Codes: any value as clean text, trimmed; with `collapse`, names: inner whitespace collapsed too. Bytes are
     decoded on their own, control and format characters removed, accents composed (NFC). A number or a date is
     written here, so its text needs none of that. Either is cut to `limit` characters (None: never)."""
+    longest = sys.maxsize if limit is None else limit
 
     def rule(value: Any) -> str | None:
         if isinstance(value, str):
@@ -103,7 +103,8 @@ def text_rule(warn: Warn, decoder: Decoder, *, limit: int | None, collapse: bool
         elif value is None:
             return None
         elif isinstance(value, _NUMBERS_AND_DATES):
-            return _cut(_number_or_date_text(value), limit, warn)
+            written = _number_or_date_text(value)
+            return written if written is None or len(written) <= longest else _cut(written, longest, warn)
         elif isinstance(value, _BYTES):
             text, guessed = decoder.decode(bytes(value))
             if guessed:
@@ -113,8 +114,8 @@ def text_rule(warn: Warn, decoder: Decoder, *, limit: int | None, collapse: bool
         text, removed = clean(text)
         if removed:
             warn("control_characters")
-        text = " ".join(text.split()) if collapse else text.strip()
-        return _cut(normalize("NFC", text) or None, limit, warn)
+        text = normalize("NFC", " ".join(text.split()) if collapse else text.strip())
+        return (text or None) if len(text) <= longest else _cut(text, longest, warn)
 
     return rule
 

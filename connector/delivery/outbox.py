@@ -37,7 +37,7 @@ from connector.delivery.outbox_file import (
     salvage,
     salvage_pages,
 )
-from connector.delivery.snapshot import Snapshot, repack, unpack
+from connector.delivery.snapshot import Snapshot, repack
 from connector.errors import ConfigError
 
 _COLUMNS = "seq, id, captured_at, created, count, status, attempts, last_status, last_error, size"
@@ -269,23 +269,16 @@ class Outbox:
             return read_entry(self._db, snapshot_id)
 
     @_recovering
-    def body(self, snapshot_id: str) -> bytes:
-        """The stored body, decompressed; `CorruptSnapshotError` when it was damaged on disk."""
-        return self._stored_body(snapshot_id, unpack)
-
-    @_recovering
     def packed(self, snapshot_id: str) -> bytes:
-        """The stored body gzip-compressed, as sent with HOTELEITOS_API_GZIP: checked whole first, converted when an
-        earlier version stored it as zlib."""
-        return self._stored_body(snapshot_id, repack)
-
-    def _stored_body(self, snapshot_id: str, decode: Callable[[bytes], bytes]) -> bytes:
+        """The stored body gzip-compressed (sent so with HOTELEITOS_API_GZIP, else decompressed as it goes): checked
+        whole first, converted when an earlier version stored it as zlib; `CorruptSnapshotError` when it was damaged
+        on disk."""
         with self._lock:
             row = self._db.execute("SELECT body FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         if row is None:
             raise KeyError(snapshot_id)
         try:
-            return decode(row[0])
+            return repack(row[0])
         except zlib.error:
             raise CorruptSnapshotError(snapshot_id) from None
 

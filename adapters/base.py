@@ -8,7 +8,7 @@ parameters); `queries/<vendor>/` holds its SQL (census.sql, probe.sql, optional-
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
@@ -232,10 +232,28 @@ class Adapter:
             check_columns(columns)
             decoder = Decoder(forced=self.source.encoding, declared=declared)
             rows = batches if limit is None else _first(batches, limit)
-            return normalise_batches(columns, rows, today, tz=tz, decoder=decoder)
+            return normalise_batches(columns, self._within_ceiling(rows), today, tz=tz, decoder=decoder)
 
         census, duration = self._fetch(engine, "census", consume)
         return Reading(census=census, duration=duration)
+
+    def _within_ceiling(self, batches: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        """The batches, until the rows read pass `max_rows`: then the read stops with a `SourceError` (before a
+        runaway query exhausts the memory; nothing of it is sent)."""
+        ceiling, read = self.source.max_rows, 0
+        for batch in batches:
+            read += len(batch)
+            if read > ceiling:
+                shown = f"{ceiling:_}".replace("_", ".")
+                raise SourceError(
+                    f"a consulta do censo devolveu mais de {shown} linhas, o teto de HOTELEITOS_SOURCE_MAX_ROWS: "
+                    "a leitura foi interrompida e o censo deste ciclo descartado (nada dele foi enviado). Uma consulta "
+                    "que perdeu um filtro, ou um JOIN que multiplica linhas, costuma ser a causa: confira "
+                    f"{self.origin()}. Se o hospital tem mesmo tantos internados, aumente HOTELEITOS_SOURCE_MAX_ROWS "
+                    "(cada 100.000 linhas pedem uns 35 MB de memória).",
+                    kind="too_large",
+                )
+            yield batch
 
     def probe(self, engine: Engine) -> ProbeReading:
         """Run the change probe (same schema, parameters, session and bounds as the census) and return a digest

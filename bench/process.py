@@ -22,6 +22,7 @@ from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "hoteleitos-connector"
+BENCH_MAX_ROWS = 100_000_000  # the bench measures reads of any size, never the row ceiling (HOTELEITOS_SOURCE_MAX_ROWS)
 
 
 def connector_env(api_url: str, source_url: str, state_dir: Path, schedule: str = "30s") -> dict[str, str]:
@@ -36,6 +37,7 @@ def connector_env(api_url: str, source_url: str, state_dir: Path, schedule: str 
         "HOTELEITOS_SOURCE_URL": source_url,
         "HOTELEITOS_SOURCE_SCHEMA": "dbamv",
         "HOTELEITOS_SOURCE_QUERY_TIMEOUT": "600",
+        "HOTELEITOS_SOURCE_MAX_ROWS": str(BENCH_MAX_ROWS),
         "HOTELEITOS_SCHEDULE": schedule,
         "HOTELEITOS_STATE_DIR": str(state_dir),
         "HOTELEITOS_HEALTH_PORT": "0",

@@ -57,7 +57,7 @@ def connector(url: str, state_dir: str, api_url: str, repeat: int) -> Timings:
 
     settings = settings_from_values({
         "api": {"url": api_url, "token": "bench-token", "path": "/"},
-        "source": {"vendor": "mv", "url": url, "schema": "dbamv", "query_timeout": 600},
+        "source": {"vendor": "mv", "url": url, "schema": "dbamv", "query_timeout": 600, "max_rows": 100_000_000},
         "state_dir": state_dir,
         "log": {"format": "json", "dir": str(Path(state_dir) / "log")},
     })  # fmt: skip

@@ -8,9 +8,8 @@ previous census is kept as hashes only (of each encounter, and of each encounter
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
-
-from connector.census.record import Census
+from dataclasses import dataclass, field
+from typing import Protocol
 
 # In a record's JSON text (keys in contract order) the bed sits between these two keys; a value's own quotes are
 # escaped (`\"`), so neither marker can occur inside a value.
@@ -30,26 +29,46 @@ class Changes:
         return bool(self.admissions or self.discharges or self.transfers)
 
 
-def beds(census: Census) -> dict[str, str]:
-    """Encounter -> its bed as JSON text (`"101-A"` or `null`), cut from the record texts."""
-    found = {}
-    for key, text in zip(census.keys, census.texts, strict=True):
-        start = text.index(_BED) + len(_BED)
-        found[key] = text[start : text.index(_AFTER_BED, start)]
-    return found
+def bed(text: str) -> str:
+    """The bed of a record's JSON text, as JSON text (`"101-A"` or `null`)."""
+    start = text.index(_BED) + len(_BED)
+    return text[start : text.index(_AFTER_BED, start)]
+
+
+def placement(key: str, text: str) -> int:
+    """The hash of an encounter with its bed, from its record's JSON text."""
+    return hash((key, bed(text)))
 
 
 @dataclass(frozen=True)
 class Fingerprint:
     """A census as the change counts need it, small enough to keep between cycles: a hash of each encounter and a
-    hash of each (encounter, bed) pair, in arrays of 64-bit integers (about 16 bytes a patient)."""
+    hash of each (encounter, bed) pair, in arrays of 64-bit integers (about 16 bytes a patient). It is taken as the
+    census is read, a batch of records at a time."""
 
-    encounters: array[int]
-    placements: array[int]
+    encounters: array[int] = field(default_factory=lambda: array("q"))
+    placements: array[int] = field(default_factory=lambda: array("q"))
 
-    @classmethod
-    def of(cls, census: Census) -> Fingerprint:
-        return cls(array("q", map(hash, census.keys)), array("q", map(hash, beds(census).items())))
+    def add(self, records: dict[str, str]) -> None:
+        """Take in records (encounter -> JSON text)."""
+        self.encounters.extend(map(hash, records))
+        self.placements.extend(map(hash, zip(records, map(bed, records.values()), strict=True)))  # as `placement`
+
+    def replaced(self, moves: list[tuple[int, int]]) -> Fingerprint:
+        """The fingerprint after some encounters' records were replaced by others: their (old, new) placements."""
+        stale = {old for old, new in moves if old != new}
+        if not stale:
+            return self
+        kept = array("q", (p for p in self.placements if p not in stale))
+        kept.extend(new for old, new in moves if old != new)
+        return Fingerprint(self.encounters, kept)
+
+
+class Fingerprinted(Protocol):
+    """A census, as the change counts see it."""
+
+    @property
+    def fingerprint(self) -> Fingerprint: ...
 
 
 class ChangeTracker:
@@ -58,18 +77,27 @@ class ChangeTracker:
     def __init__(self) -> None:
         self.previous: Fingerprint | None = None
 
-    def update(self, census: Census) -> Changes | None:
+    def update(self, census: Fingerprinted) -> Changes | None:
         """The changes against the previous census (None for the first one, which has nothing to compare with).
 
         Encounters in both censuses whose (encounter, bed) pair is not in both moved: a transfer."""
-        current = Fingerprint.of(census)
+        current = census.fingerprint
         previous, self.previous = self.previous, current
         if previous is None:
             return None
-        staying = len(set(current.encounters).intersection(previous.encounters))
-        unmoved = len(set(current.placements).intersection(previous.placements))
+        staying = _common(current.encounters, previous.encounters)
+        unmoved = _common(current.placements, previous.placements)
         return Changes(
             admissions=len(current.encounters) - staying,
             discharges=len(previous.encounters) - staying,
             transfers=staying - unmoved,
         )
+
+
+def _common(new: array[int], old: array[int]) -> int:
+    """How many of the (distinct) hashes in `new` are in `old`, with one set alive at a time: a million patients'
+    hashes are some 60 MB as a set."""
+    remaining = set(new)
+    before = len(remaining)
+    remaining.difference_update(old)
+    return before - len(remaining)

@@ -10,6 +10,7 @@ value always gives the same text and the same warnings.
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ from connector.census.decoding import DEFAULT_DECODER, Decoder, clean
 EARLIEST_BIRTH = date(1880, 1, 1)
 EARLIEST_ADMISSION = date(1900, 1, 1)
 MAX_REPORTED_ROWS = 20
+# The longest text a field may have, in characters (docs/normalizacao.md): far above any real code or name, and low
+# enough that one value can never make the census, the body or `preview`'s table large. A longer value is cut.
+CODE_LENGTH = 64
+NAME_LENGTH = 200
 
 Rule = Callable[[Any], "str | None"]
 Warn = Callable[[str], object]  # told the kind of each warning a value raises
@@ -80,10 +85,17 @@ _BYTES = (bytes, bytearray, memoryview)
 _NUMBERS_AND_DATES = (int, float, Decimal, date)  # bool is an int, datetime a date
 
 
-def text_rule(warn: Warn, decoder: Decoder, *, collapse: bool = False) -> Rule:
+def _cut(text: str, limit: int, warn: Warn) -> str:
+    """A text longer than `limit` characters, cut to it (a `too_long` warning)."""
+    warn("too_long")
+    return text[:limit].rstrip()
+
+
+def text_rule(warn: Warn, decoder: Decoder, *, limit: int | None, collapse: bool = False) -> Rule:
     """Codes: any value as clean text, trimmed; with `collapse`, names: inner whitespace collapsed too. Bytes are
     decoded on their own, control and format characters removed, accents composed (NFC). A number or a date is
-    written here, so its text needs none of that."""
+    written here, so its text needs none of that. Either is cut to `limit` characters (None: never)."""
+    longest = sys.maxsize if limit is None else limit
 
     def rule(value: Any) -> str | None:
         if isinstance(value, str):
@@ -91,7 +103,8 @@ def text_rule(warn: Warn, decoder: Decoder, *, collapse: bool = False) -> Rule:
         elif value is None:
             return None
         elif isinstance(value, _NUMBERS_AND_DATES):
-            return _number_or_date_text(value)
+            written = _number_or_date_text(value)
+            return written if written is None or len(written) <= longest else _cut(written, longest, warn)
         elif isinstance(value, _BYTES):
             text, guessed = decoder.decode(bytes(value))
             if guessed:
@@ -101,8 +114,8 @@ def text_rule(warn: Warn, decoder: Decoder, *, collapse: bool = False) -> Rule:
         text, removed = clean(text)
         if removed:
             warn("control_characters")
-        text = " ".join(text.split()) if collapse else text.strip()
-        return normalize("NFC", text) or None
+        text = normalize("NFC", " ".join(text.split()) if collapse else text.strip())
+        return (text or None) if len(text) <= longest else _cut(text, longest, warn)
 
     return rule
 
@@ -154,7 +167,7 @@ def date_rule(warn: Warn, earliest: date, latest: date, tz: tzinfo | None) -> Ru
 
 def sex_rule(warn: Warn, decoder: Decoder) -> Rule:
     """M, F or I, from the vendors' codes for them (case and spacing aside); anything else: None."""
-    as_text = text_rule(warn, decoder, collapse=True)
+    as_text = text_rule(warn, decoder, collapse=True, limit=None)  # what is sent is one letter, or nothing
 
     def rule(value: Any) -> str | None:
         text = as_text(value)
@@ -169,9 +182,11 @@ def sex_rule(warn: Warn, decoder: Decoder) -> Rule:
 
 
 def rules(context: Context, fields: Sequence[str], warn: Warn) -> dict[str, Rule]:
-    """The rule of each canonical field, each telling `warn` of the warnings it raises. Admission dates are
-    plausible from 1900 to tomorrow, birth dates from 1880 to today (in the hospital's time zone)."""
-    code, name = text_rule(warn, context.decoder), text_rule(warn, context.decoder, collapse=True)
+    """The rule of each canonical field, each telling `warn` of the warnings it raises. Codes are cut to
+    `CODE_LENGTH` characters, names to `NAME_LENGTH`. Admission dates are plausible from 1900 to tomorrow, birth
+    dates from 1880 to today (in the hospital's time zone)."""
+    code = text_rule(warn, context.decoder, limit=CODE_LENGTH)
+    name = text_rule(warn, context.decoder, collapse=True, limit=NAME_LENGTH)
     found = {field_name: name if field_name in NAME_FIELDS else code for field_name in fields}
     tomorrow = context.today + timedelta(days=1)
     found["data_internacao"] = date_rule(warn, EARLIEST_ADMISSION, tomorrow, context.tz)

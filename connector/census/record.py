@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from functools import cached_property
 from json.encoder import encode_basestring
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from connector.census.decoding import Decoder
-from connector.census.normalise import Context, Issues, rules
+from connector.census.kept import KEY, Census, Kept
+from connector.census.normalise import CODE_LENGTH, NAME_LENGTH, Context, Issues, rules
 
 __all__ = ["FIELDS", "Census", "CensusRecord", "Issues", "normalise_batches", "normalise_census"]
 
@@ -28,21 +27,31 @@ class CensusRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    cod_ocorrencia: str = Field(description="Encounter code; the census key.", min_length=1)
-    cod_quarto: str | None = Field(None, description="Room (or ward) label.")
-    cod_leito: str | None = Field(None, description="Bed code.")
-    convenio_codigo: str | None = Field(None, description="Insurer code.")
-    convenio_nome: str | None = Field(None, description="Insurer name.")
+    cod_ocorrencia: str = Field(description="Encounter code; the census key.", min_length=1, max_length=CODE_LENGTH)
+    cod_quarto: str | None = Field(None, description="Room (or ward) label.", max_length=CODE_LENGTH)
+    cod_leito: str | None = Field(None, description="Bed code.", max_length=CODE_LENGTH)
+    convenio_codigo: str | None = Field(None, description="Insurer code.", max_length=CODE_LENGTH)
+    convenio_nome: str | None = Field(None, description="Insurer name.", max_length=NAME_LENGTH)
     data_internacao: str | None = Field(None, description="Admission date, YYYY-MM-DD.")
-    paciente_nome: str | None = Field(None, description="Patient name, NFC, whitespace collapsed.")
-    paciente_codigo: str | None = Field(None, description="Patient code (often the medical record number).")
+    paciente_nome: str | None = Field(
+        None, description="Patient name, NFC, whitespace collapsed.", max_length=NAME_LENGTH
+    )
+    paciente_codigo: str | None = Field(
+        None, description="Patient code (often the medical record number).", max_length=CODE_LENGTH
+    )
     paciente_data_nascimento: str | None = Field(None, description="Birth date, YYYY-MM-DD.")
     paciente_sexo: str | None = Field(None, description="M, F or I.", pattern="^[MFI]$")
-    profissional_cbos: str | None = Field(None, description="CBO occupation code of the professional.")
-    profissional_nome: str | None = Field(None, description="Responsible professional's name.")
-    profissional_codigo: str | None = Field(None, description="Responsible professional's code.")
-    tipo_ocorrencia_codigo: str | None = Field(None, description="Encounter type code.")
-    tipo_ocorrencia_descricao: str | None = Field(None, description="Encounter type description.")
+    profissional_cbos: str | None = Field(
+        None, description="CBO occupation code of the professional.", max_length=CODE_LENGTH
+    )
+    profissional_nome: str | None = Field(None, description="Responsible professional's name.", max_length=NAME_LENGTH)
+    profissional_codigo: str | None = Field(
+        None, description="Responsible professional's code.", max_length=CODE_LENGTH
+    )
+    tipo_ocorrencia_codigo: str | None = Field(None, description="Encounter type code.", max_length=CODE_LENGTH)
+    tipo_ocorrencia_descricao: str | None = Field(
+        None, description="Encounter type description.", max_length=NAME_LENGTH
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -63,28 +72,6 @@ class CensusRecord(BaseModel):
 
 
 FIELDS: tuple[str, ...] = tuple(CensusRecord.model_fields)
-KEY = FIELDS[0]
-
-
-@dataclass(frozen=True)
-class Census:
-    """The normalised census: one record per encounter, ordered by `cod_ocorrencia`, each kept as its JSON
-    text (the 15 keys in contract order), which is what the push sends. `records` decodes them when wanted.
-
-    Encoding each record once, from its columns, as it is normalised: building dictionaries and `json.dumps` for
-    the snapshot instead makes the cycle at 50,000 patients take 60-90% longer (docs/desempenho.md)."""
-
-    keys: list[str]
-    texts: list[str]
-    issues: Issues
-    rows_read: int
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    @cached_property
-    def records(self) -> list[dict[str, str | None]]:
-        return [json.loads(text) for text in self.texts]
 
 
 # A record's JSON text: `{"cod_ocorrencia":%s,"cod_quarto":%s,...}` filled with its fields' JSON fragments.
@@ -175,16 +162,17 @@ def normalise_batches(
     tz: tzinfo | None = None,
     decoder: Decoder | None = None,
 ) -> Census:
-    """Normalise rows arriving in batches (as a database cursor hands them over) and encode each record.
+    """Normalise rows arriving in batches (as a database cursor hands them over), encode each record and keep it
+    compressed (see `connector.census.kept`).
 
-    Only one batch of raw rows and normalised values is alive at a time; what stays is one JSON text per
-    record. Each field is normalised column by column. Here, columns that are not canonical fields are ignored
-    and missing ones are null (the adapters refuse such queries before reading a row).
+    Only one batch of raw rows and normalised values is alive at a time. Each field is normalised column by column.
+    Here, columns that are not canonical fields are ignored and missing ones are null (the adapters refuse such
+    queries before reading a row).
     """
     issues = Issues()
     normaliser = _Columns(Context(today, tz, decoder or Decoder()), issues)
     position = {name.lower(): index for index, name in enumerate(columns)}
-    kept: dict[str, str] = {}
+    kept = Kept(issues)
     count = 0
     for batch in batches:
         if not batch:
@@ -197,30 +185,6 @@ def normalise_batches(
             normaliser.encoded(name, values, count + 1) for name, values in zip(FIELDS[1:], column[1:], strict=True)
         ]
         del raw, column
-        texts = [_RECORD % fields for fields in zip(*encoded, strict=True)]
-        _keep(kept, keys, texts, count + 1, issues)
+        kept.add(keys, [_RECORD % fields for fields in zip(*encoded, strict=True)], count + 1)
         count += len(batch)
-    ordered = sorted(kept)
-    return Census(keys=ordered, texts=[kept[key] for key in ordered], issues=issues, rows_read=count)
-
-
-def _nulls(text: str) -> int:
-    """Null fields of a record's JSON text (a value that itself holds `":null` only shifts the count: the pick stays
-    deterministic)."""
-    return text.count('":null')
-
-
-def _keep(kept: dict[str, str], keys: list[str | None], texts: list[str], first: int, issues: Issues) -> None:
-    """Add a batch's records to `kept`, by encounter. A row without one is counted and left out; of an encounter
-    read more than once, the record with the fewest nulls is kept, ties going to the smallest text: the same pick
-    whatever the row order."""
-    for row, (key, text) in enumerate(zip(keys, texts, strict=True), start=first):
-        if key is None:
-            issues.add("missing_cod_ocorrencia", "cod_ocorrencia", row)
-            continue
-        previous = kept.get(key)
-        if previous is not None:
-            issues.add("duplicate_cod_ocorrencia", "cod_ocorrencia", row)
-            if (_nulls(text), text) >= (_nulls(previous), previous):
-                continue
-        kept[key] = text
+    return kept.census(count)

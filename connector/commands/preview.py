@@ -11,6 +11,7 @@ from datetime import datetime
 from adapters import adapter_for
 from connector.census import FIELDS, Census
 from connector.census.decoding import printable
+from connector.census.normalise import CODE_LENGTH, NAME_LENGTH
 from connector.errors import SourceError
 from connector.settings import Settings
 from connector.source.engine import engine_for
@@ -35,6 +36,7 @@ ISSUE_TEXTS = {
     "missing_cod_ocorrencia": "linha sem cod_ocorrencia (linha deixada de fora)",
     "duplicate_cod_ocorrencia": "cod_ocorrencia repetido (uma linha mantida)",
     "control_characters": "caracteres de controle ou invisíveis removidos (o resto do valor foi mantido)",
+    "too_long": f"valor longo demais, cortado (códigos até {CODE_LENGTH} caracteres, nomes até {NAME_LENGTH})",
     "encoding_guessed": "texto gravado noutra codificação, lido como UTF-8, Windows-1252 ou Latin-1 "
     "(confira os acentos; HOTELEITOS_SOURCE_ENCODING fixa uma)",
 }

@@ -179,14 +179,12 @@ class Courier:
         return result
 
     def _snapshot(self, entry: Entry, fresh: Snapshot | None, result: Round) -> Snapshot | None:
-        """The entry with its body (compressed when the API takes gzip); None when it left meanwhile or its body is
-        damaged (then quarantined)."""
+        """The entry with its body (gzip, checked whole); None when it left meanwhile or its body is damaged (then
+        quarantined)."""
         if fresh is not None and fresh.id == entry.id:
             return fresh
         try:
-            if self.settings.api.gzip:
-                return Snapshot(entry.id, entry.captured_at, entry.count, (), stored=self.outbox.packed(entry.id))
-            return Snapshot(entry.id, entry.captured_at, entry.count, (self.outbox.body(entry.id),))
+            return Snapshot.stored(entry.id, entry.captured_at, entry.count, self.outbox.packed(entry.id))
         except KeyError:  # delivered or discarded meanwhile by another process
             return None
         except CorruptSnapshotError:

@@ -37,7 +37,7 @@ from connector.delivery.outbox_file import (
     salvage,
     salvage_pages,
 )
-from connector.delivery.snapshot import Snapshot, repack, unpack
+from connector.delivery.snapshot import Snapshot, repack
 from connector.errors import ConfigError
 
 _COLUMNS = "seq, id, captured_at, created, count, status, attempts, last_status, last_error, size"
@@ -72,12 +72,17 @@ def read_entry(db: sqlite3.Connection, snapshot_id: str) -> Entry | None:
 
 
 def insert(db: sqlite3.Connection, snapshot: Snapshot, status: str, created: float) -> None:
-    """Write a snapshot's row, its body as stored (compressed)."""
-    compressed = snapshot.packed
-    db.execute(
-        "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,?)",
-        (snapshot.id, snapshot.captured_at, created, snapshot.count, status, len(compressed), compressed),
-    )
+    """Write a snapshot's row, its body as stored (compressed), part by part: a large census is never copied whole
+    (binding it would make SQLite copy it)."""
+    size = snapshot.packed_size
+    row = db.execute(
+        "INSERT INTO snapshots (id, captured_at, created, count, status, size, body) VALUES (?,?,?,?,?,?,zeroblob(?))",
+        (snapshot.id, snapshot.captured_at, created, snapshot.count, status, size, size),
+    ).lastrowid
+    assert row is not None
+    with db.blobopen("snapshots", "body", row) as blob:
+        for part in snapshot.packed:
+            blob.write(part)
 
 
 def over_bounds(
@@ -264,23 +269,16 @@ class Outbox:
             return read_entry(self._db, snapshot_id)
 
     @_recovering
-    def body(self, snapshot_id: str) -> bytes:
-        """The stored body, decompressed; `CorruptSnapshotError` when it was damaged on disk."""
-        return self._stored_body(snapshot_id, unpack)
-
-    @_recovering
     def packed(self, snapshot_id: str) -> bytes:
-        """The stored body gzip-compressed, as sent with HOTELEITOS_API_GZIP: checked whole first, converted when an
-        earlier version stored it as zlib."""
-        return self._stored_body(snapshot_id, repack)
-
-    def _stored_body(self, snapshot_id: str, decode: Callable[[bytes], bytes]) -> bytes:
+        """The stored body gzip-compressed (sent so with HOTELEITOS_API_GZIP, else decompressed as it goes): checked
+        whole first, converted when an earlier version stored it as zlib; `CorruptSnapshotError` when it was damaged
+        on disk."""
         with self._lock:
             row = self._db.execute("SELECT body FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         if row is None:
             raise KeyError(snapshot_id)
         try:
-            return decode(row[0])
+            return repack(row[0])
         except zlib.error:
             raise CorruptSnapshotError(snapshot_id) from None
 

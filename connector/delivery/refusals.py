@@ -21,7 +21,7 @@ def too_large(snapshot: Snapshot, plain: int, answer: Answer) -> RejectedSnapsho
     why = (
         "e não aceita o corpo comprimido (HTTP 415)"
         if answer.status == 415
-        else f"mesmo comprimido em gzip ({megabytes(len(snapshot.packed))})"
+        else f"mesmo comprimido em gzip ({megabytes(snapshot.packed_size)})"
     )
     return RejectedSnapshotError(
         f"a API recusou este censo por tamanho (HTTP 413, {snapshot.count} pacientes, {megabytes(plain)}) {why}; ele "

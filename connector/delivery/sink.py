@@ -9,7 +9,7 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -213,9 +213,10 @@ class ApiSink:
         token = self.api.token.get_secret_value()
         return {self.api.auth_header: f"{self.api.auth_scheme} {token}" if self.api.auth_scheme else token}
 
-    def wire_body(self, snapshot: Snapshot) -> tuple[bytes, ...]:
-        """The bytes of the request body: the census's parts, or its gzip form (the one the outbox stores)."""
-        return (snapshot.packed,) if self.compress else snapshot.parts
+    def wire_body(self, snapshot: Snapshot) -> tuple[Iterable[bytes], int]:
+        """The request body as it is sent, and its length: the gzip form the outbox stores, or the census decompressed
+        as it goes."""
+        return (snapshot.packed, snapshot.packed_size) if self.compress else (snapshot.parts(), snapshot.size)
 
     def _headers(self, snapshot: Snapshot, size: int) -> dict[str, str]:
         encoding = {"Content-Encoding": "gzip"} if self.compress else {}
@@ -242,8 +243,7 @@ class ApiSink:
     def exchange(self, method: str, snapshot: Snapshot | None = None, *, token: bool = True) -> Answer:
         """One bounded request to the push URL (see `connector.delivery.http_exchange`); the answer's body without the
         token. `token=False` leaves the token out (`check` asks whether the API looks at it at all)."""
-        body = self.wire_body(snapshot) if snapshot is not None else ()
-        size = sum(len(part) for part in body)
+        body, size = self.wire_body(snapshot) if snapshot is not None else ((), 0)
         headers = self._headers(snapshot, size) if snapshot is not None else (self.authorization() if token else {})
         answer = exchange(
             self.client,
@@ -278,7 +278,7 @@ class ApiSink:
                 )
             classify(answer)
         except (httpx.HTTPError, Interrupted, Undecodable) as error:  # the network, a cut, a broken answer
-            failure = _transport_error(error, self.attempt_deadline(sum(map(len, self.wire_body(snapshot)))))
+            failure = _transport_error(error, self.attempt_deadline(self.wire_body(snapshot)[1]))
             self._report(snapshot, None, failure, started)
             raise failure from None
         except SinkError as error:
@@ -307,9 +307,9 @@ class ApiSink:
                 "push_compressed_after_413",
                 snapshot_id=snapshot.id,
                 bytes=plain,
-                compressed_bytes=len(snapshot.packed),
+                compressed_bytes=snapshot.packed_size,
                 message=f"a API recusou o censo por tamanho (HTTP 413, {megabytes(plain)}) e o aceitou comprimido "
-                f"em gzip ({megabytes(len(snapshot.packed))}); os próximos vão comprimidos. Para começar assim, "
+                f"em gzip ({megabytes(snapshot.packed_size)}); os próximos vão comprimidos. Para começar assim, "
                 "defina HOTELEITOS_API_GZIP=true.",
             )
         return answer

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram, Info
 
+from connector.census import FIELDS
+
 BUILD = Info("hoteleitos_build", "Connector version and configured HIS vendor.")
 CYCLES = Counter("hoteleitos_cycles_total", "Cycles run, by result.", ["result"])
 CYCLE_SECONDS = Histogram(
@@ -76,6 +78,7 @@ PASSWORD_EXPIRING = Gauge(
 
 TEXT_FIELDS = ("cod_quarto", "cod_leito", "convenio_nome", "paciente_nome", "profissional_nome",
                "tipo_ocorrencia_descricao")  # fmt: skip
+NOT_CUT = ("data_internacao", "paciente_data_nascimento", "paciente_sexo")  # a date or a letter, by their rules
 # Every label value the connector knows of, so that each series exists at 0 from the start: Prometheus'
 # increase() and rate() cannot see the first 401 or the first failed read of a series that did not exist before.
 PUSH_STATUSES = ("200", "201", "202", "204", "401", "403", "408", "425", "429", "500", "502", "503", "504", "error")
@@ -114,6 +117,7 @@ KNOWN_LABELS: tuple[tuple[Counter | Gauge, tuple[tuple[str, ...], ...]], ...] = 
             ("missing_cod_ocorrencia", "cod_ocorrencia"),
             ("duplicate_cod_ocorrencia", "cod_ocorrencia"),
             *((kind, name) for kind in ("control_characters", "encoding_guessed") for name in TEXT_FIELDS),
+            *(("too_long", name) for name in FIELDS if name not in NOT_CUT),
         ),
     ),
 )

@@ -52,6 +52,11 @@ _READS: dict[str, tuple[str, str]] = {
         "Uma tabela do censo não existe ou não é visível para o usuário da integração.",
         "Rode `hoteleitos-connector check`: ele mostra a tabela e o GRANT que falta.",
     ),
+    "too_large": (
+        "A consulta do censo devolveu mais linhas que o teto (HOTELEITOS_SOURCE_MAX_ROWS); o censo foi descartado.",
+        "Confira a consulta do censo (um filtro perdido ou um JOIN que multiplica linhas); se o hospital tem mesmo "
+        "tantos internados, aumente HOTELEITOS_SOURCE_MAX_ROWS.",
+    ),
     "missing_column": (
         "A consulta do censo usa uma coluna que não existe neste banco.",
         "Confira a versão do sistema hospitalar ou o arquivo de consulta (HOTELEITOS_SOURCE_QUERY_FILE).",
@@ -75,6 +80,12 @@ class Problem:
     command: str | None = None  # the exact command that resolves it, when there is one
 
 
+def _held_why(report: CycleReport) -> str:
+    if report.decision is not None and report.decision.reason == "growth":
+        return "por crescer muito além do último censo aceito"
+    return "pela proteção contra altas em massa"
+
+
 def problems_of(report: CycleReport, now: float, refused_token: int | None) -> list[Problem]:
     """The troubles of one cycle, in the order they happened. `refused_token` is the status (401, 403) of the
     API's last refusal of the token, while delivery is paused after it."""
@@ -92,7 +103,7 @@ def problems_of(report: CycleReport, now: float, refused_token: int | None) -> l
     if report.held:
         found.append(
             (
-                f"Censo de {report.patients} paciente(s) retido pela proteção contra altas em massa"
+                f"Censo de {report.patients} paciente(s) retido {_held_why(report)}"
                 + (f" (o último aceito tinha {report.baseline})." if report.baseline is not None else "."),
                 "Confira no sistema hospitalar se o número de internados está certo. Se estiver, libere o censo "
                 "(só o mais novo dos retidos é enviado); se não, corrija a origem: o próximo censo normal encerra "

@@ -103,7 +103,8 @@ class ApiSettings(Group):
 
 
 class GuardSettings(Group):
-    """Mass-discharge guard: a census that shrinks too much is held until confirmed."""
+    """Mass-discharge guard: a census that shrinks too much is held until confirmed; one that grows far beyond the
+    newest accepted census is held until released."""
 
     enabled: bool = Field(True, description="Hold suspicious censuses (keep it on).")
     share: float = Field(0.5, gt=0, lt=1, description="Shrink share, against the newest accepted census, that holds.")
@@ -116,6 +117,12 @@ class GuardSettings(Group):
     )
     agree_share: float = Field(
         0.1, gt=0, lt=1, description="Size difference (share of the first held census, at least 2) that still agrees."
+    )
+    growth: float = Field(
+        3, gt=1, le=1000, description="Growth, as a multiple of the newest accepted census, that holds a census."
+    )
+    growth_min: PositiveInt = Field(
+        500, le=100_000_000, description="Fewest patients more than the newest accepted census that can hold a census."
     )
 
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import ConfigDict, Field, PositiveFloat, SecretStr, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, PositiveFloat, PositiveInt, SecretStr, ValidationInfo, field_validator
 
 from connector.census.decoding import canonical_codec
 from connector.settings.rules import (
@@ -56,6 +56,12 @@ class SourceSettings(Group):
     )
     connect_timeout: PositiveFloat = Field(15, le=300, description="Seconds to connect to the database.")
     query_timeout: PositiveFloat = Field(60, le=3600, description="Seconds the census query may run.")
+    max_rows: PositiveInt = Field(
+        500_000,
+        le=100_000_000,
+        description="Most rows the census query may return; beyond it the read stops and that cycle's census is "
+        "dropped (a query that lost a filter must not exhaust the memory). About 35 MB of memory a 100,000 rows.",
+    )
     auth_retry_max: PositiveFloat = Field(
         900,
         le=86400,

@@ -4,6 +4,7 @@ the connector as a subprocess."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -101,6 +102,45 @@ def test_a_compressed_bomb_in_an_answer_is_never_decompressed(pg_url: URL, tmp_p
     snapshot = next(line.split()[0] for line in listing.stdout.splitlines() if "rejeitado" in line)
     shown = run_cli("outbox", "show", snapshot, env=env, cwd=tmp_path)
     assert shown.returncode == 0 and len(shown.stdout) < MAX_BODY + 2000
+
+
+HUGE_VALUES = (
+    "SELECT "
+    + ", ".join(
+        {
+            "cod_ocorrencia": "lpad(g::text, 2, '0') || repeat('9', 99) AS cod_ocorrencia",
+            "paciente_nome": "repeat('JOSÉ ', 1000000) AS paciente_nome",
+            "convenio_nome": "repeat('C', 300) AS convenio_nome",
+        }.get(name, f"NULL AS {name}")
+        for name in FIELDS
+    )
+    + " FROM generate_series(1, 10) g"
+)
+
+
+def test_a_five_megabyte_name_is_cut_in_what_is_sent_and_in_preview(pg_url: URL, tmp_path: Path) -> None:
+    """10 patients whose names have 5 MB each (and 300-character insurers, 101-character keys): `preview` prints
+    the table and the JSON within the fields' lengths (each line of the table was 5 MB wide) and says what was cut;
+    `run --once` sends each name as its first 200 characters, every patient kept."""
+    env = env_for(pg_url, "http://127.0.0.1:9", tmp_path)
+    Path(env["HOTELEITOS_SOURCE_QUERY_FILE"]).write_text(HUGE_VALUES, encoding="utf-8")
+    table = run_cli("preview", "--show-names", "--limit", "100", env=env, cwd=tmp_path)
+    as_json = run_cli("preview", "--show-names", "--json", env=env, cwd=tmp_path)
+    print(f"\nFIGURE preview of 10 names of 5 MB: table {len(table.stdout)} characters, JSON {len(as_json.stdout)}")
+    assert table.returncode == 0 and as_json.returncode == 0, table.stdout + as_json.stdout
+    assert max(map(len, table.stdout.splitlines())) < 1200 and len(table.stdout) < 20_000
+    shown = json.loads(as_json.stdout)["pacientes"]
+    assert len(shown) == 10 and max(len(value or "") for record in shown for value in record.values()) == 200
+    assert len(as_json.stdout) < 30_000
+    assert "10 × paciente_nome: valor longo demais, cortado" in table.stdout
+    assert "10 pacientes no censo" in table.stdout
+    with ScriptedReceiver() as api:
+        sent = run_cli("run", "--once", env={**env, "HOTELEITOS_API_URL": api.url}, cwd=tmp_path)
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        patients = api.accepted[0].json()["pacientes"]
+    assert len(patients) == 10 and len({p["cod_ocorrencia"] for p in patients}) == 10
+    assert {len(p["paciente_nome"]) for p in patients} == {199} and {len(p["convenio_nome"]) for p in patients} == {200}
+    assert {len(p["cod_ocorrencia"]) for p in patients} == {64}
 
 
 def test_an_html_2xx_is_not_a_delivery_in_run_nor_in_check(pg_url: URL, tmp_path: Path) -> None:

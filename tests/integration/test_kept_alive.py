@@ -17,7 +17,7 @@ from tests.support.receivers import Fault, ScriptedReceiver
 
 
 def snapshot(number: int) -> Snapshot:
-    return Snapshot(id=f"snap-{number}", captured_at="2026-11-26T10:00:00-03:00", count=0, parts=(b"[", b"]"))
+    return Snapshot.of(f"snap-{number}", "2026-11-26T10:00:00-03:00", 0, b"[]")
 
 
 def api(receiver: ScriptedReceiver, **values: object) -> ApiSettings:

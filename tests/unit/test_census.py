@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from connector.census import FIELDS, CensusRecord, Issues, normalise_census
+from connector.census import FIELDS, CensusRecord, Issues, normalise_batches, normalise_census
+from connector.census.changes import Changes, ChangeTracker
 
 TODAY = date(2026, 11, 26)
 
@@ -170,12 +171,13 @@ def test_rows_without_encounter_are_left_out_counted_and_located() -> None:
 
 
 def test_duplicate_encounters_keep_one_deterministically() -> None:
-    """Whatever the row order, the most complete duplicate is kept, and the duplicate is counted."""
+    """Whatever the row order, the most complete duplicate is kept, and the duplicate is counted; the records go in
+    the order their encounters were first read."""
     columns = ["cod_ocorrencia", "profissional_nome", "profissional_cbos"]
     rows = [("7", "DRA ANA", None), ("7", "DRA ANA", "225250"), ("8", "DR BIA", None)]
     first = normalise_census(columns, rows, TODAY)
     second = normalise_census(columns, list(reversed(rows)), TODAY)
-    assert first.records == second.records
+    assert first.records == second.records[::-1]
     assert first.records[0]["profissional_cbos"] == "225250"
     assert first.issues.counts[("duplicate_cod_ocorrencia", "cod_ocorrencia")] == 1
 
@@ -251,7 +253,7 @@ def test_repeated_values_are_normalised_as_if_one_by_one(monkeypatch: pytest.Mon
     grouped = normalise_census(HOSPITAL_COLUMNS, rows, TODAY)
     monkeypatch.setattr("connector.census.record.MIN_REPEATED", 10**9)
     one_by_one = normalise_census(HOSPITAL_COLUMNS, rows, TODAY)
-    assert grouped.texts == one_by_one.texts
+    assert grouped.array() == one_by_one.array()
     assert grouped.records[3]["paciente_sexo"] == "F" and grouped.records[3]["convenio_nome"] == "CONVÊNIO 3"
 
 
@@ -262,3 +264,16 @@ def test_a_repeated_bad_value_is_warned_for_every_row() -> None:
     assert census.issues.counts["unknown_sex", "paciente_sexo"] == 100
     assert census.issues.rows["unknown_sex"][:3] == [2, 4, 6]
     assert sum(1 for r in census.records if r["paciente_sexo"] is None) == 100
+
+
+def test_change_counts_follow_the_record_kept_of_an_encounter_read_again_in_a_later_batch() -> None:
+    """Encounter 1 comes back in a later batch in bed C, more complete: its record is rewritten where it was first
+    read, and the change counts see it in bed C (a transfer), never in both beds."""
+    columns = ["cod_ocorrencia", "cod_leito", "profissional_cbos"]
+    before = normalise_batches(columns, [[("1", "A", None), ("2", "B", "X")]], TODAY)
+    after = normalise_batches(columns, [[("1", "A", None), ("2", "B", "X")], [("1", "C", "225250")]], TODAY)
+    tracker = ChangeTracker()
+    tracker.update(before)
+    assert tracker.update(after) == Changes(transfers=1)
+    assert [(r["cod_ocorrencia"], r["cod_leito"]) for r in after.records] == [("1", "C"), ("2", "B")]
+    assert len(after.fingerprint.placements) == 2

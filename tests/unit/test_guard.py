@@ -7,7 +7,7 @@ import pytest
 from connector.delivery.guard import Decision, GuardState, Held, decide
 from connector.settings import GuardSettings
 
-GUARD = GuardSettings()  # share 0.5, min 10, 3 confirmations, 60 s, agree 10%
+GUARD = GuardSettings()  # share 0.5, min 10, 3 confirmations, 60 s, agree 10%, growth 3× and 500
 NOW = 10_000.0
 
 
@@ -74,6 +74,35 @@ CASES = [
         GuardState(300, held(2, 1, 3)),
         Decision("pending", "shrink", 297, ("h0", "h1", "h2"), "confirmed", 3, confirmed=True),
     ),
+    ("grows far beyond the baseline: held", 1000, GuardState(300), Decision("held", "growth", -700)),
+    ("grows to exactly three times: accepted", 900, GuardState(300), Decision("pending", lost=-600)),
+    ("more than three times but fewer than 500 more: accepted", 400, GuardState(10), Decision("pending", lost=-390)),
+    ("after an accepted empty census any size is accepted", 5000, GuardState(0), Decision("pending", lost=-5000)),
+    ("first census ever, however large", 400_000, GuardState(None), Decision("pending")),
+    (
+        "a second agreeing growth is held and counted",
+        1010,
+        GuardState(300, held(1000)),
+        Decision("held", "growth", -710, confirmations=1),
+    ),
+    (
+        "a growth is never confirmed automatically, however many cycles and however long",
+        1000,
+        GuardState(300, held(1000, 1001, 999, 1000, 1000)),
+        Decision("held", "growth", -700, confirmations=5),
+    ),
+    (
+        "back to a normal size after a growth: false alarm",
+        310,
+        GuardState(300, held(1000, 1000)),
+        Decision("pending", lost=-10, discard=("h0", "h1"), why_discarded="false_alarm"),
+    ),
+    (
+        "a shrink after a growth begins a new held run",
+        100,
+        GuardState(300, held(1000)),
+        Decision("held", "shrink", 200, ("h0",), "superseded"),
+    ),
     (
         "back to normal: false alarm",
         299,
@@ -87,6 +116,21 @@ CASES = [
 def test_decision_table(label: str, count: int, state: GuardState, expected: Decision) -> None:
     """Each row: the census size and what the guard remembers give exactly this decision."""
     assert decide(count, state, GUARD, NOW) == expected, label
+
+
+def test_the_reason_of_a_held_run_follows_from_its_newest_size() -> None:
+    """What `outbox` and `/readyz` say: empty, shrink or growth, from the newest held census against the baseline."""
+    assert GuardState(300, held(0)).reason == "empty"
+    assert GuardState(300, held(140)).reason == "shrink"
+    assert GuardState(300, held(1000)).reason == "growth"
+    assert GuardState(300).reason is None
+
+
+def test_growth_settings_move_the_threshold() -> None:
+    """HOTELEITOS_GUARD_GROWTH and HOTELEITOS_GUARD_GROWTH_MIN: 2× and 50 more holds 700 after 300."""
+    looser = GuardSettings(growth=2, growth_min=50)
+    assert decide(700, GuardState(300), looser, NOW) == Decision("held", "growth", -400)
+    assert decide(700, GuardState(300), GUARD, NOW).status == "pending"
 
 
 def test_disabled_guard_accepts_everything() -> None:
@@ -139,6 +183,13 @@ def test_a_failed_read_neither_confirms_nor_restarts() -> None:
     """140, failure, 141, failure, 139, 140: the failures do not count; the third agreeing cycle confirms."""
     assert run([140, None, 141, None, 139, 140], baseline=300) == [140]
     assert run([140, None, 141, 139], baseline=300) == []
+
+
+def test_a_census_far_beyond_the_baseline_never_goes_alone() -> None:
+    """300 delivered, then a query that lost a filter reads 40,000 every cycle: nothing is sent, however long; the
+    fixed query's 305 goes as usual."""
+    assert run([40_000] * 30, baseline=300) == []
+    assert run([40_000] * 30 + [305], baseline=300) == [305]
 
 
 def test_confirmation_needs_time_as_well_as_cycles() -> None:

@@ -40,7 +40,7 @@ def outbox(settings: Settings) -> Iterator[Outbox]:
 
 
 def snapshot(count: int) -> Snapshot:
-    return Snapshot(str(uuid.uuid4()), "2026-11-26T10:00:00-03:00", count, (b'{"censo":[]}',))
+    return Snapshot.of(str(uuid.uuid4()), "2026-11-26T10:00:00-03:00", count, b'{"censo":[]}')
 
 
 def feed(outbox: Outbox, settings: Settings, *counts: int) -> list[str]:

@@ -15,7 +15,7 @@ from connector.delivery.snapshot import Snapshot
 from connector.errors import AuthSinkError, FatalSinkError, RejectedSnapshotError, RetriableSinkError
 from connector.settings import ApiSettings
 
-SNAPSHOT = Snapshot(id="snap-1", captured_at="2026-11-26T10:00:00-03:00", count=0, parts=(b"[", b"]"))
+SNAPSHOT = Snapshot.of("snap-1", "2026-11-26T10:00:00-03:00", 0, b"[]")
 
 
 def answer(status: int, **headers: str) -> httpx.Response:

@@ -10,31 +10,53 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connector.census import FIELDS, normalise_census
-from connector.delivery import snapshot as snapshot_module
-from connector.delivery.snapshot import build_snapshot, pack, records_json, repack, unpack
+from connector.census import FIELDS, normalise_batches, normalise_census
+from connector.delivery.snapshot import build_snapshot, pack, repack, unpack
 
 TRICKY = ['aspas "duplas"', "barra \\ invertida", "tab\tnova\nlinha", "JOÃO ÇÃO ü 日本", "\x01\x1f controle",
           "emoji 🏥", "</script>", "  "]  # fmt: skip
+
+
+TODAY = date(2026, 11, 26)
 
 
 def census_of(rows: list[tuple[object, ...]]):  # type: ignore[no-untyped-def]
     return normalise_census(["cod_ocorrencia", "cod_quarto", "paciente_nome"], rows, date(2026, 11, 26))
 
 
-def test_records_json_equals_json_dumps_for_every_kind_of_text() -> None:
+def test_the_records_text_equals_json_dumps_for_every_kind_of_text() -> None:
     """Quotes, backslashes, control characters, accents, emoji, nulls: the same bytes as json.dumps."""
     census = census_of([(str(i), value, value) for i, value in enumerate(TRICKY)] + [("99", None, None)])
     expected = json.dumps(census.records, ensure_ascii=False, separators=(",", ":")).encode()
-    assert records_json(census) == expected
-    assert json.loads(records_json(census)) == census.records
+    assert census.array() == expected
+    assert len(census.records) == 9 and census.records[-1]["cod_ocorrencia"] == "99"
 
 
-def test_records_json_spans_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Several chunks join into one array, in census order, with no missing comma."""
-    monkeypatch.setattr(snapshot_module, "CHUNK_ROWS", 3)
-    census = census_of([(str(i), f"Q{i}", f"NOME {i}") for i in range(10, 21)])
-    assert records_json(census) == json.dumps(census.records, ensure_ascii=False, separators=(",", ":")).encode()
+def test_a_census_read_in_batches_is_one_gzip_body() -> None:
+    """A census read in several batches (each compressed on its own, some with a repeated encounter settled after the
+    read) makes one valid gzip body: the same bytes as json.dumps of the envelope, its CRC and length checked by
+    gzip; sent uncompressed, it comes out a megabyte at a time, as long as `size` says."""
+    rows = [(str(i), f"Q{i}", f"NOME {i} " + "É" * (i % 7) * 300) for i in range(5000)]
+    rows[4000] = ("7", None, None)  # a worse record of an encounter whose first one is in an earlier batch
+    rows[9] = ("9", None, "NOME 9")
+    rows[4999] = ("9", "QUARTO NOVO", "NOME 9")  # a better one (fewer nulls): the earlier piece is rewritten
+    census = normalise_batches(["cod_ocorrencia", "cod_quarto", "paciente_nome"], _batches(rows, 700), TODAY)
+    assert len(census.pieces) > 5 and len(census) == 4998 and census.issues.count("duplicate_cod_ocorrencia") == 2
+    captured = datetime(2026, 11, 26, 2, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
+    snapshot = build_snapshot(census, vendor="mv", captured_at=captured, body_format="envelope")
+    body = gzip.decompress(b"".join(snapshot.packed))
+    head = {"snapshot_id": snapshot.id, "captured_at": "2026-11-26T02:00:00-03:00"}
+    expected = head | {"source": {"vendor": "mv", "connector_version": "0.1.0"}, "count": 4998}
+    expected["pacientes"] = census.records
+    assert body == json.dumps(expected, ensure_ascii=False, separators=(",", ":")).encode()
+    assert census.records[7]["cod_quarto"] == "Q7" and census.records[9]["cod_quarto"] == "QUARTO NOVO"
+    parts = list(snapshot.parts())
+    assert b"".join(parts) == body and len(body) == snapshot.size and len(parts) > 1
+    assert max(map(len, parts)) <= 1 << 20
+
+
+def _batches(rows: list[tuple[object, ...]], size: int) -> list[list[tuple[object, ...]]]:
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
 
 
 def test_envelope_has_the_contract_fields_in_order() -> None:
@@ -48,9 +70,9 @@ def test_envelope_has_the_contract_fields_in_order() -> None:
     assert body["captured_at"] == "2026-11-26T02:00:00-03:00"
     assert body["source"] == {"vendor": "mv", "connector_version": "0.1.0"}
     assert body["count"] == snapshot.count == 2
-    assert [p["cod_ocorrencia"] for p in body["pacientes"]] == ["1", "2"]
+    assert [p["cod_ocorrencia"] for p in body["pacientes"]] == ["2", "1"]  # as the rows came
     assert all(list(p) == list(FIELDS) for p in body["pacientes"])
-    assert body["pacientes"][0]["cod_quarto"] == "X"  # the more complete duplicate
+    assert body["pacientes"][1]["cod_quarto"] == "X"  # the more complete duplicate
 
 
 def test_array_format_sends_the_bare_list() -> None:
@@ -95,9 +117,13 @@ def test_a_damaged_gzip_body_is_refused_whole(damage: str) -> None:
         repack(bytes(packed))
 
 
-def test_packed_form_is_computed_once_and_kept() -> None:
-    """A snapshot's gzip form is the same object every time (the outbox stores it, the push sends it)."""
-    census = census_of([("1", "Q1", "ANA")])
+def test_the_gzip_body_is_made_of_the_census_pieces_not_a_copy() -> None:
+    """The snapshot's gzip body holds the census's compressed pieces themselves (a large census is never copied),
+    and joined they are one valid gzip stream of the body."""
+    columns = ["cod_ocorrencia", "cod_quarto", "paciente_nome"]
+    census = normalise_batches(columns, [[("1", "Q1", "ANA")], [("2", "Q2", "BIA")]], TODAY)
     snapshot = build_snapshot(census, vendor="mv", captured_at=datetime(2026, 11, 26, 2), body_format="envelope")
-    assert snapshot.packed is snapshot.packed
-    assert gzip.decompress(snapshot.packed) == snapshot.body
+    assert len(census.pieces) == 2
+    assert all(any(part is item.data for part in snapshot.packed) for item in census.pieces)
+    assert gzip.decompress(b"".join(snapshot.packed)) == snapshot.body
+    assert snapshot.packed_size == len(b"".join(snapshot.packed))

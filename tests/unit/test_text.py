@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from connector.census import FIELDS, normalise_census
 from connector.census.decoding import Decoder, clean, printable
+from connector.census.normalise import CODE_LENGTH, NAME_LENGTH
 from connector.source.driver_text import ascii_literals, pg_codec, sqlite_text
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -146,3 +148,33 @@ def test_postgresql_encoding_names_map_to_python_codecs() -> None:
     assert pg_codec("WIN1252") == "cp1252"
     assert pg_codec("LATIN9") == "iso8859-15"
     assert pg_codec("SQL_ASCII") is None
+
+
+def test_every_field_is_cut_to_its_length_with_a_warning_and_the_row_kept() -> None:
+    """A 5 MB name goes as its first 200 characters, a 100-character code as its first 64 (the key too, the same
+    way every cycle); each cut is counted at its field; no patient leaves the census."""
+    huge = "JOSÉ " * 1_000_000
+    long_code = "7" * 100
+    columns = ["cod_ocorrencia", "cod_leito", "paciente_nome", "convenio_nome", "paciente_codigo"]
+    rows = [("1", long_code, huge, "CONVÊNIO", 12345), (long_code, "L2", "MARIA", "X" * 201, Decimal("1" * 70))]
+    census = normalise_census(columns, rows, TODAY)
+    first, second = census.records
+    assert len(census) == 2 and census.rows_read == 2
+    assert first["paciente_nome"] == ("JOSÉ " * 40).rstrip() and len(first["paciente_nome"]) == NAME_LENGTH - 1
+    assert first["cod_leito"] == "7" * CODE_LENGTH and first["convenio_nome"] == "CONVÊNIO"
+    assert second["cod_ocorrencia"] == "7" * CODE_LENGTH and second["convenio_nome"] == "X" * NAME_LENGTH
+    assert second["paciente_codigo"] == "1" * CODE_LENGTH
+    assert dict(census.issues.counts) == {
+        ("too_long", "cod_ocorrencia"): 1,
+        ("too_long", "cod_leito"): 1,
+        ("too_long", "paciente_nome"): 1,
+        ("too_long", "convenio_nome"): 1,
+        ("too_long", "paciente_codigo"): 1,
+    }
+
+
+def test_a_long_sex_value_is_unknown_not_cut() -> None:
+    """Only one letter is ever sent for the sex: a long value is just not recognised (one warning)."""
+    census = normalise_census(["cod_ocorrencia", "paciente_sexo"], [("1", "M" * 500)], TODAY)
+    assert census.records[0]["paciente_sexo"] is None
+    assert dict(census.issues.counts) == {("unknown_sex", "paciente_sexo"): 1}

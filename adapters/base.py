@@ -255,19 +255,24 @@ class Adapter:
                 )
             yield batch
 
-    def probe(self, engine: Engine) -> ProbeReading:
-        """Run the change probe (same schema, parameters, session and bounds as the census) and return a digest
-        of its rows: equal digests, same bed table. The rows themselves are never kept."""
-        (digest, rows), duration = self._fetch(engine, "probe", lambda _c, batches, _d: digest_rows(batches))
+    def probe(self, engine: Engine, limit: float | None = None) -> ProbeReading:
+        """Run the change probe (same schema, parameters and session as the census; `limit`: its own bound in
+        seconds) and return a digest of its rows: equal digests, same bed table. The rows themselves are never
+        kept."""
+        (digest, rows), duration = self._fetch(
+            engine, "probe", lambda _c, batches, _d: digest_rows(batches), probe_limit=limit
+        )
         return ProbeReading(digest=digest, rows=rows, duration=duration)
 
-    def _fetch(self, engine: Engine, query: Query, consume: Consumer[T]) -> tuple[T, float]:
+    def _fetch(
+        self, engine: Engine, query: Query, consume: Consumer[T], *, probe_limit: float | None = None
+    ) -> tuple[T, float]:
         self.discover(engine)
         version = getattr(engine.dialect, "server_version_info", None)
         self.server = (engine.dialect.name, tuple(version)) if version else self.server
         statement, values = self.statement(query)
         try:
-            return fetch(engine, statement, values, consume)
+            return fetch(engine, statement, values, consume, probe_limit=probe_limit)
         except SourceError as error:
             if error.kind in ("missing_table", "missing_column"):
                 self.layout = None  # the DBA may have moved or changed the tables: look again next time

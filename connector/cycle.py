@@ -49,6 +49,14 @@ from connector.source.login_backoff import AuthPause, remembered
 from connector.source.watchdog import cancel_on
 
 T = TypeVar("T")
+PROBE_BOUND = 5.0  # seconds the change probe may take (or two probe intervals, if longer), connection included
+
+
+def probe_limit(settings: Settings) -> float:
+    """The change probe's own bound: it must never hold the census read back by the query timeout it allows
+    itself (a probe cut here counts as a failing probe, and the schedule reads the census meanwhile)."""
+    every = settings.change_probe.nominal_interval if settings.change_probe is not None else 0.0
+    return max(PROBE_BOUND, 2 * every)
 
 
 class Agent:
@@ -199,7 +207,7 @@ class Agent:
         if paused is not None:
             return ProbeOutcome(error=ReadFailure.of(paused))
         try:
-            reading = self.adapter.probe(self.engine)
+            reading = self.adapter.probe(self.engine, probe_limit(self.settings))
         except SourceError as error:
             refused = self.auth_pause.refused(error) if self.auth_pause.pauses(error) else error
             return ProbeOutcome(error=ReadFailure.of(refused))

@@ -9,6 +9,7 @@ from datetime import datetime
 from adapters.base import Adapter
 from connector.commands.check_api import check_api
 from connector.commands.check_source import SourceSession, no_session, session_of
+from connector.commands.pacing import Budget
 from connector.commands.verdict import Verdict
 from connector.errors import SourceError
 from connector.ops.unexpected import unexpected
@@ -212,8 +213,12 @@ def _configuration(settings: Settings, adapter: Adapter) -> list[Verdict]:
     """The items read from the configuration alone: the vendor and its query, the schedule, the Oracle driver, how
     the census travels."""
     probe = settings.change_probe
+    budget = Budget.of(settings.schedule).per_hour
     paced = (
-        f", sonda de mudança a cada {probe} (censo inteiro ao menos a cada {settings.full_read_every})" if probe else ""
+        f", sonda de mudança a cada {probe} (censo inteiro ao menos a cada {settings.full_read_every} e no máximo "
+        f"{budget} vezes por hora, o orçamento da agenda)"
+        if probe
+        else ""
     )
     verdicts = [
         Verdict(

@@ -42,11 +42,13 @@ class ProbeOutcome:
 @dataclass(frozen=True)
 class Observation:
     """What a probe run meant: the digest changed; the first failure of a run of failures; the first success
-    after one (with the seconds it lasted)."""
+    after one (with the seconds it lasted); a change left for later because the full reads' budget is spent."""
 
     changed: bool = False
     first_failure: bool = False
     recovered_after: float | None = None
+    coalesced: bool = False  # a change that waits for the full reads' budget
+    budget_spent: bool = False  # the first such change since the budget was last available
 
 
 @dataclass

@@ -60,6 +60,11 @@ PROBE_SECONDS = Histogram(
     "Duration of the change probe's query, fetch included.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+PROBE_COALESCED = Counter(
+    "hoteleitos_probe_changes_coalesced_total",
+    "With the change probe on: changes the probe saw while the full reads' hourly budget (that of the schedule it "
+    "replaces) was spent; they are read together by the next full read the budget allows.",
+)
 FULL_READS = Counter(
     "hoteleitos_full_reads_total",
     "With the change probe on: full census cycles, by what started them.",

@@ -294,6 +294,14 @@ def probed(outcome: ProbeOutcome, seen: Observation) -> None:
         return
     metrics.PROBES.labels(result="changed" if seen.changed else "unchanged").inc()
     metrics.PROBE_SECONDS.observe(outcome.duration)
+    if seen.coalesced:
+        metrics.PROBE_COALESCED.inc()
+    if seen.budget_spent:
+        log.info("probe_budget_spent",
+                 message="muitas mudanças nesta hora: as leituras completas chegaram ao limite da agenda "
+                 "(HOTELEITOS_SCHEDULE), para a sonda nunca custar ao banco mais que ela; as mudanças seguintes são "
+                 "lidas juntas, uma leitura completa por vez, no ritmo da agenda. Só este aviso até sobrar "
+                 "orçamento (contadas em hoteleitos_probe_changes_coalesced_total).")  # fmt: skip
     if seen.recovered_after is not None:
         log.info("probe_recovered", failed_for_s=round(seen.recovered_after),
                  message="a sonda de mudança voltou a responder; o censo inteiro volta a ser lido quando algo muda "

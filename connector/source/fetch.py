@@ -30,15 +30,23 @@ _LENIENT_DATES: weakref.WeakSet[Engine] = weakref.WeakSet()
 _UNREPRESENTABLE = re.compile(r"(date|timestamp)[^:]*too (large|small)|infinity| BC", re.IGNORECASE)
 
 
-def fetch(engine: Engine, statement: TextClause, parameters: dict[str, Any], consume: Consumer[T]) -> tuple[T, float]:
+def fetch(
+    engine: Engine,
+    statement: TextClause,
+    parameters: dict[str, Any],
+    consume: Consumer[T],
+    *,
+    probe_limit: float | None = None,
+) -> tuple[T, float]:
     """Run the census query and hand its column names and row batches to `consume`, inside the transaction.
 
     Rows are streamed (a server-side cursor where the driver has one), so a large census never sits twice in
     memory. Any failure, including one in the middle of the rows, raises `SourceError`: `consume` never gets
     the chance to turn part of a result into a census. Returns what `consume` returned and the seconds taken.
+    `probe_limit`: the change probe's own bound, in seconds, much shorter than the census read's.
     """
     started = time.perf_counter()
-    with guarded(engine) as guard:
+    with guarded(engine, probe_limit) as guard:
         try:
             try:
                 value = _read(engine, statement, parameters, consume)
@@ -94,6 +102,14 @@ def _cut(guard: Guard) -> SourceError:
     """Why the watchdog broke the read (see `connector.source.watchdog`)."""
     if guard.reason == "stop":
         return SourceError("leitura do censo interrompida pela parada do conector.", kind="stopped")
+    if guard.limit < guard.watched.limit:
+        return SourceError(
+            f"a sonda de mudança não respondeu em {guard.limit:.0f}s, o limite dela (bem menor que o da leitura do "
+            "censo, para nunca atrasar o ciclo): foi cortada deste lado. Costuma ser a tabela de leitos bloqueada "
+            "por outra transação ou o servidor sobrecarregado.",
+            kind="timeout",
+            detail="probe_deadline",
+        )
     return SourceError(
         f"o banco não respondeu em {guard.limit:.0f}s (HOTELEITOS_SOURCE_CONNECT_TIMEOUT + "
         "HOTELEITOS_SOURCE_QUERY_TIMEOUT + folga): a leitura foi cortada deste lado e o censo deste ciclo "

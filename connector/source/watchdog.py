@@ -6,8 +6,9 @@ wait for TCP to give up, a quarter of an hour later. So each read is watched fro
 `connect timeout + query timeout + GRACE`, or as soon as the agent is stopped, its connections are broken
 from another thread, which wakes the blocked driver with an error at once.
 
-How a connection is broken depends on what the driver exposes: the socket is shut down (psycopg, PyMySQL),
-the statement is cancelled (pyodbc cursors, python-oracledb), SQLite is interrupted.
+How a connection is broken depends on what the driver exposes: the socket is shut down (psycopg, after asking the
+server to cancel the statement; PyMySQL), the statement is cancelled (pyodbc cursors, python-oracledb), SQLite is
+interrupted.
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ def cancel_on(engine: Engine, stop: threading.Event) -> None:
 class Guard:
     """One read under watch; `reason` says why it was broken (`deadline` or `stop`), None while it was not."""
 
-    def __init__(self, watched: _Watched) -> None:
+    def __init__(self, watched: _Watched, limit: float | None = None) -> None:
         self.watched = watched
-        self.limit = watched.limit
+        self.limit = watched.limit if limit is None else min(limit, watched.limit)
         self.reason: str | None = None
         self.done = threading.Event()
 
@@ -112,14 +113,15 @@ class Guard:
 
 
 @contextmanager
-def guarded(engine: Engine) -> Iterator[Guard | None]:
-    """Watch one read on `engine` (None when the engine is not watched)."""
+def guarded(engine: Engine, limit: float | None = None) -> Iterator[Guard | None]:
+    """Watch one read on `engine` (None when the engine is not watched); `limit`: a shorter bound of its own (the
+    change probe's)."""
     watched = _ENGINES.get(engine)
     if watched is None:
         yield None
         return
     watched.fired = False
-    guard = Guard(watched)
+    guard = Guard(watched, limit)
     thread = threading.Thread(target=guard.run, name="read-watchdog", daemon=True)
     thread.start()
     try:
@@ -141,6 +143,9 @@ def break_connection(connection: Any) -> bool:
         return True
     pgconn = getattr(connection, "pgconn", None)  # psycopg: the libpq socket
     if pgconn is not None:
+        # the server is asked to stop the statement too (a cancel request on a connection of its own), so a cut
+        # read does not keep running there until its statement_timeout
+        _in_background(getattr(connection, "cancel_safe", None) or getattr(connection, "cancel", None))
         with contextlib.suppress(Exception):
             duplicate = socket.socket(fileno=os.dup(pgconn.socket))
             with duplicate:  # shutdown acts on the connection, whichever descriptor names it

@@ -42,7 +42,7 @@ def probe_env(url: URL, receiver: ScriptedReceiver, tmp_path: Path, vendor: str,
         "HOTELEITOS_SOURCE_URL": url.render_as_string(hide_password=False),
         "HOTELEITOS_STATE_DIR": str(tmp_path / "state"),
         "HOTELEITOS_LOG_FORMAT": "json",
-        "HOTELEITOS_SCHEDULE": HOUR,
+        "HOTELEITOS_SCHEDULE": "30s",  # reads only while a cycle left something undone; sets the full reads' budget
         "HOTELEITOS_CHANGE_PROBE": "1s",
         "HOTELEITOS_FULL_READ_EVERY": HOUR,
         **extra,
@@ -225,7 +225,7 @@ def test_check_runs_the_probe_and_its_grants(pg_url: URL, receiver: ScriptedRece
     broken.write_text("SELECT l.nao_existe FROM dbamv.leito l", encoding="utf-8")
     failed = run_cli("check", env={**env, "HOTELEITOS_SOURCE_PROBE_FILE": str(broken)}, cwd=tmp_path)
     assert failed.returncode == 1
-    assert "[FALHA] Sonda de mudança" in failed.stdout and "lido na agenda (1h)" in failed.stdout
+    assert "[FALHA] Sonda de mudança" in failed.stdout and "lido na agenda (30s)" in failed.stdout
 
 
 def test_sigterm_during_a_silent_probe_exits_fast(
@@ -286,3 +286,67 @@ def probe_sees_each_step(vendor: str, tmp_path: Path, url: str | None) -> None:
     finally:
         engine.dispose()
         hospital.close()
+
+
+def sleeping_probes(url: URL, marker: str) -> int:
+    """Statements of the probe still running on the server (the marker is a comment in the probe's SQL)."""
+    engine = create_engine(url)
+    with engine.connect() as db:
+        count = db.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE :marker AND pid <> pg_backend_pid()"),
+            {"marker": f"%{marker}%"},
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def test_a_hanging_probe_is_cut_at_its_own_bound_and_never_holds_the_census_back(
+    hospital: Hospital, tmp_path: Path, agents: list[Agent]
+) -> None:
+    """The probe hangs (a bed table locked by another transaction, here a sleep) while the census query may take
+    120 s: the probe is cut at its own 5 s bound, so the census still follows the 2 s schedule meanwhile; the
+    server is asked to stop each cut probe (no statement left sleeping there); said once."""
+    probe = tmp_path / "sonda.sql"
+    probe.write_text("SELECT pg_sleep(60) AS sonda_pendurada -- sonda_pendurada", encoding="utf-8")
+    env = hospital.env(HOTELEITOS_CHANGE_PROBE="1s", HOTELEITOS_FULL_READ_EVERY=HOUR, HOTELEITOS_SCHEDULE="2s",
+                       HOTELEITOS_SOURCE_QUERY_TIMEOUT="120", HOTELEITOS_SOURCE_PROBE_FILE=str(probe))  # fmt: skip
+    agent = Agent(env, tmp_path)
+    agents.append(agent)
+    # Without a bound of its own, the first probe would hold every cycle back for 120 s.
+    assert wait_until(lambda: len(hospital.receiver.accepted) >= 3, timeout=FEW_INTERVALS)
+    assert agent.stop() == 0
+    logged = events(agent.stdout)
+    failed = [e for e in logged if e["event"] == "probe_failed"]
+    assert len(failed) == 1, failed
+    assert failed[0]["kind"] == "timeout" and failed[0]["detail"] == "probe_deadline"
+    assert "5s" in str(failed[0]["message"]) and "HOTELEITOS_SCHEDULE" in str(failed[0]["message"])
+    triggers = [e.get("trigger") for e in logged if e["event"] == "cycle_finished"]
+    assert triggers[0] == "start" and set(triggers[1:]) == {"schedule"}, triggers
+    assert wait_until(lambda: sleeping_probes(hospital.url, "sonda_pendurada") == 0, timeout=10)
+
+
+def test_many_changes_spend_the_budget_then_wait_for_it_coalesced(
+    hospital: Hospital, tmp_path: Path, agents: list[Agent]
+) -> None:
+    """With a 10 s schedule the full reads' budget is 342 an hour, 5 at once: eight beds changing a second or two
+    apart are read one by one until the five are spent (the start took one), then the rest wait for the budget and
+    are read together; the metric counts them, the log says it once, and the last change still arrives."""
+    probe = tmp_path / "sonda.sql"
+    probe.write_text("SELECT c.cod, c.leito FROM censo_teste c", encoding="utf-8")
+    env = hospital.env(HOTELEITOS_CHANGE_PROBE="1s", HOTELEITOS_FULL_READ_EVERY=HOUR, HOTELEITOS_SCHEDULE="10s",
+                       HOTELEITOS_SOURCE_PROBE_FILE=str(probe))  # fmt: skip
+    agent = Agent(env, tmp_path)
+    agents.append(agent)
+    assert wait_until(lambda: len(hospital.receiver.accepted) == 1, timeout=FEW_INTERVALS)
+    for move in range(1, 9):
+        execute(hospital.url, f"UPDATE censo_teste SET leito = 'T{move}' WHERE cod = 1")
+        time.sleep(1.5)
+    last = wait_until(lambda: delivered_with(hospital.receiver, lambda beds: beds.get("1") == "T8"), timeout=40)
+    samples = metrics(agent)
+    assert agent.stop() == 0
+    assert last
+    coalesced = samples[("hoteleitos_probe_changes_coalesced_total", ())]
+    changed_reads = samples[("hoteleitos_full_reads_total", (("trigger", "changed"),))]
+    assert 4 <= changed_reads < 8 and coalesced >= 2, (changed_reads, coalesced)  # without a budget: 8 and 0
+    logged = events(agent.stdout)
+    assert len([e for e in logged if e["event"] == "probe_budget_spent"]) == 1

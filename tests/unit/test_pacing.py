@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,77 @@ def test_the_cron_schedule_gives_the_fallback_its_next_fire_time() -> None:
     assert p.next_cycle_in(5) == 15
 
 
+def simulate(changes_per_hour: float, hours: float = 3, schedule: str = "30s") -> tuple[list[float], int, int]:
+    """The pace loop on a clock of its own: a probe every 2 s, a change every `3600 / changes_per_hour` seconds
+    (a new digest), a full read whenever the pacer says one is due. Returns the full reads' start times, the
+    changes coalesced and how often the log was told the budget was spent."""
+    p = Pacer(2, 300, Schedule.parse(schedule), SP)
+    gap, next_change, digest = 3600 / changes_per_hour, 0.0, 0
+    reads: list[float] = []
+    coalesced = told = 0
+    now = 0.0
+    while now < hours * 3600:
+        if now >= next_change:
+            digest, next_change = digest + 1, next_change + gap
+        seen = p.observe(ok(str(digest)), now)
+        coalesced, told = coalesced + seen.coalesced, told + seen.budget_spent
+        if p.due(now) is not None:
+            reads.append(now)
+            p.cycled(now, settled=True, wall=WALL)
+        now += 2
+    return reads, coalesced, told
+
+
+def most_in_an_hour(reads: list[float]) -> int:
+    return max(sum(1 for other in reads if start <= other < start + 3600) for start in reads)
+
+
+@pytest.mark.parametrize("per_hour", [30, 100, 450, 1800])
+def test_full_reads_never_pass_the_schedule_in_any_hour(per_hour: int) -> None:
+    """However many beds change, no hour holds more full reads than the 30 s schedule's 120 (the budget is 95% of
+    them: 114), and no change waits longer than the schedule would have made it wait (30 s) plus a probe tick."""
+    reads, _coalesced, _told = simulate(per_hour)
+    assert most_in_an_hour(reads) <= 114
+    waits = [later - earlier for earlier, later in itertools.pairwise(reads)]
+    assert max(waits) <= 300  # the full read still comes every FULL_READ_EVERY
+    if per_hour >= 450:
+        assert max(waits) <= 3600 / (114 - 5) + 2  # one read per refill while the changes keep coming
+
+
+def test_a_quiet_hour_reads_every_change_as_it_comes() -> None:
+    """At 30 and 100 changes an hour the budget is never spent: every change is read at the tick that saw it."""
+    for per_hour in (30, 100):
+        reads, coalesced, told = simulate(per_hour)
+        assert coalesced == 0 and told == 0, per_hour
+        assert len(reads) >= per_hour * 3, per_hour
+
+
+def test_a_burst_of_changes_is_read_at_once_then_coalesced_and_said_once() -> None:
+    """Five changes in a row are each read at once (the burst); the sixth waits for the budget, coalesced with
+    the ones after it, counted each, and the log is told once, not every change."""
+    p = started(0, "A")  # the start read took a token
+    now, reads = 2.0, []
+    for digest in "BCDEFGHIJ":
+        seen = p.observe(ok(digest), now)
+        if p.due(now) is not None:
+            reads.append(now)
+            p.cycled(now, settled=True, wall=WALL)
+        else:
+            assert seen.coalesced
+        now += 2
+    assert len(reads) == 4  # the start took one of the five
+    gap = 3600 / (114 - 5)
+    assert p.next_cycle_in(now) == pytest.approx(gap - (now - reads[-1]), abs=0.1) or p.next_cycle_in(now) < gap
+    assert p.due(reads[-1] + gap + 0.1) == "changed"
+
+
+def test_the_budget_follows_the_schedule_it_replaces() -> None:
+    """A 5 min schedule: 11 full reads an hour at most (95% of 12), one at a time."""
+    reads, coalesced, told = simulate(450, schedule="5m")
+    assert most_in_an_hour(reads) <= 12 and coalesced > 0 and told >= 1
+    assert Pacer(2, 300, Schedule.parse("5m"), SP).budget.per_hour == 11
+
+
 def test_the_digest_ignores_row_order_and_sees_any_change() -> None:
     """Same rows in another order or batching: same digest; a bed freed, a row more or less: another."""
     rows = [("101", "O", 5001), ("102", "L", None), ("103", "O", 5002)]
@@ -194,7 +266,7 @@ class RefusingAdapter:
     def __init__(self) -> None:
         self.logins = 0
 
-    def probe(self, _engine: Any) -> Any:
+    def probe(self, _engine: Any, _limit: float | None = None) -> Any:
         self.logins += 1
         raise SourceError("o banco recusou o usuário ou a senha.", kind="auth")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ from adapters import adapter_for, registry
 from adapters.probe import blind_spots
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests.integration.test_change_probe import execute
+from tests.integration.test_change_probe import execute, probe_env
 from tests.support import aghu_replica, mv_replica, spdata_replica, wareline_replica
+from tests.support.cli import run_cli
+from tests.support.receivers import ScriptedReceiver
 
 CORRECTION = "correção de nome, convênio ou profissional"
 
@@ -222,3 +225,25 @@ def test_the_probe_sees_what_is_declared_visible_and_misses_each_declared_blind_
         assert changed_digest != digest, f"{vendor}: the probe must see '{case.label}'"
     else:
         assert changed_digest == digest, f"{vendor}: the probe now sees '{case.label}': update '{case.spot}'"
+
+
+def test_check_says_what_the_probe_does_not_see_and_when_it_arrives(
+    pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path
+) -> None:
+    """`check` with the probe on: one line under the probe's item names MV's blind spots and the configured
+    HOTELEITOS_FULL_READ_EVERY; with the hospital's own probe file, only the bound; with the probe off, nothing."""
+    mv_replica.build(pg_url)
+    env = probe_env(pg_url, receiver, tmp_path, "mv", HOTELEITOS_CHANGE_PROBE="2s", HOTELEITOS_FULL_READ_EVERY="3m")
+    done = run_cli("check", env=env, cwd=tmp_path)
+    lines = [line.strip() for line in done.stdout.splitlines() if "chega na próxima leitura completa" in line]
+    assert lines == [
+        f"A sonda não vê {'; '.join(MV_SPOTS)}: isso chega na próxima leitura completa, no máximo 3m depois "
+        "(HOTELEITOS_FULL_READ_EVERY)."
+    ], done.stdout + done.stderr
+    own = tmp_path / "sonda.sql"
+    own.write_text("SELECT l.cd_leito, l.tp_ocupacao FROM dbamv.leito l", encoding="utf-8")
+    hospital = run_cli("check", env={**env, "HOTELEITOS_SOURCE_PROBE_FILE": str(own)}, cwd=tmp_path)
+    assert "O que a sonda não vê chega na próxima leitura completa, no máximo 3m depois" in hospital.stdout
+    assert MV_SPOTS[0] not in hospital.stdout
+    off = run_cli("check", env={**env, "HOTELEITOS_CHANGE_PROBE": ""}, cwd=tmp_path)
+    assert "sonda não vê" not in off.stdout

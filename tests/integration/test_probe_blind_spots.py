@@ -6,6 +6,7 @@ MV bed swap reaches the receiver only at the full read; `check` says what the pr
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -19,11 +20,15 @@ from adapters import adapter_for, registry
 from adapters.probe import blind_spots
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
-from tests.integration.test_change_probe import execute, probe_env
+from tests.integration.test_bounded_time import figure
+from tests.integration.test_change_probe import FEW_INTERVALS, delivered_with, execute, probe_env
+from tests.integration.test_operations import metrics
 from tests.support import aghu_replica, mv_replica, spdata_replica, wareline_replica
-from tests.support.cli import run_cli
-from tests.support.receivers import ScriptedReceiver
+from tests.support.cli import events, run_cli
+from tests.support.processes import Agent
+from tests.support.receivers import ScriptedReceiver, wait_until
 
+PROBE_INTERVAL, FULL_READ_EVERY, MARGIN = 1, 6, 8  # seconds; the margin covers a loaded machine
 CORRECTION = "correção de nome, convênio ou profissional"
 
 
@@ -247,3 +252,33 @@ def test_check_says_what_the_probe_does_not_see_and_when_it_arrives(
     assert MV_SPOTS[0] not in hospital.stdout
     off = run_cli("check", env={**env, "HOTELEITOS_CHANGE_PROBE": ""}, cwd=tmp_path)
     assert "sonda não vê" not in off.stdout
+
+
+def test_an_mv_bed_swap_waits_for_the_full_read(
+    pg_url: URL, receiver: ScriptedReceiver, tmp_path: Path, agents: list[Agent]
+) -> None:
+    """`run` on the MV replica, probe every 1 s, full read every 6 s: two patients swap beds right after a push; the
+    swap reaches the receiver with the next full read (trigger full_read_every, two transfers), never by the probe,
+    more than a probe interval and at most FULL_READ_EVERY plus a margin after the commit."""
+    mv_replica.build(pg_url)
+    agent = Agent(probe_env(pg_url, receiver, tmp_path, "mv", HOTELEITOS_FULL_READ_EVERY="6s"), tmp_path)
+    agents.append(agent)
+    assert wait_until(lambda: len(receiver.accepted) == 2, timeout=FEW_INTERVALS)  # the start, then a full read
+    execute(pg_url, "UPDATE dbamv.atendime SET cd_leito = CASE cd_atendimento WHEN 1001 THEN 11 ELSE 10 END "
+            "WHERE cd_atendimento IN (1001, 1002)")  # fmt: skip
+    committed = time.monotonic()
+    swapped = lambda beds: beds.get("1001") == "11" and beds.get("1002") == "10"  # noqa: E731
+    assert wait_until(lambda: delivered_with(receiver, swapped), timeout=FEW_INTERVALS)
+    delay = time.monotonic() - committed
+    figure("MV bed swap, commit to push (probe 1s, full read 6s)", delay, FULL_READ_EVERY + MARGIN)
+    samples = metrics(agent)
+    assert agent.stop() == 0
+
+    assert PROBE_INTERVAL <= delay <= FULL_READ_EVERY + MARGIN
+    logged = events(agent.stdout)
+    triggers = [e.get("trigger") for e in logged if e["event"] == "cycle_finished"]
+    assert triggers[0] == "start" and set(triggers[1:]) == {"full_read_every"}, triggers
+    changes = [(e["admissions"], e["discharges"], e["transfers"]) for e in logged if e["event"] == "census_changes"]
+    assert [counts for counts in changes if any(counts)] == [(0, 0, 2)], changes  # a full read logs its counts, 0s too
+    assert samples[("hoteleitos_full_reads_total", (("trigger", "changed"),))] == 0
+    assert samples[("hoteleitos_probes_total", (("result", "changed"),))] <= 1  # at most the start's first answer

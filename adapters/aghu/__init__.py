@@ -23,3 +23,9 @@ class AghuAdapter(Adapter):
         agh_parametros="nome vlr_numerico",
     )
     probe_needs = reads(ain_leitos="lto_id int_seq", ain_internacoes="seq")
+    # ain_leitos.int_seq names one admission per bed; admissions placed by room or unit have no bed to change.
+    probe_blind_spots = (
+        "alta do segundo internado de um leito (alojamento conjunto)",
+        "alta ou troca de quarto de quem não tem leito",
+        "correção de nome, convênio ou profissional",
+    )

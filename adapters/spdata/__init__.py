@@ -17,3 +17,5 @@ class SpdataAdapter(Adapter):
         TBPROFIS="CNPJ_CPF NOME",
     )
     probe_needs = reads(RILEITOS="LEITO REG STATUS")
+    # The census is the occupied beds: RILEITOS.REG shows every admission, discharge and move.
+    probe_blind_spots = ("correção de nome, convênio ou profissional",)

@@ -25,3 +25,9 @@ class WarelineAdapter(Adapter):
         cadprest="codprest nomeprest cbos",
     )
     probe_needs = reads(cadlei="codlei tipobloq auxatend")
+    # cadlei.auxatend names one encounter per bed: a swap changes it, but a second encounter in the bed, or one in a
+    # bed whose row does not name it, leaves cadlei as it was (it reaches HOTELEITOS at the next full read).
+    probe_blind_spots = (
+        "alta de quem o cadastro do leito não mostra (segundo atendimento do leito, leito desativado)",
+        "correção de nome, convênio ou profissional",
+    )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from adapters.base import Adapter
+from adapters.probe import blind_spots
 from connector.commands.check_api import check_api
 from connector.commands.check_source import SourceSession, no_session, session_of
 from connector.commands.pacing import Budget
@@ -70,8 +71,9 @@ def check_probe(settings: Settings, shared: SourceSession | None = None) -> Verd
     item = "Sonda de mudança"
     with session_of(settings, shared) as session:
         origin = session.adapter.origin("probe")
+        unseen = _unseen(settings, session.adapter)
         if session.refused is not None:
-            return Verdict(item, None, f"{origin}: não verificada, sem sessão com o banco (veja o item acima).")
+            return Verdict(item, None, f"{origin}: não verificada, sem sessão com o banco (veja o item acima).{unseen}")
         try:
             reading = session.adapter.probe(session.engine())
         except SourceError as error:
@@ -84,7 +86,18 @@ def check_probe(settings: Settings, shared: SourceSession | None = None) -> Verd
         item,
         True,
         f"{origin} executada em {reading.duration * 1000:.0f} ms, {reading.rows} linha(s) resumidas; a cada "
-        f"{settings.change_probe}, e o censo inteiro quando ela muda e pelo menos a cada {settings.full_read_every}.",
+        f"{settings.change_probe}, e o censo inteiro quando ela muda e pelo menos a cada {settings.full_read_every}."
+        f"{unseen}",
+    )
+
+
+def _unseen(settings: Settings, adapter: Adapter) -> str:
+    """The line under the probe's item: what it cannot see, and when that arrives (the next full read)."""
+    spots = () if settings.source.probe_file is not None else blind_spots(adapter)
+    what = f"A sonda não vê {'; '.join(spots)}: isso" if spots else "O que a sonda não vê"
+    return (
+        f"\n        {what} chega na próxima leitura completa, no máximo {settings.full_read_every} depois "
+        "(HOTELEITOS_FULL_READ_EVERY)."
     )
 
 

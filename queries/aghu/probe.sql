@@ -4,8 +4,9 @@
 -- ain_leitos é pequena (uma linha por leito) e int_seq diz qual internação ocupa o leito: muda na admissão, na
 -- alta e na transferência. O maior seq de ain_internacoes (a chave, lida pelo índice da chave primária) muda a
 -- cada internação nova, inclusive de quem fica só num quarto ou numa unidade, sem leito.
--- O que a sonda não vê (alta de quem não tem leito, troca de convênio ou de nome) chega na leitura completa, pelo
--- menos a cada HOTELEITOS_FULL_READ_EVERY.
+-- O que a sonda não vê (a alta do segundo internado de um leito, que int_seq não registra; a alta ou a troca de
+-- quarto de quem não tem leito; a correção de nome, convênio ou profissional) chega na leitura completa seguinte, no
+-- máximo HOTELEITOS_FULL_READ_EVERY depois. Medido em tests/integration/test_probe_blind_spots.py.
 SELECT
     l.lto_id        AS leito,
     l.int_seq       AS internacao,

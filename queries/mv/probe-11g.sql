@@ -3,6 +3,7 @@
 -- da chave primária de ATENDIME de trás para a frente e para na primeira linha que serve (COUNT STOPKEY), sem varrer
 -- a tabela; um MAX(CD_ATENDIMENTO) com o filtro de tipo leria todos os atendimentos desses tipos. O conector escolhe
 -- este arquivo quando o servidor diz ser anterior à 12c.
+-- Ela vê, e deixa de ver, o mesmo que probe.sql (veja o cabeçalho de lá).
 SELECT
     l.CD_LEITO          AS leito,
     l.TP_OCUPACAO       AS ocupacao,

@@ -7,9 +7,14 @@
 -- atendimentos de ambulatório e de urgência sem leito não disparam leitura. Ele é lido pelo índice da chave
 -- primária de ATENDIME, de trás para a frente, até o primeiro que serve (FETCH FIRST: Oracle 12c ou mais novo),
 -- sem varrer a tabela.
--- O que a sonda não vê (alta de quem não tem leito, troca de convênio ou de nome) chega na leitura completa, pelo
--- menos a cada HOTELEITOS_FULL_READ_EVERY. LEITO não tem CD_MULTI_EMPRESA: numa rede, a mudança de leito em outro
--- hospital da base só antecipa uma leitura completa.
+-- O que a sonda não vê chega na leitura completa seguinte, no máximo HOTELEITOS_FULL_READ_EVERY (padrão 5 min)
+-- depois: a troca de leito entre dois internados (os dois leitos seguem ocupados, nenhum atendimento novo), a alta
+-- de um de dois atendimentos no mesmo leito (alojamento conjunto: o leito segue ocupado), a alta de quem não tem
+-- leito e a correção de nome, convênio ou profissional. Ver quem ocupa cada leito pediria ATENDIME pelo CD_LEITO dos
+-- atendimentos abertos (sem índice garantido; DT_ALTA IS NULL não usa índice B-tree no Oracle): quase o custo de
+-- uma leitura completa, que a sonda existe para evitar. Medido em tests/integration/test_probe_blind_spots.py.
+-- LEITO não tem CD_MULTI_EMPRESA: numa rede, a mudança de leito em outro hospital da base só antecipa uma leitura
+-- completa.
 SELECT
     l.CD_LEITO          AS leito,
     l.TP_OCUPACAO       AS ocupacao,

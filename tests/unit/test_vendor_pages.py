@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters import registry
+from adapters.probe import blind_spots
 
 ROOT = Path(__file__).resolve().parents[2]
 WITH_QUERY = sorted(name for name, adapter in registry().items() if adapter.census_resource() is not None)
@@ -37,3 +38,14 @@ def test_page_names_what_the_change_probe_reads(vendor: str) -> None:
         assert f"`{table}`" in section, (vendor, table)
         for column in columns:
             assert f"`{column}`" in section, (vendor, table, column)
+
+
+@pytest.mark.parametrize("vendor", sorted(n for n, a in registry().items() if a.probe_resource() is not None))
+def test_operations_page_lists_what_each_probe_does_not_see(vendor: str) -> None:
+    """docs/operacao.md's table of the probe's blind spots has the vendor's row, with each one the adapter declares."""
+    page = (ROOT / "docs/operacao.md").read_text(encoding="utf-8")
+    section = page.split("### O que a sonda não vê", 1)[1].split("\n### ", 1)[0]
+    row = next(line for line in section.splitlines() if line.startswith(f"| `{vendor}` |"))
+    unseen = row.split(" | ")[2]
+    declared = blind_spots(registry()[vendor])
+    assert declared and all(spot in unseen for spot in declared), (vendor, declared)

@@ -70,6 +70,9 @@ class Adapter:
     # the configured user can read each one and names the GRANT that is missing.
     needs: ClassVar[Needs] = {}
     probe_needs: ClassVar[Needs] = {}  # the same for probe.sql, the change probe (checked when the probe is on)
+    # census changes the vendor's own probe.sql cannot see, in Portuguese (each measured by
+    # tests/integration/test_probe_blind_spots.py): they reach HOTELEITOS at the next full read
+    probe_blind_spots: ClassVar[tuple[str, ...]] = ()
     Options: ClassVar[type[VendorOptions]] = VendorOptions
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -36,10 +36,3 @@ def digest_rows(batches: Iterator[Sequence[Any]]) -> tuple[str, int]:
             total = (total + int.from_bytes(row_hash, "big")) % _MODULUS
             count += 1
     return f"{count}:{total:032x}", count
-
-
-def blind_spots(adapter: object) -> tuple[str, ...]:
-    """The census changes the vendor's own probe.sql cannot see (`probe_blind_spots` on its adapter class, each
-    measured by tests/integration/test_probe_blind_spots.py): they reach HOTELEITOS at the next full read."""
-    declared: tuple[str, ...] = getattr(adapter, "probe_blind_spots", ())
-    return declared

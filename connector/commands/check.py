@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from adapters.base import Adapter
-from adapters.probe import blind_spots
 from connector.commands.check_api import check_api
 from connector.commands.check_source import SourceSession, no_session, session_of
 from connector.commands.pacing import Budget
@@ -93,7 +92,7 @@ def check_probe(settings: Settings, shared: SourceSession | None = None) -> Verd
 
 def _unseen(settings: Settings, adapter: Adapter) -> str:
     """The line under the probe's item: what it cannot see, and when that arrives (the next full read)."""
-    spots = () if settings.source.probe_file is not None else blind_spots(adapter)
+    spots = () if settings.source.probe_file is not None else adapter.probe_blind_spots
     what = f"A sonda não vê {'; '.join(spots)}: isso" if spots else "O que a sonda não vê"
     return (
         f"\n        {what} chega na próxima leitura completa, no máximo {settings.full_read_every} depois "

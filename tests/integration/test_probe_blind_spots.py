@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy.engine import URL
 
 from adapters import adapter_for, registry
-from adapters.probe import blind_spots
 from connector.settings import SourceSettings
 from connector.source.engine import create_source_engine
 from tests.integration.test_bounded_time import figure
@@ -47,7 +46,7 @@ MV_FREE_BED = (
     "INSERT INTO dbamv.leito (cd_leito, ds_leito, ds_resumo, cd_unid_int, ds_enfermaria, tp_ocupacao, tp_situacao) "
     "VALUES (40, '102-A', 'L40', 1, 'ENF 102', 'V', 'A')",
 )
-MV_SPOTS = blind_spots(registry()["mv"])
+MV_SPOTS = registry()["mv"].probe_blind_spots
 MV = [
     Case("admissão num leito", given=MV_FREE_BED, when=(
         "INSERT INTO dbamv.atendime (cd_atendimento, cd_paciente, cd_leito, dt_atendimento, tp_atendimento, "
@@ -78,7 +77,7 @@ MV = [
         "UPDATE dbamv.atendime SET cd_prestador = 8 WHERE cd_atendimento = 1001",)),
 ]  # fmt: skip
 
-WARELINE_SPOTS = blind_spots(registry()["wareline"])
+WARELINE_SPOTS = registry()["wareline"].probe_blind_spots
 WARELINE = [
     Case("admissão", when=(
         "INSERT INTO public.arqatend (numatend, codpac, codplaco, codprest, codserv, tipoatend, datatend) "
@@ -129,7 +128,7 @@ def _aghu_admission(seq: int, patient: int, place: str, bed: str | None) -> str:
     )
 
 
-AGHU_SPOTS = blind_spots(registry()["aghu"])
+AGHU_SPOTS = registry()["aghu"].probe_blind_spots
 AGHU = [
     Case("admissão num leito", when=(
         _aghu_admission(7011, 2, "L", "'0101B'"), "UPDATE agh.ain_leitos SET int_seq = 7011 WHERE lto_id = '0101B'")),
@@ -205,7 +204,7 @@ def test_every_vendor_probe_has_its_cases_and_each_declared_blind_spot_is_measur
     it has cases for an admission, a discharge from a bed and a transfer to a free bed, which it must see."""
     assert set(VENDORS) == {name for name, adapter in registry().items() if adapter.probe_resource() is not None}
     for vendor, (_, _, cases) in VENDORS.items():
-        assert {c.spot for c in cases if c.spot} == set(blind_spots(registry()[vendor])), vendor
+        assert {c.spot for c in cases if c.spot} == set(registry()[vendor].probe_blind_spots), vendor
         seen = {c.label for c in cases if c.spot is None}
         assert seen >= VISIBLE and any(label.startswith("admissão") for label in seen), vendor
 

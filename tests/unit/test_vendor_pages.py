@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from adapters import registry
-from adapters.probe import blind_spots
 
 ROOT = Path(__file__).resolve().parents[2]
 WITH_QUERY = sorted(name for name, adapter in registry().items() if adapter.census_resource() is not None)
@@ -47,5 +46,5 @@ def test_operations_page_lists_what_each_probe_does_not_see(vendor: str) -> None
     section = page.split("### O que a sonda não vê", 1)[1].split("\n### ", 1)[0]
     row = next(line for line in section.splitlines() if line.startswith(f"| `{vendor}` |"))
     unseen = row.split(" | ")[2]
-    declared = blind_spots(registry()[vendor])
+    declared = registry()[vendor].probe_blind_spots
     assert declared and all(spot in unseen for spot in declared), (vendor, declared)

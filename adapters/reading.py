@@ -32,6 +32,7 @@ class CensusReader(Protocol):
         read."""
         ...
 
-    def probe(self, engine: Engine) -> ProbeReading:
-        """A digest of the bed table (equal digests: nothing changed); `SourceError` when it cannot be read."""
+    def probe(self, engine: Engine, today: date) -> ProbeReading:
+        """A digest of the bed table (equal digests: nothing changed), `today` the capture date as for `read`;
+        `SourceError` when it cannot be read."""
         ...

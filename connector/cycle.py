@@ -199,7 +199,7 @@ class Agent:
         if paused is not None:
             return ProbeOutcome(error=ReadFailure.of(paused))
         try:
-            reading = self.adapter.probe(self.engine)
+            reading = self.adapter.probe(self.engine, datetime.now(self.settings.tz).date())
         except SourceError as error:
             refused = self.auth_pause.refused(error) if self.auth_pause.pauses(error) else error
             return ProbeOutcome(error=ReadFailure.of(refused))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -161,7 +162,8 @@ def _catalog(adapter: Adapter, backend: str) -> list[Listed]:
 
 
 def _queries(settings: Settings, adapter: Adapter) -> list[Listed]:
-    statement, values = adapter.statement("census")
+    today = datetime.now(settings.tz).date()  # the capture date a read would bind now
+    statement, values = adapter.statement("census", today)
     listed = [
         Listed(
             f"Censo: a cada leitura ({settings.schedule}); também no check (no máximo 20 linhas) e no preview",
@@ -171,7 +173,7 @@ def _queries(settings: Settings, adapter: Adapter) -> list[Listed]:
         )
     ]
     if adapter.has_probe():
-        statement, values = adapter.statement("probe")
+        statement, values = adapter.statement("probe", today)
         probing = settings.change_probe is not None
         when = f"Sonda de mudança: a cada {settings.change_probe}" if probing else "Sonda de mudança"
         note = "" if probing else "desligada nesta configuração (HOTELEITOS_CHANGE_PROBE): não enviada"

@@ -194,7 +194,7 @@ class RefusingAdapter:
     def __init__(self) -> None:
         self.logins = 0
 
-    def probe(self, _engine: Any) -> Any:
+    def probe(self, _engine: Any, _today: Any) -> Any:
         self.logins += 1
         raise SourceError("o banco recusou o usuário ou a senha.", kind="auth")
 

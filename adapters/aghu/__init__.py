@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from adapters.base import Adapter, reads
 
 
@@ -23,3 +26,7 @@ class AghuAdapter(Adapter):
         agh_parametros="nome vlr_numerico",
     )
     probe_needs = reads(ain_leitos="lto_id int_seq", ain_internacoes="seq")
+
+    def parameters(self, today: date) -> dict[str, Any]:
+        """`:hoje`, the capture date: the CBO current on the hospital's date (see queries/aghu/census.sql)."""
+        return {"hoje": today}

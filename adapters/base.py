@@ -207,14 +207,16 @@ class Adapter:
             return []
         return lookups(self.tables(), backend, self.layout)
 
-    def parameters(self) -> dict[str, Any]:
-        """Values bound to the query's `:name` parameters; lists expand into `IN (...)`."""
+    def parameters(self, today: date) -> dict[str, Any]:
+        """Values bound to the query's `:name` parameters for a read on `today`, the capture date in the hospital's
+        time zone (computed for each read: the agent runs across midnights); lists expand into `IN (...)`."""
         return {}
 
-    def statement(self, query: Query = "census") -> tuple[TextClause, dict[str, Any]]:
+    def statement(self, query: Query, today: date) -> tuple[TextClause, dict[str, Any]]:
+        """The statement of `query` and the values it binds, for a read on the capture date `today`."""
         sql = self.sql(query)
         used = set(_BIND.findall(sql))
-        values = {key: value for key, value in self.parameters().items() if key in used}
+        values = {key: value for key, value in self.parameters(today).items() if key in used}
         statement = text(sql)
         expanding: list[BindParameter[Any]] = [
             bindparam(key, expanding=True) for key, value in values.items() if isinstance(value, list)
@@ -237,7 +239,7 @@ class Adapter:
             rows = batches if limit is None else _first(batches, limit)
             return normalise_batches(columns, self._within_ceiling(rows), today, tz=tz, decoder=decoder)
 
-        census, duration = self._fetch(engine, "census", consume)
+        census, duration = self._fetch(engine, "census", today, consume)
         return Reading(census=census, duration=duration)
 
     def _within_ceiling(self, batches: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
@@ -258,22 +260,22 @@ class Adapter:
                 )
             yield batch
 
-    def probe(self, engine: Engine, limit: float | None = None) -> ProbeReading:
-        """Run the change probe (same schema, parameters and session as the census; `limit`: its own bound in
-        seconds) and return a digest of its rows: equal digests, same bed table. The rows themselves are never
-        kept."""
+    def probe(self, engine: Engine, today: date, limit: float | None = None) -> ProbeReading:
+        """Run the change probe (same schema, parameters and session as the census, `today` the capture date;
+        `limit`: its own bound in seconds) and return a digest of its rows: equal digests, same bed table. The rows
+        themselves are never kept."""
         (digest, rows), duration = self._fetch(
-            engine, "probe", lambda _c, batches, _d: digest_rows(batches), probe_limit=limit
+            engine, "probe", today, lambda _c, batches, _d: digest_rows(batches), probe_limit=limit
         )
         return ProbeReading(digest=digest, rows=rows, duration=duration)
 
     def _fetch(
-        self, engine: Engine, query: Query, consume: Consumer[T], *, probe_limit: float | None = None
+        self, engine: Engine, query: Query, today: date, consume: Consumer[T], *, probe_limit: float | None = None
     ) -> tuple[T, float]:
         self.discover(engine)
         version = getattr(engine.dialect, "server_version_info", None)
         self.server = (engine.dialect.name, tuple(version)) if version else self.server
-        statement, values = self.statement(query)
+        statement, values = self.statement(query, today)
         try:
             return fetch(engine, statement, values, consume, probe_limit=probe_limit)
         except SourceError as error:

@@ -32,7 +32,7 @@ class CensusReader(Protocol):
         read."""
         ...
 
-    def probe(self, engine: Engine, limit: float | None = None) -> ProbeReading:
-        """A digest of the bed table (equal digests: nothing changed), read within `limit` seconds; `SourceError`
-        when it cannot be read."""
+    def probe(self, engine: Engine, today: date, limit: float | None = None) -> ProbeReading:
+        """A digest of the bed table (equal digests: nothing changed), `today` the capture date as for `read`, read
+        within `limit` seconds; `SourceError` when it cannot be read."""
         ...

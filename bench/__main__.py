@@ -22,7 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def census_sql(url: URL) -> str:
     """The connector's MV query exactly as it reaches psycopg: SQL text and parameters, as JSON."""
     source = SourceSettings.model_validate({"vendor": "mv", "url": url.render_as_string(False), "schema": "dbamv"})
-    statement, values = MvAdapter(source).statement()
+    statement, values = MvAdapter(source).statement("census", date.today())
     compiled = statement.bindparams(**values).compile(
         dialect=postgresql.psycopg.dialect(), compile_kwargs={"render_postcompile": True}
     )

@@ -207,7 +207,8 @@ class Agent:
         if paused is not None:
             return ProbeOutcome(error=ReadFailure.of(paused))
         try:
-            reading = self.adapter.probe(self.engine, probe_limit(self.settings))
+            today = datetime.now(self.settings.tz).date()
+            reading = self.adapter.probe(self.engine, today, probe_limit(self.settings))
         except SourceError as error:
             refused = self.auth_pause.refused(error) if self.auth_pause.pauses(error) else error
             return ProbeOutcome(error=ReadFailure.of(refused))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from adapters.base import Adapter, reads
 
 
@@ -29,3 +32,7 @@ class AghuAdapter(Adapter):
         "alta ou troca de quarto de quem não tem leito",
         "correção de nome, convênio ou profissional",
     )
+
+    def parameters(self, today: date) -> dict[str, Any]:
+        """`:hoje`, the capture date: the CBO current on the hospital's date (see queries/aghu/census.sql)."""
+        return {"hoje": today}

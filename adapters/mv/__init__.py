@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -78,7 +79,7 @@ class MvAdapter(Adapter):
                 return read(path)
         return super().raw_sql(query)
 
-    def parameters(self) -> dict[str, Any]:
+    def parameters(self, today: date) -> dict[str, Any]:
         companies = list(self.options.multi_empresa)
         return {
             "tipos_atendimento": list(self.options.encounter_types),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -44,6 +45,6 @@ class TasyAdapter(Adapter):
     Options = TasyOptions
     options: TasyOptions
 
-    def parameters(self) -> dict[str, Any]:
+    def parameters(self, today: date) -> dict[str, Any]:
         chosen = list(self.options.estabelecimentos)
         return {"todos_estabelecimentos": 0 if chosen else 1, "estabelecimentos": chosen or [-1]}

@@ -74,7 +74,7 @@ def check_probe(settings: Settings, shared: SourceSession | None = None) -> Verd
         if session.refused is not None:
             return Verdict(item, None, f"{origin}: não verificada, sem sessão com o banco (veja o item acima).{unseen}")
         try:
-            reading = session.adapter.probe(session.engine())
+            reading = session.adapter.probe(session.engine(), datetime.now(settings.tz).date())
         except SourceError as error:
             return Verdict(
                 item,

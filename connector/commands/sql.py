@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -39,6 +40,10 @@ DRIVER_NOTE = (
     "configuração da primeira conexão e, no PostgreSQL, o cursor da leitura (DECLARE ... CURSOR FOR <a consulta>, "
     "FETCH, CLOSE). A lista está em queries/README.md."
 )
+
+
+# Said of a date parameter: every date bound to a query is the capture date, which a read computes afresh.
+CAPTURE_DATE_NOTE = " (a data de hoje no fuso do hospital, HOTELEITOS_TIMEZONE; cada leitura usa a data do seu dia)"
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ def sql_command(settings: Settings, *, as_json: bool = False) -> int:
         "note": _layout_note(adapter) if reach is None else reach,
     }
     if as_json:
-        print(json.dumps({**head, "statements": [asdict(item) for item in listed]}, ensure_ascii=False, indent=2))
+        statements = [asdict(item) for item in listed]
+        print(json.dumps({**head, "statements": statements}, ensure_ascii=False, indent=2, default=_json_value))
         return 0
     print(f"Instruções que o conector envia ao banco do hospital: fornecedor {adapter.name} ({adapter.title}), banco "
           f"{head['database']}.")  # fmt: skip
@@ -87,7 +93,7 @@ def sql_command(settings: Settings, *, as_json: bool = False) -> int:
         if item.note:
             print(f"-- {item.note}")
         for name, value in item.parameters.items():
-            print(f"-- parâmetro :{name} = {_value(value)}")
+            print(f"-- parâmetro :{name} = {_value(value)}" + (CAPTURE_DATE_NOTE if isinstance(value, date) else ""))
         print(f"{item.sql};" if item.sent else "\n".join(f"--   {line}" for line in item.sql.splitlines()))
     print(f"\n-- {DRIVER_NOTE}")
     return 0
@@ -161,7 +167,8 @@ def _catalog(adapter: Adapter, backend: str) -> list[Listed]:
 
 
 def _queries(settings: Settings, adapter: Adapter) -> list[Listed]:
-    statement, values = adapter.statement("census")
+    today = datetime.now(settings.tz).date()  # the capture date a read would bind now
+    statement, values = adapter.statement("census", today)
     listed = [
         Listed(
             f"Censo: a cada leitura ({settings.schedule}); também no check (no máximo 20 linhas) e no preview",
@@ -171,7 +178,7 @@ def _queries(settings: Settings, adapter: Adapter) -> list[Listed]:
         )
     ]
     if adapter.has_probe():
-        statement, values = adapter.statement("probe")
+        statement, values = adapter.statement("probe", today)
         probing = settings.change_probe is not None
         when = f"Sonda de mudança: a cada {settings.change_probe}" if probing else "Sonda de mudança"
         note = "" if probing else "desligada nesta configuração (HOTELEITOS_CHANGE_PROBE): não enviada"
@@ -210,7 +217,18 @@ def _value(value: Any) -> str:
         return "(" + ", ".join(_value(item) for item in value) + ")"
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, date):  # a literal the DBA can paste: 2026-11-26 bare would be a subtraction
+        return f"DATE '{value.isoformat()}'"
     return str(value)
+
+
+def _json_value(value: Any) -> str:
+    """A bound value JSON has no type for: a date (or timestamp) in ISO 8601."""
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
 
 
 def _layout_note(adapter: Adapter) -> str:

@@ -4,6 +4,7 @@
 -- O paciente pode estar num leito (ind_local_paciente 'L'), só num quarto ('Q') ou só numa unidade ('U'):
 -- sem leito, cod_leito fica nulo e o quarto vem da própria internação; ninguém sai do censo por isso.
 -- $schema. é trocado pelo schema configurado (HOTELEITOS_SOURCE_SCHEMA, padrão agh).
+-- :hoje é a data da leitura no fuso do hospital (HOTELEITOS_TIMEZONE), calculada pelo conector a cada leitura.
 --
 -- Mapeamentos:
 --   cod_ocorrencia      = ain_internacoes.seq
@@ -14,7 +15,11 @@
 --   profissional_codigo = matrícula-vínculo do professor responsável (ser_matricula_professor-ser_vin_codigo_professor)
 --   profissional_nome   = rap_servidores -> rap_pessoas_fisicas.nome
 --   profissional_cbos   = rap_pessoa_tipo_informacoes.valor do tipo de informação que o parâmetro P_TIPO_INF_CBO
---                         (agh_parametros.vlr_numerico) aponta, vigente hoje; nulo se o parâmetro não existir.
+--                         (agh_parametros.vlr_numerico) aponta, vigente em :hoje; nulo se o parâmetro não existir.
+--                         Vigência por data, com o primeiro e o último dia, como o próprio AGHU conta
+--                         (RapPessoaTipoInformacoesDAO: trunc(?) between dt_inicio and nvl(dt_fim, ...)): o AGHU
+--                         grava dt_fim à meia-noite, e comparar com a hora atual tiraria o CBO no seu último dia.
+--                         Sem dt_inicio ou sem dt_fim, a vigência não tem esse limite.
 --   tipo_ocorrencia     = 'I' / 'INTERNAÇÃO' (só internações são lidas)
 SELECT
     i.seq                   AS cod_ocorrencia,
@@ -33,8 +38,8 @@ SELECT
             JOIN $schema.agh_parametros g ON g.vlr_numerico = t.tii_seq
         WHERE g.nome = 'P_TIPO_INF_CBO'
             AND t.pes_codigo = s.pes_codigo
-            AND (t.dt_inicio IS NULL OR t.dt_inicio <= CURRENT_TIMESTAMP)
-            AND (t.dt_fim IS NULL OR t.dt_fim >= CURRENT_TIMESTAMP)
+            AND (t.dt_inicio IS NULL OR CAST(t.dt_inicio AS DATE) <= :hoje)
+            AND (t.dt_fim IS NULL OR CAST(t.dt_fim AS DATE) >= :hoje)
     )                       AS profissional_cbos,
     f.nome                  AS profissional_nome,
     CAST(i.ser_matricula_professor AS VARCHAR(20)) || '-' || CAST(i.ser_vin_codigo_professor AS VARCHAR(10))

@@ -274,11 +274,11 @@ def probe_sees_each_step(vendor: str, tmp_path: Path, url: str | None) -> None:
     adapter, tracker = adapter_for(settings), ChangeTracker()
     try:
         tracker.update(adapter.read(engine, date.today()).census)
-        before = adapter.probe(engine)
-        assert before.rows > 0 and adapter.probe(engine).digest == before.digest
+        before = adapter.probe(engine, date.today())
+        assert before.rows > 0 and adapter.probe(engine, date.today()).digest == before.digest
         for _ in range(4):
             moved = hospital.step()
-            after = adapter.probe(engine)
+            after = adapter.probe(engine, date.today())
             assert after.digest != before.digest
             counted = tracker.update(adapter.read(engine, date.today()).census)
             assert counted == Changes(moved.admissions, moved.discharges, moved.transfers)

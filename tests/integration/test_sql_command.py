@@ -5,11 +5,13 @@ bound values listed, session set-up included, and never a secret."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import URL
 
-from tests.support import custom_replica, wareline_replica
+from tests.support import aghu_replica, custom_replica, wareline_replica
 from tests.support.cli import run_cli
 from tests.support.services import PG_ADMIN_URL, fresh_database
 
@@ -94,3 +96,23 @@ def test_json_names_the_hospitals_own_file(pg_url: URL, tmp_path: Path) -> None:
     census = listing["statements"][-1]
     assert census["sql"].startswith("SELECT\n    i.id_atendimento AS cod_ocorrencia,") and census["parameters"] == {}
     assert census["sql"].endswith("WHERE i.saida IS NULL")
+
+
+def test_the_capture_date_is_listed_as_the_hospitals_today(pg_url: URL, tmp_path: Path) -> None:
+    """AGHU binds :hoje, the capture date: listed as a DATE literal of today in the hospital's zone (UTC+14 here, a
+    day ahead of UTC for most of it) with a note that each read uses its own day; in --json, the ISO date."""
+    aghu_replica.build(pg_url)
+    zone = "Pacific/Kiritimati"
+    values = env(with_password(pg_url), tmp_path, HOTELEITOS_SOURCE_VENDOR="aghu", HOTELEITOS_TIMEZONE=zone)
+    before = datetime.now(ZoneInfo(zone)).date()
+    done = run_cli("sql", env=values, cwd=tmp_path)
+    listing = run_cli("sql", "--json", env=values, cwd=tmp_path)
+    days = {before, datetime.now(ZoneInfo(zone)).date()}  # the listing may run across the hospital's midnight
+    assert done.returncode == 0 and listing.returncode == 0, done.stderr + listing.stderr
+    census = done.stdout.split("— queries/aghu/census.sql\n")[1].split(";\n")[0]
+    assert any(f"-- parâmetro :hoje = DATE '{day.isoformat()}' (a data de hoje no fuso" in census for day in days)
+    assert "cada leitura usa a data do seu dia)" in census
+    assert "CAST(t.dt_fim AS DATE) >= :hoje" in census
+    statements = json.loads(listing.stdout)["statements"]
+    (bound,) = [s["parameters"] for s in statements if s["origin"] == "queries/aghu/census.sql"]
+    assert bound in [{"hoje": day.isoformat()} for day in days]

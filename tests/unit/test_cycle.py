@@ -38,7 +38,7 @@ class FakeAdapter:
         rows = [(str(i), f"L{i}") for i in range(1, self.patients + 1)]
         return Reading(census=normalise_census(["cod_ocorrencia", "cod_leito"], rows, today), duration=0.01)
 
-    def probe(self, engine: Engine, limit: float | None = None) -> ProbeReading:
+    def probe(self, engine: Engine, today: date, limit: float | None = None) -> ProbeReading:
         if self.error is not None:
             raise self.error
         return ProbeReading(digest=str(self.patients), rows=self.patients, duration=0.01)

@@ -4,6 +4,7 @@ Oracle dialect: MV's change probe in its 11g form (chosen from the server's vers
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 import sqlglot
@@ -15,6 +16,7 @@ from connector.settings import SourceSettings
 from connector.source.statements import dialect_sql
 
 ORACLE = create_engine("oracle+oracledb://").dialect
+TODAY = date(2026, 11, 26)
 
 
 def mv_probe(server: tuple[str, tuple[int, ...]] | None) -> str:
@@ -22,7 +24,7 @@ def mv_probe(server: tuple[str, tuple[int, ...]] | None) -> str:
     source = SourceSettings.model_validate({"vendor": "mv", "url": "oracle+oracledb://u:p@h/?service_name=P"})
     adapter = registry()["mv"](source)
     adapter.server = server
-    statement, values = adapter.statement("probe")
+    statement, values = adapter.statement("probe", TODAY)
     compiled = statement.bindparams(**values).compile(dialect=ORACLE, compile_kwargs={"render_postcompile": True})
     return str(compiled)
 

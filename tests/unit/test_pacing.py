@@ -266,7 +266,7 @@ class RefusingAdapter:
     def __init__(self) -> None:
         self.logins = 0
 
-    def probe(self, _engine: Any, _limit: float | None = None) -> Any:
+    def probe(self, _engine: Any, _today: Any, _limit: float | None = None) -> Any:
         self.logins += 1
         raise SourceError("o banco recusou o usuário ou a senha.", kind="auth")
 

@@ -194,7 +194,7 @@ def census_and_digest(vendor: str, url: URL) -> tuple[list[dict[str, Any]], str]
     try:
         adapter = adapter_for(settings)
         records = adapter.read(engine, date(2026, 11, 26)).census.records
-        return sorted(records, key=lambda r: str(r["cod_ocorrencia"])), adapter.probe(engine).digest
+        return sorted(records, key=lambda r: str(r["cod_ocorrencia"])), adapter.probe(engine, date(2026, 11, 26)).digest
     finally:
         engine.dispose()
 

@@ -90,9 +90,14 @@ class ApiSettings(Group):
 
     @field_validator("ca_bundle")
     @classmethod
-    def _check_ca_bundle(cls, value: Path | None) -> Path | None:
+    def _check_ca_bundle(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         if value is None:
             return None
+        if info.data.get("verify_tls") is False:
+            raise problem(
+                "com HOTELEITOS_API_VERIFY_TLS=false o certificado da API não seria verificado e este arquivo não "
+                "teria efeito: informe só um dos dois (o arquivo de CAs, recomendado, ou a verificação desligada)."
+            )
         if not value.is_file():
             raise problem(f"arquivo {value} não encontrado.")
         try:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import certifi
 import pytest
 
 from connector.commands.cli import main
@@ -101,6 +102,7 @@ AUTH = [
     bad("HOTELEITOS_API_TOKEN", HOTELEITOS_API_TOKEN=""),
     bad("HOTELEITOS_API_TOKEN_FILE", HOTELEITOS_API_TOKEN=None, HOTELEITOS_API_TOKEN_FILE="/run/secrets/nada"),
     bad("HOTELEITOS_API_CA_BUNDLE", HOTELEITOS_API_CA_BUNDLE="/etc/nao-existe.pem"),
+    bad("HOTELEITOS_API_CA_BUNDLE", HOTELEITOS_API_CA_BUNDLE=certifi.where(), HOTELEITOS_API_VERIFY_TLS="false"),
 ]
 URLS = [
     bad("HOTELEITOS_API_URL", HOTELEITOS_API_URL=value)

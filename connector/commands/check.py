@@ -142,6 +142,8 @@ def _unverified(item: str, error: SourceError) -> Verdict:
     is blamed only when the server did not answer at all."""
     if error.kind == "unreachable":
         return Verdict(item, None, "não verificadas: o banco não respondeu (veja o item seguinte).")
+    if error.kind == "client_missing":
+        return Verdict(item, None, "não verificadas: falta o cliente do banco neste servidor (veja o item seguinte).")
     if no_session(error):
         return Verdict(item, None, "não verificadas: o banco recusou a sessão (veja o item seguinte).")
     return Verdict(item, None, f"não verificadas: {error.message}")

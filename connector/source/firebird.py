@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from connector.errors import SourceError
 from connector.source.driver_text import RAW_TEXT, TEXT_ENCODING, firebird_codec
 from connector.source.statements import dialect_sql
 
@@ -75,6 +76,7 @@ def prepare(engine: Engine, connect_timeout: float, query_timeout: float, encodi
     operator set one)."""
     from firebird.driver import Isolation, TraAccessMode, driver_config, tpb
 
+    load_client()  # the transaction buffer below is built by the client library
     read_only = tpb(Isolation.READ_COMMITTED_RECORD_VERSION, access_mode=TraAccessMode.READ)
     charset = FIREBIRD_CHARSETS.get(encoding or "", "NONE") if encoding else None
 
@@ -109,6 +111,23 @@ def prepare(engine: Engine, connect_timeout: float, query_timeout: float, encodi
     event.listen(engine, "commit", lambda connection: disarm(connection.info))
     event.listen(engine, "rollback", lambda connection: disarm(connection.info))
     event.listen(engine.pool, "checkin", lambda _dbapi, record: disarm(record.info) if record is not None else None)
+
+
+def load_client() -> None:
+    """Load the Firebird client library (libfbclient) the driver talks through, once; a missing or broken one is a
+    `SourceError` that says which package provides it, not an unexpected failure in every cycle."""
+    from firebird.driver.fbapi import load_api
+
+    try:
+        load_api()
+    except OSError as error:  # FileNotFoundError when it is not found, OSError when it cannot be loaded
+        raise SourceError(
+            "a biblioteca cliente do Firebird (libfbclient) não foi encontrada ou não pôde ser carregada neste "
+            "servidor; a imagem do conector já a traz. Fora da imagem, instale-a (Debian/Ubuntu: apt-get install "
+            "libfbclient2) e rode de novo.",
+            kind="client_missing",
+            detail=type(error).__name__,
+        ) from None
 
 
 # Python codecs and the Firebird character sets that carry them.

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import pytest
 from firebird.driver import DatabaseError
 
+from connector.commands.cli import main
 from connector.settings.urls import check_url, source_url
 from connector.source.firebird import Watchdog
 
@@ -71,3 +74,34 @@ def test_firebird_url_gets_the_driver_and_a_utf8_charset() -> None:
 def test_unknown_dialect_message_lists_firebird() -> None:
     """The list of dialects the operator can use names Firebird's."""
     assert "firebird+firebird" in (check_url("db2://u:p@h/x") or "")
+
+
+@pytest.mark.usefixtures("clean_env")
+@pytest.mark.parametrize("command", [["run", "--once"], ["check"]])
+def test_a_missing_firebird_client_library_says_which_package_provides_it(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A connector installed with pip on a server without libfbclient (the image has it): the read fails with the
+    package to install, not an unexpected failure, and the reads pause instead of failing the same way each cycle."""
+    from firebird.driver import driver_config, fbapi
+
+    monkeypatch.setattr(fbapi, "api", None)  # not loaded yet, as in a fresh process
+    option = driver_config.fb_client_library
+    monkeypatch.setattr(option, "_value", None, raising=False)
+    option.set_value(str(tmp_path / "libfbclient.so.2"))  # a library that is not there
+    monkeypatch.setenv("HOTELEITOS_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("HOTELEITOS_API_TOKEN", "t0ken")
+    monkeypatch.setenv("HOTELEITOS_SOURCE_VENDOR", "spdata")
+    monkeypatch.setenv("HOTELEITOS_SOURCE_URL", "firebird://leitor:senha@127.0.0.1:3050//dados/spdata.fdb")
+    monkeypatch.setenv("HOTELEITOS_STATE_DIR", str(tmp_path / "estado"))
+    try:
+        status = main(command)
+    finally:
+        option.set_value(None)
+    output = capsys.readouterr()
+    text = output.out + output.err
+    assert status == 1, text
+    assert "libfbclient" in text and "apt-get install libfbclient2" in text, text
+    assert "inesperada" not in text and "Traceback" not in text and "recusou" not in text, text
+    if command == ["run", "--once"]:
+        assert "Próxima tentativa em 60s" in text  # paused like a refused login: nothing heals it but a fix

@@ -34,11 +34,14 @@ RUN /opt/hoteleitos/bin/pip install --upgrade pip \
 FROM ${BASE_IMAGE} AS runtime
 # unixODBC + FreeTDS: the SQL Server driver pyodbc uses (Microsoft's driver is used instead when installed).
 # libfbclient2: the Firebird client library firebird-driver loads (SPDATA); it talks to Firebird 3 and later.
+# tini: PID 1 of the container. The kernel ignores a signal PID 1 has no handler for, so without it a stop in the
+# agent's first second (before its SIGTERM handler is in place) waited for the runtime's kill timeout; tini forwards
+# SIGTERM/SIGHUP to the agent and reaps what exits.
 # libaio: what the Oracle Instant Client loads, under the name it asks for (libaio.so.1; Debian 13 ships it as
 # libaio.so.1t64), so that a client mounted at run time or built in works.
 RUN apt-get update \
     && aio=libaio1 && if apt-cache show libaio1t64 >/dev/null 2>&1; then aio=libaio1t64; fi \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends unixodbc tdsodbc libfbclient2 "$aio" \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini unixodbc tdsodbc libfbclient2 "$aio" \
     && lib=$(dpkg -L "$aio" | grep -E '/libaio\.so\.1(t64)?$' | head -n 1) \
     && { [ -e "$(dirname "$lib")/libaio.so.1" ] || ln -s "$(basename "$lib")" "$(dirname "$lib")/libaio.so.1"; } \
     && odbcinst -q -d -n FreeTDS >/dev/null \
@@ -62,7 +65,7 @@ VOLUME ["/app/state"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python3", "-c", "import os,urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('HOTELEITOS_HEALTH_PORT', '8080'), timeout=4)"]
-ENTRYPOINT ["hoteleitos-connector"]
+ENTRYPOINT ["/usr/bin/tini", "--", "hoteleitos-connector"]
 CMD ["run"]
 
 # The Oracle Instant Client, from the zip beside this file (unzip keeps the zip's symbolic links, such as

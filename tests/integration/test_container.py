@@ -156,6 +156,29 @@ def test_container_delivers_and_is_healthy_from_outside(container: tuple[str, in
         assert secret not in logs and secret not in written
 
 
+def test_a_stop_in_the_first_second_ends_the_agent(image: str, mv_url: URL) -> None:
+    """The kernel ignores a signal that PID 1 has no handler for: without an init, a stop while the agent was still
+    importing (before its SIGTERM handler) waited for the runtime's kill (status 137). With tini as PID 1 the stop
+    reaches the agent at once, whenever it comes."""
+    env = {
+        "HOTELEITOS_API_URL": "http://127.0.0.1:9",
+        "HOTELEITOS_API_TOKEN": TOKEN,
+        "HOTELEITOS_SOURCE_VENDOR": "mv",
+        "HOTELEITOS_SOURCE_URL": mv_url.render_as_string(hide_password=False),
+    }
+    flags = [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
+    for _attempt in range(3):
+        name = podman("run", "-d", "--network", "host", *flags, image).stdout.strip()
+        try:
+            podman("stop", "-t", "15", name)  # at once: the agent is still starting
+            state = json.loads(podman("inspect", name).stdout)[0]["State"]
+            assert state["ExitCode"] != 137, podman("logs", name, check=False).stderr[-2000:]
+        finally:
+            podman("rm", "-f", name, check=False)
+    inspected = json.loads(podman("image", "inspect", image).stdout)[0]
+    assert inspected["Config"]["Entrypoint"][0] == "/usr/bin/tini"
+
+
 @pytest.fixture(scope="module")
 def spdata_url(firebird_url: URL) -> URL:
     spdata_replica.build(firebird_url)
